@@ -1,0 +1,86 @@
+"""The LLM registry: providers (where to call) and models (what to call)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class LLMProvider(models.Model):
+    """An OpenAI-compatible endpoint. The API key stays in the environment, never here."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    base_url = models.URLField(_("base URL"), max_length=500)
+    api_key_env = models.CharField(
+        _("API key variable"),
+        max_length=100,
+        blank=True,
+        help_text=_("Name of the environment variable holding the API key, e.g. OPENAI_API_KEY."),
+    )
+    timeout_seconds = models.FloatField(_("request timeout, s"), default=30.0)
+    connect_timeout_seconds = models.FloatField(_("connect timeout, s"), default=5.0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("LLM provider")
+        verbose_name_plural = _("LLM providers")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class LLMModel(models.Model):
+    """A model offered by a provider, with its generation settings and prices."""
+
+    provider = models.ForeignKey(
+        LLMProvider, on_delete=models.PROTECT, related_name="models", verbose_name=_("provider")
+    )
+    model_id = models.CharField(_("model id"), max_length=200)
+    display_name = models.CharField(_("display name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_default = models.BooleanField(_("default"), default=False)
+    temperature = models.FloatField(_("temperature"), default=0.3)
+    max_output_tokens = models.PositiveIntegerField(_("max output tokens"), default=800)
+    context_window = models.PositiveIntegerField(_("context window, tokens"), default=8192)
+    input_price_per_million = models.DecimalField(
+        _("input price per 1M tokens"), max_digits=12, decimal_places=4, default=0
+    )
+    output_price_per_million = models.DecimalField(
+        _("output price per 1M tokens"), max_digits=12, decimal_places=4, default=0
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("LLM model")
+        verbose_name_plural = _("LLM models")
+        ordering = ["position", "display_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "model_id"], name="uniq_provider_model"),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_model"
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+
+class LogEntry(models.Model):
+    """A log record kept by the database sink, for staff to read in admin."""
+
+    created_at = models.DateTimeField(_("time"), db_index=True)
+    level = models.CharField(_("level"), max_length=10, db_index=True)
+    logger_name = models.CharField(_("logger"), max_length=200, db_index=True)
+    message = models.TextField(_("message"))
+    traceback = models.TextField(_("traceback"), blank=True)
+
+    class Meta:
+        verbose_name = _("log entry")
+        verbose_name_plural = _("log entries")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.level} {self.logger_name}"

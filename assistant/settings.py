@@ -1,0 +1,148 @@
+"""Django settings: every value comes from the environment or `.env`.
+
+Each variable read here is listed in `.env.example` and the README (a test checks it).
+"""
+
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from assistant.config import LOG_LEVELS, LOG_SINKS, EnvReader
+from assistant.logging_setup import build_logging_config
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ENV = EnvReader(BASE_DIR / ".env", base_dir=BASE_DIR)
+
+# --- Core -------------------------------------------------------------------------------
+SECRET_KEY = ENV.required_str(
+    "SECRET_KEY",
+    "Run `make run` once (it writes a fresh key into .env) or set SECRET_KEY in .env.",
+)
+DEBUG = ENV.bool("DEBUG", False)
+ALLOWED_HOSTS = ENV.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = ENV.list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "import_export",
+    "simple_history",
+    "assistant",
+    "conversations",
+    "catalog",
+    "bot",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "assistant.urls"
+WSGI_APPLICATION = "assistant.wsgi.application"
+ASGI_APPLICATION = "assistant.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": ENV.database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Language and time --------------------------------------------------------------------
+LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
+LANGUAGE_CODE = ENV.choice("LANGUAGE_CODE", "ru", tuple(code for code, _name in LANGUAGES))
+TIME_ZONE = ENV.str("TIME_ZONE", "Europe/Moscow")
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# --- Security (used when DEBUG is off; `check --deploy` passes with the defaults) ------------
+SECURE_SSL_REDIRECT = ENV.bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = ENV.bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = ENV.bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_HSTS_SECONDS = ENV.int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = ENV.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = ENV.bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_PROXY_SSL_HEADER = ENV.proxy_header("SECURE_PROXY_SSL_HEADER")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- Admin and export ---------------------------------------------------------------------
+IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = False
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+ADMIN_TRANSCRIPT_PAGE_SIZE = ENV.int("ADMIN_TRANSCRIPT_PAGE_SIZE", 100, minimum=10)
+
+# --- LLM ----------------------------------------------------------------------------------
+LLM_DEFAULT_MODEL = ENV.str("LLM_DEFAULT_MODEL")
+LLM_FALLBACK_MODEL = ENV.str("LLM_FALLBACK_MODEL")
+LLM_REQUEST_TIMEOUT = ENV.float("LLM_REQUEST_TIMEOUT", 30.0, minimum=1.0)
+LLM_TOTAL_DEADLINE = ENV.float("LLM_TOTAL_DEADLINE", 90.0, minimum=1.0)
+LLM_MAX_RETRIES = ENV.int("LLM_MAX_RETRIES", 2, minimum=0)
+
+# --- Telegram (read by `runbot`; missing values are reported there, not here) ---------------
+TELEGRAM_BOT_TOKEN = ENV.str("TELEGRAM_BOT_TOKEN")
+TELEGRAM_API_BASE_URL = ENV.url("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
+TELEGRAM_STAFF_CHAT_ID = ENV.str("TELEGRAM_STAFF_CHAT_ID")
+PRIVACY_POLICY_URL = ENV.url("PRIVACY_POLICY_URL")
+CONVERSATION_IDLE_HOURS = ENV.int("CONVERSATION_IDLE_HOURS", 24, minimum=1)
+
+# --- Logging ------------------------------------------------------------------------------
+LOG_LEVEL = ENV.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True)
+LOG_SINKS_ENABLED = ENV.choices("LOG_SINKS", ["console"], LOG_SINKS)
+LOG_FILE_PATH = Path(ENV.str("LOG_FILE_PATH", str(BASE_DIR / "logs" / "assistant.log")))
+LOG_FILE_ROTATION = ENV.choice("LOG_FILE_ROTATION", "size", ("size", "daily"))
+LOG_FILE_MAX_BYTES = ENV.int("LOG_FILE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+LOG_FILE_BACKUP_COUNT = ENV.int("LOG_FILE_BACKUP_COUNT", 14, minimum=1)
+LOG_CLOUD_URL = ENV.url("LOG_CLOUD_URL")
+LOG_CLOUD_TOKEN = ENV.str("LOG_CLOUD_TOKEN")
+LOG_CLOUD_BATCH_SIZE = ENV.int("LOG_CLOUD_BATCH_SIZE", 100, minimum=1)
+LOG_CLOUD_FLUSH_SECONDS = ENV.float("LOG_CLOUD_FLUSH_SECONDS", 5.0, minimum=0.05)
+SENTRY_DSN = ENV.url("SENTRY_DSN")
+
+LOGGING = build_logging_config(
+    level=LOG_LEVEL,
+    sinks=LOG_SINKS_ENABLED,
+    file_path=LOG_FILE_PATH,
+    file_rotation=LOG_FILE_ROTATION,
+    file_max_bytes=LOG_FILE_MAX_BYTES,
+    file_backup_count=LOG_FILE_BACKUP_COUNT,
+    cloud_url=LOG_CLOUD_URL,
+    cloud_token=LOG_CLOUD_TOKEN,
+    cloud_batch_size=LOG_CLOUD_BATCH_SIZE,
+    cloud_flush_seconds=LOG_CLOUD_FLUSH_SECONDS,
+)
+
+ENV_VARIABLES_READ = tuple(dict.fromkeys(ENV.read_names))

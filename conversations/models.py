@@ -1,0 +1,221 @@
+"""Leads (contacts), their conversations and every message, plus the staff's prompts."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Contact(models.Model):
+    """One person on one channel; a lead once we know how to reach them."""
+
+    class Channel(models.TextChoices):
+        TELEGRAM = "telegram", _("Telegram")
+        TERMINAL = "terminal", _("Terminal chat")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        QUALIFIED = "qualified", _("Qualified")
+        IN_WORK = "in_work", _("In work")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, default=Channel.TELEGRAM
+    )
+    external_id = models.CharField(
+        _("user id on the channel"),
+        max_length=64,
+        help_text=_("Telegram user id for Telegram contacts."),
+    )
+    username = models.CharField(_("username"), max_length=64, blank=True)
+    first_name = models.CharField(_("first name"), max_length=128, blank=True)
+    last_name = models.CharField(_("last name"), max_length=128, blank=True)
+    language_code = models.CharField(_("language"), max_length=10, default="ru")
+    phone = models.CharField(_("phone (E.164)"), max_length=20, blank=True, db_index=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    status = models.CharField(
+        _("lead status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    source = models.CharField(_("source"), max_length=64, blank=True, db_index=True)
+    consent_at = models.DateTimeField(_("personal data consent"), null=True, blank=True)
+    is_blocked = models.BooleanField(_("blocked the bot"), default=False)
+    chosen_model = models.ForeignKey(
+        "assistant.LLMModel",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chosen model"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="uniq_contact_channel_user"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="contact_status_created"),
+            models.Index(fields=["-created_at"], name="contact_created"),
+            models.Index(fields=["-last_message_at"], name="contact_last_message"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        full_name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        if full_name:
+            return full_name
+        if self.username:
+            return f"@{self.username}"
+        return f"{self.get_channel_display()} {self.external_id}"
+
+
+class Conversation(models.Model):
+    """A dialogue session; a new one starts on /new or after a long pause."""
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("lead")
+    )
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["contact", "-started_at"], name="conversation_contact_started"),
+        ]
+
+    def __str__(self):
+        return f"{self.contact} · {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Message(models.Model):
+    """One message of either side, stored before anything that can fail."""
+
+    class Role(models.TextChoices):
+        USER = "user", _("User")
+        ASSISTANT = "assistant", _("Assistant")
+        OPERATOR = "operator", _("Operator")
+        SYSTEM = "system", _("System")
+
+    class ContentType(models.TextChoices):
+        TEXT = "text", _("Text")
+        COMMAND = "command", _("Command")
+        CONTACT = "contact", _("Contact card")
+        PHOTO = "photo", _("Photo")
+        STICKER = "sticker", _("Sticker")
+        DOCUMENT = "document", _("Document")
+        VOICE = "voice", _("Voice")
+        VIDEO = "video", _("Video")
+        LOCATION = "location", _("Location")
+        CALLBACK = "callback", _("Button press")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        COMPLETE = "complete", _("Complete")
+        PARTIAL = "partial", _("Partial")
+        FAILED = "failed", _("Failed")
+
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("conversation"),
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="messages", verbose_name=_("lead")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    text = models.TextField(_("text"), blank=True)
+    content_type = models.CharField(
+        _("content type"), max_length=10, choices=ContentType.choices, default=ContentType.TEXT
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    telegram_update_id = models.BigIntegerField(_("Telegram update id"), null=True, blank=True)
+    telegram_message_id = models.BigIntegerField(_("Telegram message id"), null=True, blank=True)
+    reply_to = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("reply to"),
+    )
+    model_name = models.CharField(_("model"), max_length=200, blank=True)
+    prompt_tokens = models.PositiveIntegerField(_("prompt tokens"), null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(_("completion tokens"), null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(_("latency, ms"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.COMPLETE
+    )
+    error = models.CharField(_("error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "telegram_update_id"],
+                condition=Q(telegram_update_id__isnull=False),
+                name="uniq_message_update",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contact", "created_at", "id"], name="message_contact_time"),
+            models.Index(fields=["conversation", "created_at"], name="message_conversation_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.text[:60]}"
+
+
+class Prompt(models.Model):
+    """Text that steers the assistant; staff edit it in admin, with history and restore."""
+
+    class Key(models.TextChoices):
+        SYSTEM = "system", _("System instructions")
+        GREETING = "greeting", _("Greeting")
+        FAQ = "faq", _("FAQ")
+        CONTACT_REQUEST = "contact_request", _("Contact request")
+        PRIVACY_NOTICE = "privacy_notice", _("Personal data notice")
+
+    key = models.CharField(_("key"), max_length=40, choices=Key.choices)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    text = models.TextField(_("text"))
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("prompt")
+        verbose_name_plural = _("prompts")
+        ordering = ["key", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "language"], name="uniq_prompt_key_language"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_key_display()} ({self.language})"

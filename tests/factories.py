@@ -1,0 +1,86 @@
+"""factory_boy factories for every model the tests build."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from assistant.models import LLMModel, LLMProvider
+from catalog.models import Service
+from conversations.models import Contact, Conversation, Message, Prompt
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    is_staff = True
+    password = factory.django.Password("correct-horse-battery")
+
+
+class LLMProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LLMProvider
+
+    name = factory.Sequence(lambda n: f"provider-{n}")
+    base_url = "http://127.0.0.1:9/v1"
+    api_key_env = "TEST_LLM_API_KEY"
+
+
+class LLMModelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LLMModel
+
+    provider = factory.SubFactory(LLMProviderFactory)
+    model_id = factory.Sequence(lambda n: f"model-{n}")
+    display_name = factory.LazyAttribute(lambda model: model.model_id.title())
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    title = factory.Sequence(lambda n: f"Service {n}")
+    slug = factory.Sequence(lambda n: f"service-{n}")
+    short_description = "A useful service"
+    description = "What the service includes, in detail."
+    price = 5000
+    position = factory.Sequence(lambda n: n)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    external_id = factory.Sequence(lambda n: str(100000 + n))
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Anna"
+    last_name = factory.Sequence(lambda n: f"Petrova{n}")
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Conversation
+
+    contact = factory.SubFactory(ContactFactory)
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Message
+
+    conversation = factory.SubFactory(ConversationFactory)
+    contact = factory.LazyAttribute(lambda message: message.conversation.contact)
+    role = Message.Role.USER
+    text = factory.Sequence(lambda n: f"Message number {n}")
+
+
+class PromptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Prompt
+        django_get_or_create = ("key", "language")
+
+    key = Prompt.Key.SYSTEM
+    language = "ru"
+    text = "You are a helpful consultant."
