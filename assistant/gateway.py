@@ -1,0 +1,154 @@
+"""The LLM gateway: the only place that talks to OpenAI-compatible providers.
+
+The openai SDK's own retries are switched off (`max_retries=0`) because the reply pipeline
+owns the retry policy: it must honour a total deadline across retries and fall back to
+another model, which the SDK cannot know about. Timeouts are always explicit, never the
+SDK's 600 s default.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+import openai
+
+NO_API_KEY = "not-set"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything needed to call one model, detached from the ORM for async code."""
+
+    pk: int
+    model_id: str
+    display_name: str
+    base_url: str
+    api_key_env: str
+    timeout_seconds: float
+    connect_timeout_seconds: float
+    temperature: float
+    max_output_tokens: int
+    context_window: int
+    input_price_per_million: Decimal = Decimal(0)
+    output_price_per_million: Decimal = Decimal(0)
+
+    @classmethod
+    def from_model(cls, model) -> ModelSpec:
+        provider = model.provider
+        return cls(
+            pk=model.pk,
+            model_id=model.model_id,
+            display_name=model.display_name,
+            base_url=provider.base_url,
+            api_key_env=provider.api_key_env,
+            timeout_seconds=provider.timeout_seconds,
+            connect_timeout_seconds=provider.connect_timeout_seconds,
+            temperature=model.temperature,
+            max_output_tokens=model.max_output_tokens,
+            context_window=model.context_window,
+            input_price_per_million=model.input_price_per_million,
+            output_price_per_million=model.output_price_per_million,
+        )
+
+    def api_key(self) -> str:
+        return (os.environ.get(self.api_key_env) if self.api_key_env else "") or NO_API_KEY
+
+
+@dataclass(frozen=True)
+class StreamChunk:
+    """A piece of a streamed answer: new text, or the final token usage."""
+
+    text: str = ""
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class PingResult:
+    ok: bool
+    latency_ms: int
+    error: str = ""
+
+
+def _timeout(spec: ModelSpec, read_timeout: float | None = None) -> openai.Timeout:
+    read = spec.timeout_seconds if read_timeout is None else min(read_timeout, spec.timeout_seconds)
+    return openai.Timeout(read, connect=min(spec.connect_timeout_seconds, read))
+
+
+@lru_cache(maxsize=32)
+def _async_client(base_url: str, api_key: str) -> openai.AsyncOpenAI:
+    """One pooled client per endpoint and key; created lazily inside the running loop."""
+    return openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0)
+
+
+def reset_clients() -> None:
+    """Forget pooled clients (their connections belong to an event loop that may be gone)."""
+    _async_client.cache_clear()
+
+
+async def stream_chat(
+    spec: ModelSpec, messages: list[dict], *, read_timeout: float | None = None
+) -> AsyncIterator[StreamChunk]:
+    """Stream a chat completion as text chunks, ending with a usage chunk when known."""
+    client = _async_client(spec.base_url, spec.api_key())
+    stream = await client.chat.completions.create(
+        model=spec.model_id,
+        messages=messages,
+        temperature=spec.temperature,
+        max_tokens=spec.max_output_tokens,
+        stream=True,
+        stream_options={"include_usage": True},
+        timeout=_timeout(spec, read_timeout),
+    )
+    async with stream:
+        async for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                yield StreamChunk(text=chunk.choices[0].delta.content)
+            if chunk.usage is not None:
+                yield StreamChunk(
+                    prompt_tokens=chunk.usage.prompt_tokens,
+                    completion_tokens=chunk.usage.completion_tokens,
+                )
+
+
+def ping_model(model) -> PingResult:
+    """Make a one-token call so staff can check a provider and key from the admin."""
+    spec = ModelSpec.from_model(model)
+    client = openai.OpenAI(base_url=spec.base_url, api_key=spec.api_key(), max_retries=0)
+    started = time.perf_counter()
+    try:
+        client.chat.completions.create(
+            model=spec.model_id,
+            messages=[{"role": "user", "content": "ping"}],
+            max_tokens=1,
+            timeout=_timeout(spec),
+        )
+    except openai.OpenAIError as error:
+        return PingResult(ok=False, latency_ms=_elapsed_ms(started), error=describe_error(error))
+    finally:
+        client.close()
+    return PingResult(ok=True, latency_ms=_elapsed_ms(started))
+
+
+def describe_error(error: Exception) -> str:
+    """A short, secret-free description of a provider error for logs and staff."""
+    if isinstance(error, openai.APITimeoutError):
+        return "timeout"
+    if isinstance(error, openai.APIStatusError):
+        return f"HTTP {error.status_code}: {_short(error.message)}"
+    if isinstance(error, openai.APIConnectionError):
+        return "connection failed"
+    return f"{type(error).__name__}: {_short(str(error))}"
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
