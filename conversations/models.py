@@ -49,6 +49,12 @@ class Contact(models.Model):
         related_name="+",
         verbose_name=_("chosen model"),
     )
+    interested_in = models.ManyToManyField(
+        "catalog.Service",
+        blank=True,
+        related_name="interested_contacts",
+        verbose_name=_("interested in"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
