@@ -63,6 +63,7 @@ class Contact(models.Model):
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
         ordering = ["-created_at"]
+        permissions = [("export_contact", _("Can export leads"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "external_id"], name="uniq_contact_channel_user"
