@@ -1,0 +1,58 @@
+"""Reads of the LLM registry: which model answers a contact, and which may be chosen."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Q
+
+from assistant.gateway import ModelSpec
+from assistant.models import LLMModel
+
+
+def _active_models():
+    return LLMModel.objects.filter(is_active=True).select_related("provider")
+
+
+def _by_name(name: str) -> LLMModel | None:
+    """Find an active model by `model_id` or `provider/model_id` (as written in `.env`)."""
+    if not name:
+        return None
+    query = Q(model_id=name)
+    provider_name, _slash, model_id = name.partition("/")
+    if model_id:
+        query |= Q(provider__name__iexact=provider_name, model_id=model_id)
+    return _active_models().filter(query).order_by("position", "pk").first()
+
+
+def active_model_specs() -> list[ModelSpec]:
+    """The models a person may choose with /model."""
+    return [ModelSpec.from_model(model) for model in _active_models()]
+
+
+def default_model_spec() -> ModelSpec | None:
+    """LLM_DEFAULT_MODEL wins over the registry's default flag; else the first active model."""
+    model = (
+        _by_name(settings.LLM_DEFAULT_MODEL)
+        or _active_models().filter(is_default=True).first()
+        or _active_models().first()
+    )
+    return ModelSpec.from_model(model) if model else None
+
+
+def fallback_model_spec() -> ModelSpec | None:
+    """The model to try when the chosen one keeps failing (LLM_FALLBACK_MODEL)."""
+    model = _by_name(settings.LLM_FALLBACK_MODEL)
+    return ModelSpec.from_model(model) if model else None
+
+
+def model_spec_for(*, chosen_model_id: int | None) -> tuple[ModelSpec | None, bool]:
+    """The contact's chosen model if it is still active, else the default.
+
+    The flag says whether a choice had to be replaced, so the person can be told.
+    """
+    if chosen_model_id is not None:
+        model = _active_models().filter(pk=chosen_model_id).first()
+        if model:
+            return ModelSpec.from_model(model), False
+        return default_model_spec(), True
+    return default_model_spec(), False

@@ -1,0 +1,295 @@
+"""Every write to leads, conversations and messages goes through these functions.
+
+The bot, the terminal chat, the admin and commands share them. They return plain
+dataclasses so async callers never touch lazy ORM relations from the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from conversations.models import Contact, Conversation, Message
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ContactInfo:
+    """What the assistant needs to know about a contact, detached from the ORM."""
+
+    id: int
+    channel: str
+    external_id: str
+    first_name: str
+    last_name: str
+    username: str
+    language_code: str
+    phone: str
+    email: str
+    status: str
+    source: str
+    is_blocked: bool
+    consent_at: datetime | None
+    chosen_model_id: int | None
+
+    @classmethod
+    def from_contact(cls, contact: Contact) -> ContactInfo:
+        return cls(
+            id=contact.pk,
+            channel=contact.channel,
+            external_id=contact.external_id,
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            username=contact.username,
+            language_code=contact.language_code,
+            phone=contact.phone,
+            email=contact.email,
+            status=contact.status,
+            source=contact.source,
+            is_blocked=contact.is_blocked,
+            consent_at=contact.consent_at,
+            chosen_model_id=contact.chosen_model_id,
+        )
+
+    @property
+    def display_name(self) -> str:
+        full_name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return full_name or (f"@{self.username}" if self.username else self.external_id)
+
+    @property
+    def has_contact_details(self) -> bool:
+        return bool(self.phone or self.email)
+
+
+@dataclass(frozen=True)
+class RecordedMessage:
+    """The stored incoming message; `duplicate` is True for a redelivered update."""
+
+    id: int
+    conversation_id: int
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class ContactUpdate:
+    """Result of recording contact details: whether the lead just became reachable."""
+
+    contact: ContactInfo
+    became_reachable: bool
+    changed: bool
+
+
+def contact_touch(
+    *,
+    channel: str,
+    external_id: str,
+    username: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    language_code: str = "",
+) -> tuple[ContactInfo, bool]:
+    """Find or create the contact and refresh the names it shows on the channel."""
+    defaults = {
+        "username": username or "",
+        "first_name": first_name or "",
+        "last_name": last_name or "",
+    }
+    create_defaults = {**defaults, "language_code": language_code or "ru"}
+    try:
+        contact, created = Contact.objects.get_or_create(
+            channel=channel, external_id=str(external_id), defaults=create_defaults
+        )
+    except IntegrityError:
+        contact, created = Contact.objects.get(channel=channel, external_id=str(external_id)), False
+    if created:
+        logger.info("New contact %s on %s", contact.pk, channel)
+    else:
+        changed = [field for field, value in defaults.items() if getattr(contact, field) != value]
+        if changed:
+            for field in changed:
+                setattr(contact, field, defaults[field])
+            contact.save(update_fields=[*changed, "updated_at"])
+    return ContactInfo.from_contact(contact), created
+
+
+def message_record_incoming(
+    *,
+    contact_id: int,
+    text: str,
+    content_type: str = Message.ContentType.TEXT,
+    telegram_update_id: int | None = None,
+    telegram_message_id: int | None = None,
+    idle_hours: int = 24,
+) -> RecordedMessage:
+    """Store what the person sent, once per update, before anything that can fail."""
+    if telegram_update_id is not None:
+        existing = Message.objects.filter(
+            contact_id=contact_id, telegram_update_id=telegram_update_id
+        ).first()
+        if existing:
+            return RecordedMessage(existing.pk, existing.conversation_id, duplicate=True)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            conversation = _current_conversation(contact_id, now, idle_hours)
+            message = Message.objects.create(
+                conversation=conversation,
+                contact_id=contact_id,
+                role=Message.Role.USER,
+                text=text,
+                content_type=content_type,
+                telegram_update_id=telegram_update_id,
+                telegram_message_id=telegram_message_id,
+            )
+            _mark_activity(contact_id, conversation.pk, now)
+    except IntegrityError:
+        existing = Message.objects.get(contact_id=contact_id, telegram_update_id=telegram_update_id)
+        return RecordedMessage(existing.pk, existing.conversation_id, duplicate=True)
+    logger.debug("Stored message %s of contact %s", message.pk, contact_id)
+    return RecordedMessage(message.pk, conversation.pk, duplicate=False)
+
+
+def message_record_reply(
+    *,
+    contact_id: int,
+    text: str,
+    reply_to_id: int | None = None,
+    role: str = Message.Role.ASSISTANT,
+    model_name: str = "",
+    prompt_tokens: int | None = None,
+    completion_tokens: int | None = None,
+    latency_ms: int | None = None,
+    status: str = Message.Status.COMPLETE,
+    error: str = "",
+) -> int:
+    """Store what the assistant (or a note of the system) said, in the current conversation."""
+    now = timezone.now()
+    with transaction.atomic():
+        if reply_to_id is not None:
+            conversation_id = Message.objects.values_list("conversation_id", flat=True).get(
+                pk=reply_to_id
+            )
+        else:
+            conversation_id = _current_conversation(contact_id, now, idle_hours=None).pk
+        message = Message.objects.create(
+            conversation_id=conversation_id,
+            contact_id=contact_id,
+            role=role,
+            text=text,
+            reply_to_id=reply_to_id,
+            model_name=model_name,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            latency_ms=latency_ms,
+            status=status,
+            error=error[:500],
+        )
+        _mark_activity(contact_id, conversation_id, now)
+    return message.pk
+
+
+def conversation_start_new(*, contact_id: int) -> int:
+    """Close the current conversation so the next message starts with a clean context."""
+    now = timezone.now()
+    Conversation.objects.filter(contact_id=contact_id, closed_at__isnull=True).update(closed_at=now)
+    return Conversation.objects.create(contact_id=contact_id).pk
+
+
+def contact_set_language(*, contact_id: int, language_code: str) -> None:
+    Contact.objects.filter(pk=contact_id).update(
+        language_code=language_code, updated_at=timezone.now()
+    )
+
+
+def contact_set_model(*, contact_id: int, model_id: int | None) -> None:
+    Contact.objects.filter(pk=contact_id).update(
+        chosen_model_id=model_id, updated_at=timezone.now()
+    )
+
+
+def contact_set_source(*, contact_id: int, source: str) -> bool:
+    """Remember where the lead came from; the first source wins, later links don't overwrite."""
+    return bool(
+        Contact.objects.filter(pk=contact_id, source="").update(
+            source=source[:64], updated_at=timezone.now()
+        )
+    )
+
+
+def contact_mark_blocked(*, contact_id: int, blocked: bool = True) -> None:
+    """Remember that the person blocked the bot (or came back), so we stop writing to them."""
+    updated = Contact.objects.filter(pk=contact_id).exclude(is_blocked=blocked)
+    if updated.update(is_blocked=blocked, updated_at=timezone.now()):
+        logger.info("Contact %s %s the bot", contact_id, "blocked" if blocked else "unblocked")
+
+
+def contact_record_consent(*, contact_id: int) -> None:
+    Contact.objects.filter(pk=contact_id, consent_at__isnull=True).update(
+        consent_at=timezone.now(), updated_at=timezone.now()
+    )
+
+
+def contact_record_details(
+    *, contact_id: int, phone: str | None = None, email: str | None = None
+) -> ContactUpdate:
+    """Save a normalized phone and/or e-mail; the lead moves on from 'new' once reachable.
+
+    Sharing details is consent to be contacted, so the consent time is recorded too.
+    """
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact_id)
+        was_reachable = bool(contact.phone or contact.email)
+        changed = []
+        if phone and contact.phone != phone:
+            contact.phone = phone
+            changed.append("phone")
+        if email and contact.email != email:
+            contact.email = email
+            changed.append("email")
+        if changed:
+            if contact.status == Contact.Status.NEW:
+                contact.status = Contact.Status.QUALIFIED
+                changed.append("status")
+            if contact.consent_at is None:
+                contact.consent_at = timezone.now()
+                changed.append("consent_at")
+            contact.save(update_fields=[*changed, "updated_at"])
+    became_reachable = bool(changed) and not was_reachable
+    if became_reachable:
+        logger.info("Lead captured: contact %s", contact_id)
+    return ContactUpdate(ContactInfo.from_contact(contact), became_reachable, bool(changed))
+
+
+def contact_record_interest(*, contact_id: int, service_id: int) -> None:
+    Contact.objects.get(pk=contact_id).interested_in.add(service_id)
+    logger.info("Contact %s is interested in service %s", contact_id, service_id)
+
+
+def _current_conversation(contact_id: int, now: datetime, idle_hours: int | None):
+    """The open conversation, or a new one after /new or a long pause."""
+    conversation = (
+        Conversation.objects.filter(contact_id=contact_id, closed_at__isnull=True)
+        .order_by("-started_at")
+        .first()
+    )
+    if _is_idle(conversation, now, idle_hours):
+        conversation.closed_at = now
+        conversation.save(update_fields=["closed_at"])
+        conversation = None
+    return conversation or Conversation.objects.create(contact_id=contact_id)
+
+
+def _is_idle(conversation, now: datetime, idle_hours: int | None) -> bool:
+    if conversation is None or idle_hours is None or conversation.last_message_at is None:
+        return False
+    return now - conversation.last_message_at > timedelta(hours=idle_hours)
+
+
+def _mark_activity(contact_id: int, conversation_id: int, now: datetime) -> None:
+    Contact.objects.filter(pk=contact_id).update(last_message_at=now)
+    Conversation.objects.filter(pk=conversation_id).update(last_message_at=now)
