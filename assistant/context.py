@@ -1,0 +1,107 @@
+"""Building the LLM request: prompts, catalog, what we know of the person, and history.
+
+Token counting must work offline (tiktoken downloads its encodings on first use), so
+tokens are estimated from UTF-8 bytes: about four bytes per token for Latin text and two
+characters per token for Cyrillic, which errs on the generous side for today's tokenizers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from catalog.selectors import ServiceInfo
+from conversations.selectors import HistoryItem
+from conversations.services import ContactInfo
+
+MESSAGE_OVERHEAD_TOKENS = 4
+SAFETY_MARGIN_TOKENS = 64
+LANGUAGE_NAMES = {"ru": "Russian", "en": "English"}
+
+
+def estimate_tokens(text: str) -> int:
+    """A generous offline estimate of the tokens in `text`."""
+    return (len(text.encode("utf-8")) + 3) // 4 + MESSAGE_OVERHEAD_TOKENS
+
+
+@dataclass(frozen=True)
+class ContextParts:
+    prompts: dict[str, str]
+    services: list[ServiceInfo]
+    contact: ContactInfo
+    history: list[HistoryItem]
+
+
+def format_price(service: ServiceInfo) -> str:
+    if service.price is None:
+        return _("price on request")
+    amount = f"{service.price:,.2f}".replace(",", " ").removesuffix(".00")
+    return f"{amount} {service.currency}"
+
+
+def catalog_text(services: list[ServiceInfo]) -> str:
+    lines = []
+    for service in services:
+        line = f"- {service.title}: {format_price(service)}"
+        if service.duration:
+            line += f"; {service.duration}"
+        if service.short_description:
+            line += f". {service.short_description}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def known_fields_text(contact: ContactInfo) -> str:
+    """What the assistant already knows, so it never asks for it again."""
+    fields = {
+        "name": contact.display_name if (contact.first_name or contact.last_name) else "",
+        "phone": contact.phone,
+        "e-mail": contact.email,
+    }
+    known = [f"{name}: {value}" for name, value in fields.items() if value]
+    return "\n".join(known) if known else "nothing yet"
+
+
+def system_message(parts: ContextParts) -> str:
+    """One system message; the section headings are for the model, so they stay in English."""
+    language = LANGUAGE_NAMES.get(parts.contact.language_code, "Russian")
+    with translation.override(parts.contact.language_code):
+        catalog = catalog_text(parts.services) or "(the catalog is empty)"
+    sections = [
+        parts.prompts.get("system", ""),
+        f"Answer in {language}.",
+        "## FAQ\n" + parts.prompts.get("faq", ""),
+        "## Services and prices (quote prices only from this list)\n" + catalog,
+        "## What we know about the person\n" + known_fields_text(parts.contact),
+    ]
+    if not parts.contact.has_contact_details and parts.prompts.get("contact_request"):
+        sections.append("## How to ask for a contact\n" + parts.prompts["contact_request"])
+    return "\n\n".join(section for section in sections if section.strip())
+
+
+def build_messages(
+    parts: ContextParts, *, context_window: int, max_output_tokens: int
+) -> list[dict]:
+    """The chat messages for the model, the oldest history dropped to fit the window."""
+    system = system_message(parts)
+    budget = context_window - max_output_tokens - SAFETY_MARGIN_TOKENS - estimate_tokens(system)
+    chosen: list[dict] = []
+    for item in reversed(parts.history):
+        role = "user" if item.role == "user" else "assistant"
+        cost = estimate_tokens(item.text)
+        if cost > budget:
+            if not chosen:
+                chosen.append({"role": role, "content": _truncate_to_tokens(item.text, budget)})
+            break
+        budget -= cost
+        chosen.append({"role": role, "content": item.text})
+    return [{"role": "system", "content": system}, *reversed(chosen)]
+
+
+def _truncate_to_tokens(text: str, tokens: int) -> str:
+    """Keep the end of an oversized message: the latest words matter most."""
+    keep_bytes = max(tokens - MESSAGE_OVERHEAD_TOKENS, 1) * 4
+    encoded = text.encode("utf-8")
+    return encoded[-keep_bytes:].decode("utf-8", errors="ignore")

@@ -1,0 +1,258 @@
+"""The channel-neutral assistant: what happens to one message, whoever delivered it.
+
+The Telegram bot and the terminal chat both call these coroutines. Database work runs in
+small sync functions through `db_call`; LLM calls stay on the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from assistant.context import ContextParts, build_messages
+from assistant.flood import CallLimiter
+from assistant.gateway import ModelSpec
+from assistant.replies import OnText, generate_reply
+from assistant.selectors import fallback_model_spec, model_spec_for
+from catalog.selectors import active_services
+from conversations import selectors as conversation_selectors
+from conversations import services as conversation_services
+from conversations.contact_details import find_email, find_phone, looks_like_phone_attempt
+from conversations.models import Message
+from conversations.services import ContactInfo, ContactUpdate
+
+logger = logging.getLogger(__name__)
+
+
+def db_call(function):
+    """Run a sync ORM function off the event loop, with stale connections closed first.
+
+    Closing old connections before each call is what lets a long-running bot recover
+    from a database restart or a dropped connection on the next update.
+    """
+
+    def with_fresh_connection(*args, **kwargs):
+        close_old_connections()
+        return function(*args, **kwargs)
+
+    return sync_to_async(with_fresh_connection, thread_sensitive=True)
+
+
+def supported_language(code: str | None) -> str:
+    """Map a client language such as 'en-US' to one we speak, else the site language."""
+    short = (code or "").split("-")[0].lower()
+    supported = {language for language, _name in settings.LANGUAGES}
+    return short if short in supported else settings.LANGUAGE_CODE
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One inbound message as plain data, whatever the channel."""
+
+    channel: str
+    external_id: str
+    text: str
+    content_type: str = Message.ContentType.TEXT
+    username: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    language_code: str = ""
+    update_id: int | None = None
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The stored incoming message and its contact; `duplicate` means already handled."""
+
+    contact: ContactInfo
+    message_id: int
+    conversation_id: int
+    duplicate: bool
+    contact_created: bool
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to show the person: notes first, then the answer itself."""
+
+    text: str
+    status: str
+    notes: list[str] = field(default_factory=list)
+    model_name: str = ""
+
+
+def _receive(incoming: Incoming) -> Turn:
+    contact, created = conversation_services.contact_touch(
+        channel=incoming.channel,
+        external_id=incoming.external_id,
+        username=incoming.username,
+        first_name=incoming.first_name,
+        last_name=incoming.last_name,
+        language_code=supported_language(incoming.language_code),
+    )
+    recorded = conversation_services.message_record_incoming(
+        contact_id=contact.id,
+        text=incoming.text,
+        content_type=incoming.content_type,
+        telegram_update_id=incoming.update_id,
+        telegram_message_id=incoming.message_id,
+        idle_hours=settings.CONVERSATION_IDLE_HOURS,
+    )
+    return Turn(contact, recorded.id, recorded.conversation_id, recorded.duplicate, created)
+
+
+async def receive(incoming: Incoming) -> Turn:
+    """Save the person's message first, so nothing said is lost whatever fails later."""
+    return await db_call(_receive)(incoming)
+
+
+@dataclass(frozen=True)
+class DetailsCapture:
+    update: ContactUpdate | None
+    invalid_phone: bool
+
+
+async def capture_details(turn: Turn, text: str) -> DetailsCapture:
+    """Recognize a phone number or e-mail typed in free text and save it on the lead."""
+    phone, email = find_phone(text), find_email(text)
+    if phone or email:
+        update = await db_call(conversation_services.contact_record_details)(
+            contact_id=turn.contact.id, phone=phone, email=email
+        )
+        return DetailsCapture(update, invalid_phone=False)
+    return DetailsCapture(None, invalid_phone=looks_like_phone_attempt(text) and not email)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    messages: list[dict]
+    models: list[ModelSpec]
+    model_replaced: bool
+
+
+def _prepare(turn: Turn) -> _Prepared:
+    contact = conversation_selectors.contact_info(contact_id=turn.contact.id)
+    primary, replaced = model_spec_for(chosen_model_id=contact.chosen_model_id)
+    if replaced:
+        conversation_services.contact_set_model(contact_id=contact.id, model_id=None)
+    fallback = fallback_model_spec()
+    models = [spec for spec in (primary, fallback) if spec is not None]
+    models = list({spec.pk: spec for spec in models}.values())
+    history = conversation_selectors.conversation_history(
+        conversation_id=turn.conversation_id, limit=settings.ASSISTANT_HISTORY_MESSAGES
+    )
+    history = [conversation_selectors.HistoryItem(item.role, _cut(item.text)) for item in history]
+    parts = ContextParts(
+        prompts=conversation_selectors.prompt_texts(language=contact.language_code),
+        services=active_services(),
+        contact=contact,
+        history=history,
+    )
+    window = primary.context_window if primary else 8192
+    output = primary.max_output_tokens if primary else 800
+    messages = build_messages(parts, context_window=window, max_output_tokens=output)
+    return _Prepared(messages, models, replaced)
+
+
+def _cut(text: str) -> str:
+    limit = settings.ASSISTANT_MAX_INPUT_CHARS
+    return text if len(text) <= limit else text[:limit]
+
+
+_limiter: CallLimiter | None = None
+
+
+def limiter() -> CallLimiter:
+    """The process-wide flood limiter, built from settings on first use."""
+    global _limiter
+    if _limiter is None:
+        _limiter = CallLimiter(
+            settings.ASSISTANT_RATE_LIMIT_CALLS, settings.ASSISTANT_RATE_LIMIT_WINDOW
+        )
+    return _limiter
+
+
+def reset_limiter() -> None:
+    global _limiter
+    _limiter = None
+
+
+async def answer(turn: Turn, text: str, on_text: OnText) -> Answer:
+    """Answer a text message with the LLM, streaming through `on_text`, and store the reply."""
+    language = turn.contact.language_code
+    allowed, warn = limiter().allow(turn.contact.id)
+    if not allowed:
+        logger.info("Contact %s is over the message limit", turn.contact.id)
+        with translation.override(language):
+            note = _("You are writing faster than I can answer. Please wait a minute.")
+        return await _store_note(turn, note if warn else "")
+    notes = []
+    with translation.override(language):
+        if len(text) > settings.ASSISTANT_MAX_INPUT_CHARS:
+            notes.append(
+                _("Your message is long, so I read only its first %(limit)s characters.")
+                % {"limit": settings.ASSISTANT_MAX_INPUT_CHARS}
+            )
+    prepared = await db_call(_prepare)(turn)
+    if prepared.model_replaced:
+        with translation.override(language):
+            notes.append(
+                _("The model you chose is no longer available; I switched to the default.")
+            )
+    result = await generate_reply(
+        models=prepared.models,
+        messages=prepared.messages,
+        on_text=on_text,
+        deadline_seconds=settings.LLM_TOTAL_DEADLINE,
+        max_retries=settings.LLM_MAX_RETRIES,
+    )
+    final_text = _final_text(result.text, result.status, language)
+    await db_call(conversation_services.message_record_reply)(
+        contact_id=turn.contact.id,
+        text=result.text or final_text,
+        reply_to_id=turn.message_id,
+        model_name=result.model_name,
+        prompt_tokens=result.prompt_tokens,
+        completion_tokens=result.completion_tokens,
+        latency_ms=result.latency_ms,
+        status=result.status,
+        error=result.error,
+    )
+    if result.status != Message.Status.COMPLETE:
+        logger.error("No full answer for contact %s: %s", turn.contact.id, result.error)
+    return Answer(final_text, result.status, notes, result.model_name)
+
+
+def _final_text(text: str, status: str, language: str) -> str:
+    with translation.override(language):
+        if status == Message.Status.COMPLETE:
+            return text
+        if status == Message.Status.PARTIAL:
+            return text + "\n\n" + _("(The answer was cut off. Please ask again if you need more.)")
+        return _(
+            "Sorry, I cannot answer right now. Please try again in a few minutes, "
+            "or leave your phone number and we will call you back."
+        )
+
+
+async def _store_note(turn: Turn, note: str) -> Answer:
+    if note:
+        await db_call(conversation_services.message_record_reply)(
+            contact_id=turn.contact.id,
+            text=note,
+            reply_to_id=turn.message_id,
+            role=Message.Role.SYSTEM,
+        )
+    return Answer(note, Message.Status.COMPLETE)
+
+
+async def record_note(turn: Turn, note: str) -> None:
+    """Store a fixed reply of the bot (a button's answer, a notice) in the history."""
+    await _store_note(turn, note)

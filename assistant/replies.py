@@ -1,0 +1,156 @@
+"""Getting one answer from the models: bounded retries, a fallback model, a total deadline.
+
+Only network faults and provider overload are retried (timeouts, 429, 5xx, a stream that
+breaks, an empty answer); a 4xx such as a bad key goes straight to the fallback model,
+since repeating it cannot help.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import openai
+
+from assistant.gateway import ModelSpec, describe_error, stream_chat
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 0.5
+BACKOFF_MAX_SECONDS = 8.0
+
+# Failures by model and kind since the process started, for logs and monitoring.
+failure_counts: Counter[tuple[str, str]] = Counter()
+
+OnText = Callable[[str], Awaitable[None]]
+
+
+class EmptyAnswerError(Exception):
+    """The provider finished the stream without a single word."""
+
+
+@dataclass(frozen=True)
+class ReplyResult:
+    text: str
+    status: str  # "complete", "partial" or "failed", as Message.Status
+    model_name: str = ""
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    latency_ms: int = 0
+    error: str = ""
+
+
+@dataclass
+class _Attempt:
+    text: str = ""
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+async def generate_reply(
+    *,
+    models: list[ModelSpec],
+    messages: list[dict],
+    on_text: OnText,
+    deadline_seconds: float,
+    max_retries: int,
+) -> ReplyResult:
+    """Stream an answer, retrying and falling back until the deadline.
+
+    `on_text` gets the whole answer so far after every chunk; after a retry it starts
+    again from the new attempt's text.
+    """
+    started = time.monotonic()
+    deadline = started + deadline_seconds
+    best_partial, last_error = "", ""
+    for spec in models:
+        for attempt_number in range(max_retries + 1):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            attempt = _Attempt()
+            try:
+                await asyncio.wait_for(
+                    _stream_into(attempt, spec, messages, on_text, remaining), remaining
+                )
+            except Exception as error:  # every failure is classified below
+                last_error = _record_failure(spec, error)
+                best_partial = max(best_partial, attempt.text, key=len)
+                delay = _retry_delay(error, attempt_number)
+                if delay is None or attempt_number == max_retries:
+                    break
+                if time.monotonic() + delay >= deadline:
+                    break
+                await asyncio.sleep(delay)
+                continue
+            return ReplyResult(
+                text=attempt.text,
+                status="complete",
+                model_name=spec.model_id,
+                prompt_tokens=attempt.prompt_tokens,
+                completion_tokens=attempt.completion_tokens,
+                latency_ms=_elapsed_ms(started),
+            )
+    status = "partial" if best_partial else "failed"
+    model_name = models[0].model_id if models else ""
+    return ReplyResult(
+        text=best_partial,
+        status=status,
+        model_name=model_name,
+        latency_ms=_elapsed_ms(started),
+        error=last_error or "no model is configured",
+    )
+
+
+async def _stream_into(
+    attempt: _Attempt, spec: ModelSpec, messages: list[dict], on_text: OnText, timeout: float
+) -> None:
+    async for chunk in stream_chat(spec, messages, read_timeout=timeout):
+        if chunk.text:
+            attempt.text += chunk.text
+            await on_text(attempt.text)
+        if chunk.prompt_tokens is not None:
+            attempt.prompt_tokens = chunk.prompt_tokens
+            attempt.completion_tokens = chunk.completion_tokens
+    if not attempt.text.strip():
+        raise EmptyAnswerError
+
+
+def _retry_delay(error: Exception, attempt_number: int) -> float | None:
+    """Seconds to wait before retrying the same model, or None when retrying is pointless."""
+    backoff = min(BACKOFF_BASE_SECONDS * 2**attempt_number, BACKOFF_MAX_SECONDS)
+    if isinstance(error, openai.RateLimitError):
+        return max(_retry_after_seconds(error), backoff)
+    if isinstance(error, openai.APIStatusError):
+        return backoff if error.status_code >= 500 else None
+    # Timeouts, dropped connections and broken streams surface as several exception types
+    # (the SDK's, its HTTP library's, asyncio's): all of them are worth another try.
+    return backoff
+
+
+def _retry_after_seconds(error: openai.APIStatusError) -> float:
+    value = error.response.headers.get("retry-after", "") if error.response else ""
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return 0.0
+
+
+def _record_failure(spec: ModelSpec, error: Exception) -> str:
+    if isinstance(error, asyncio.TimeoutError):
+        description = "deadline exceeded"
+    elif isinstance(error, EmptyAnswerError):
+        description = "empty answer"
+    else:
+        description = describe_error(error)
+    failure_counts[(spec.model_id, type(error).__name__)] += 1
+    logger.warning("LLM %s failed: %s", spec.model_id, description)
+    return description
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
