@@ -126,7 +126,8 @@ CONVERSATION_IDLE_HOURS = ENV.int("CONVERSATION_IDLE_HOURS", 24, minimum=1)
 # --- Logging ------------------------------------------------------------------------------
 LOG_LEVEL = ENV.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True)
 LOG_SINKS_ENABLED = ENV.choices("LOG_SINKS", ["console"], LOG_SINKS)
-LOG_FILE_PATH = Path(ENV.str("LOG_FILE_PATH", str(BASE_DIR / "logs" / "assistant.log")))
+# A relative path is taken from the project directory, not from wherever the process starts.
+LOG_FILE_PATH = BASE_DIR / ENV.str("LOG_FILE_PATH", "logs/assistant.log")
 LOG_FILE_ROTATION = ENV.choice("LOG_FILE_ROTATION", "size", ("size", "daily"))
 LOG_FILE_MAX_BYTES = ENV.int("LOG_FILE_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 LOG_FILE_BACKUP_COUNT = ENV.int("LOG_FILE_BACKUP_COUNT", 14, minimum=1)
