@@ -4,6 +4,8 @@ import pytest
 
 from tests.factories import UserFactory
 
+pytest_plugins = ["tests.file_server"]
+
 
 @pytest.fixture
 def staff_user(db):
