@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import urllib.request
+from abc import ABCMeta, abstractmethod
 from collections import deque
 from datetime import UTC, datetime
 from logging.handlers import RotatingFileHandler, TimedRotatingFileHandler
@@ -42,7 +43,7 @@ def stderr_note(text: str) -> None:
         return
 
 
-class BatchingHandler(logging.Handler):
+class BatchingHandler(logging.Handler, metaclass=ABCMeta):
     """A bounded queue drained by a daemon thread in batches.
 
     `emit()` never waits on I/O: when the queue is full the oldest record is dropped and
@@ -85,13 +86,13 @@ class BatchingHandler(logging.Handler):
         worker = self._worker
         return worker is None or record.thread != worker.ident
 
+    @abstractmethod
     def prepare(self, record: logging.LogRecord):
         """Turn the record into plain data now, in the caller's thread."""
-        raise NotImplementedError
 
+    @abstractmethod
     def deliver(self, batch: list) -> None:
         """Send one batch; runs in the worker thread and may raise."""
-        raise NotImplementedError
 
     def worker_finished(self) -> None:
         """Release per-thread resources when the worker stops."""

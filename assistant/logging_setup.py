@@ -247,5 +247,6 @@ def init_sentry(*, dsn: str) -> bool:
     import sentry_sdk
 
     remember_secret_values(os.environ)
-    sentry_sdk.init(dsn=dsn, send_default_pii=False, before_send=sentry_before_send)
+    # PII stays off by default; passing send_default_pii=False is deprecated in sentry-sdk 2.7x.
+    sentry_sdk.init(dsn=dsn, before_send=sentry_before_send)
     return True
