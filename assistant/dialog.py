@@ -23,7 +23,13 @@ from assistant.selectors import fallback_model_spec, model_spec_for
 from catalog.selectors import active_services
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
-from conversations.contact_details import find_email, find_phone, looks_like_phone_attempt
+from conversations.contact_details import (
+    EMAIL_PATTERN,
+    PHONE_CANDIDATE,
+    find_email,
+    find_phone,
+    looks_like_phone_attempt,
+)
 from conversations.models import Message
 from conversations.services import ContactInfo, ContactUpdate
 
@@ -97,6 +103,10 @@ def _receive(incoming: Incoming) -> Turn:
         last_name=incoming.last_name,
         language_code=supported_language(incoming.language_code),
     )
+    if contact.is_blocked:
+        conversation_services.contact_mark_blocked(
+            channel=contact.channel, external_id=contact.external_id, blocked=False
+        )
     recorded = conversation_services.message_record_incoming(
         contact_id=contact.id,
         text=incoming.text,
@@ -128,6 +138,19 @@ async def capture_details(turn: Turn, text: str) -> DetailsCapture:
         )
         return DetailsCapture(update, invalid_phone=False)
     return DetailsCapture(None, invalid_phone=looks_like_phone_attempt(text) and not email)
+
+
+def is_only_contact_details(text: str) -> bool:
+    """True when the message is just a phone/e-mail, so no LLM answer is needed."""
+    remainder = PHONE_CANDIDATE.sub("", EMAIL_PATTERN.sub("", text))
+    return sum(character.isalpha() for character in remainder) < 3
+
+
+async def mark_blocked(channel: str, external_id: str) -> None:
+    """The person blocked the bot: remember it so nobody keeps writing to them."""
+    await db_call(conversation_services.contact_mark_blocked)(
+        channel=channel, external_id=external_id
+    )
 
 
 @dataclass(frozen=True)

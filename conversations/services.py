@@ -228,11 +228,12 @@ def contact_set_source(*, contact_id: int, source: str) -> bool:
     )
 
 
-def contact_mark_blocked(*, contact_id: int, blocked: bool = True) -> None:
+def contact_mark_blocked(*, channel: str, external_id: str, blocked: bool = True) -> None:
     """Remember that the person blocked the bot (or came back), so we stop writing to them."""
-    updated = Contact.objects.filter(pk=contact_id).exclude(is_blocked=blocked)
-    if updated.update(is_blocked=blocked, updated_at=timezone.now()):
-        logger.info("Contact %s %s the bot", contact_id, "blocked" if blocked else "unblocked")
+    contacts = Contact.objects.filter(channel=channel, external_id=str(external_id))
+    if contacts.exclude(is_blocked=blocked).update(is_blocked=blocked, updated_at=timezone.now()):
+        state = "blocked" if blocked else "unblocked"
+        logger.info("Contact %s:%s %s the bot", channel, external_id, state)
 
 
 def contact_record_consent(*, contact_id: int) -> None:
@@ -300,6 +301,7 @@ def _is_idle(conversation, now: datetime, idle_hours: int | None) -> bool:
 def _mark_activity(contact_id: int, conversation_id: int, now: datetime) -> None:
     Contact.objects.filter(pk=contact_id).update(last_message_at=now)
     Conversation.objects.filter(pk=conversation_id).update(last_message_at=now)
+
 
 PROMPT_FIELDS = ("key", "language", "text", "is_active")
 

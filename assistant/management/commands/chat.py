@@ -1,0 +1,82 @@
+"""`manage.py chat`: talk to the assistant in the terminal, to try prompts and models."""
+
+import asyncio
+import getpass
+import sys
+
+from django.core.management.base import BaseCommand
+
+from assistant import actions, dialog
+from assistant.gateway import reset_clients
+from conversations.models import Contact
+
+EXIT_WORDS = {"/exit", "/quit"}
+
+
+class TerminalPrinter:
+    """Prints the growing answer as it streams, only the part not printed yet."""
+
+    def __init__(self, output):
+        self.output = output
+        self.printed = ""
+
+    def write(self, text: str) -> None:
+        self.output.write(text, ending="")
+        self.output.flush()
+
+    async def update(self, text: str) -> None:
+        if not text.startswith(self.printed):
+            self.write("\n")
+            self.printed = ""
+        self.write(text[len(self.printed) :])
+        self.printed = text
+
+    def finish(self, text: str) -> None:
+        if text != self.printed:
+            self.write(("\n" if self.printed else "") + text)
+        self.write("\n")
+
+
+class Command(BaseCommand):
+    help = "Chat with the assistant in the terminal as a local contact (/new, /exit)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--user", default=getpass.getuser(), help="Local contact name.")
+        parser.add_argument("--language", default="", help="ru or en (default: site language).")
+
+    def handle(self, *args, **options):
+        reset_clients()
+        dialog.reset_limiter()
+        asyncio.run(self.chat(options["user"], options["language"], sys.stdin))
+
+    async def chat(self, user: str, language: str, lines) -> None:
+        self.stdout.write("Type your message; /new starts over, /exit quits.")
+        for line in lines:
+            text = line.strip()
+            if text in EXIT_WORDS:
+                break
+            if text:
+                await self.say(user, language, text)
+
+    async def say(self, user: str, language: str, text: str) -> None:
+        incoming = dialog.Incoming(
+            channel=Contact.Channel.TERMINAL,
+            external_id=user,
+            text=text,
+            first_name=user,
+            language_code=language,
+        )
+        turn = await dialog.receive(incoming)
+        if text == "/new":
+            await actions.start_new_conversation(turn.contact)
+            self.stdout.write("(new conversation)")
+            return
+        capture = await dialog.capture_details(turn, text)
+        if capture.update is not None and capture.update.changed:
+            saved = capture.update.contact
+            self.stdout.write(f"(saved: {saved.phone or saved.email})")
+        printer = TerminalPrinter(self.stdout)
+        answer = await dialog.answer(turn, text, printer.update)
+        for note in answer.notes:
+            self.stdout.write(f"({note})")
+        printer.finish(answer.text)

@@ -1,0 +1,90 @@
+"""Building the python-telegram-bot Application that `runbot` (and the tests) run."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.utils import translation
+from telegram import BotCommand, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import handlers
+from bot.commands import COMMANDS
+from bot.processor import PerChatUpdateProcessor
+from bot.ratelimit import ChatRetryAfterLimiter
+
+TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{10,}$")
+MAX_CONCURRENT_UPDATES = 256
+
+COMMAND_HANDLERS = {
+    "start": handlers.start,
+    "help": handlers.help_command,
+    "services": handlers.services_command,
+    "contact": handlers.contact_command,
+    "model": handlers.model_command,
+    "language": handlers.language_command,
+    "new": handlers.new_command,
+}
+
+
+def is_valid_token(token: str) -> bool:
+    return bool(TOKEN_PATTERN.match(token or ""))
+
+
+def build_application(*, token: str, api_base_url: str) -> Application:
+    """The bot with its handlers, per-chat ordering and 429 handling."""
+    base = api_base_url.rstrip("/")
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{base}/bot")
+        .base_file_url(f"{base}/file/bot")
+        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .rate_limiter(ChatRetryAfterLimiter())
+        .connection_pool_size(MAX_CONCURRENT_UPDATES)
+        .post_init(publish_command_menu)
+        .build()
+    )
+    register_handlers(application)
+    return application
+
+
+def register_handlers(application: Application) -> None:
+    new_message = filters.UpdateType.MESSAGE
+    for name, callback in COMMAND_HANDLERS.items():
+        application.add_handler(CommandHandler(name, callback, filters=new_message))
+    application.add_handler(CallbackQueryHandler(handlers.button))
+    application.add_handler(MessageHandler(new_message & filters.CONTACT, handlers.shared_contact))
+    application.add_handler(MessageHandler(new_message & filters.COMMAND, handlers.unknown_command))
+    application.add_handler(MessageHandler(new_message & filters.TEXT, handlers.text_message))
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.edited_message)
+    )
+    application.add_handler(
+        MessageHandler(new_message & ~filters.StatusUpdate.ALL, handlers.other_content)
+    )
+    application.add_error_handler(handlers.on_error)
+
+
+def menu_commands(language: str) -> list[BotCommand]:
+    with translation.override(language):
+        return [BotCommand(command.name, str(command.description)) for command in COMMANDS]
+
+
+async def publish_command_menu(application: Application) -> None:
+    """The command menu in every language we speak, plus a default for the rest."""
+    bot = application.bot
+    for language, _name in settings.LANGUAGES:
+        await bot.set_my_commands(menu_commands(language), language_code=language)
+    await bot.set_my_commands(menu_commands(settings.LANGUAGE_CODE))
+
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]

@@ -1,0 +1,39 @@
+"""`manage.py runbot`: the Telegram bot, by long polling."""
+
+import logging
+import signal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from assistant.dialog import reset_limiter
+from assistant.gateway import reset_clients
+from bot.application import ALLOWED_UPDATES, build_application, is_valid_token
+
+logger = logging.getLogger(__name__)
+
+SETUP_HINT = (
+    "TELEGRAM_BOT_TOKEN is {problem}. Set it in .env: create a bot with @BotFather in "
+    "Telegram (/newbot) and copy the token it gives you (it looks like 123456789:AAE...)."
+)
+
+
+class Command(BaseCommand):
+    help = "Run the Telegram bot (long polling). Stops cleanly on Ctrl+C or SIGTERM."
+
+    def handle(self, *args, **options):
+        token = settings.TELEGRAM_BOT_TOKEN
+        if not token:
+            raise CommandError(SETUP_HINT.format(problem="not set"), returncode=2)
+        if not is_valid_token(token):
+            raise CommandError(SETUP_HINT.format(problem="malformed"), returncode=2)
+        reset_clients()
+        reset_limiter()
+        application = build_application(token=token, api_base_url=settings.TELEGRAM_API_BASE_URL)
+        logger.info("Bot starting (long polling)")
+        application.run_polling(
+            allowed_updates=ALLOWED_UPDATES,
+            stop_signals=(signal.SIGINT, signal.SIGTERM),
+            close_loop=False,
+        )
+        logger.info("Bot stopped")
