@@ -4,7 +4,7 @@ import pytest
 
 from tests.factories import UserFactory
 
-pytest_plugins = ["tests.file_server"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.file_server"]
 
 
 @pytest.fixture

@@ -1,0 +1,18 @@
+"""Pytest fixtures for the loopback fakes: a fresh server per test, always stopped."""
+
+import pytest
+
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.telegram_server import FakeTelegram
+
+
+@pytest.fixture
+def fake_openai():
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_telegram():
+    with FakeTelegram() as fake:
+        yield fake

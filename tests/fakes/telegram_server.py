@@ -1,0 +1,733 @@
+"""A fake Telegram Bot API server on 127.0.0.1 for the real python-telegram-bot client.
+
+Emulated methods: getMe, getUpdates (long polling, offset confirmation, a newer call supersedes
+an older one with 409 Conflict as Telegram does), deleteWebhook, getWebhookInfo, set/get/
+deleteMyCommands (per scope and language), sendMessage, editMessageText, sendMessageDraft,
+deleteMessage, answerCallbackQuery, sendChatAction, close, logOut. Requests may be form-encoded
+(as PTB sends them: nested objects as JSON strings), JSON, or query strings; the token in
+``/bot<TOKEN>/<method>`` must match. Text is validated like Telegram does: empty, longer than
+4096 characters (counted in code points after HTML parsing), malformed HTML (see
+``telegram_html``), "message is not modified".
+
+Not emulated: file uploads and downloads, Markdown/MarkdownV2 validation, entities in returned
+messages (the returned text is the visible text, without entities), allowed_updates filtering,
+webhooks, and every method not listed (404 Not Found). Chats never seen before are accepted;
+their type follows the sign of the id (positive: private, negative: group). Error wordings for
+sendMessageDraft misuse are the fake's own.
+"""
+
+import asyncio
+import copy
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import NamedTuple
+from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes import telegram_html
+from tests.fakes._http import LoopbackServer
+
+TOKEN = "123456789:TEST-fake-token"
+MAX_TEXT_LENGTH = 4096
+_DEFAULT_DESCRIPTIONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden: bot was blocked by the user",
+    404: "Not Found",
+    409: "Conflict",
+    502: "Bad Gateway",
+}
+_STRING_PARAMS = {"text", "caption", "parse_mode", "language_code", "action", "callback_query_id"}
+_ENTITY = re.compile(
+    r"(?<![\w/@])(/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?|@[A-Za-z0-9_]{5,32})"
+)
+
+
+class ApiError(Exception):
+    """A Bot API error response."""
+
+    def __init__(self, error_code: int, description: str, retry_after: int | None = None):
+        super().__init__(description)
+        self.error_code = error_code
+        self.description = description
+        self.retry_after = retry_after
+
+    def payload(self) -> dict:
+        body = {"ok": False, "error_code": self.error_code, "description": self.description}
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return body
+
+
+def _bad_request(detail: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {detail}")
+
+
+class Call(NamedTuple):
+    """One API call: method name as sent, decoded parameters, ``time.monotonic()`` on arrival."""
+
+    method: str
+    params: dict
+    at: float
+
+
+@dataclass
+class SentMessage:
+    """A message the bot sent; ``text`` is the raw text and follows later edits."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    parse_mode: str | None
+    entities: list | None
+    reply_markup: dict | None
+    at: float
+    deleted: bool = False
+
+    @property
+    def visible_text(self) -> str:
+        if (self.parse_mode or "").upper() == "HTML":
+            return telegram_html.visible_text(self.text)
+        return self.text
+
+
+@dataclass
+class Edit:
+    chat_id: int
+    message_id: int
+    text: str
+    parse_mode: str | None
+    reply_markup: dict | None
+    at: float
+
+
+@dataclass
+class Draft:
+    chat_id: int
+    draft_id: int
+    text: str
+    parse_mode: str | None
+    at: float
+
+
+@dataclass
+class _Fault:
+    method: str
+    error: ApiError
+    chat_id: int | str | None
+    remaining: int
+
+
+@dataclass
+class _PendingUpdate:
+    update_id: int
+    payload: dict
+    forced: bool = False  # a redelivery, returned once whatever the offset
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def command_and_mention_entities(text: str) -> list[dict]:
+    """Entities Telegram adds to incoming text: /commands and @mentions (UTF-16 offsets)."""
+    return [
+        {
+            "type": "bot_command" if m[0].startswith("/") else "mention",
+            "offset": _utf16_len(text[: m.start()]),
+            "length": _utf16_len(m[0]),
+        }
+        for m in _ENTITY.finditer(text)
+    ]
+
+
+def _decode_form_value(name: str, value: str):
+    if name in _STRING_PARAMS:
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+@dataclass
+class _State:
+    """Everything the fake remembers; guarded by ``FakeTelegram._cond``."""
+
+    updates: list = field(default_factory=list)
+    history: dict = field(default_factory=dict)
+    poll_generation: int = 0
+    last_message_id: dict = field(default_factory=dict)
+    messages: dict = field(default_factory=dict)
+    chats: dict = field(default_factory=dict)
+    sent: list = field(default_factory=list)
+    edits: list = field(default_factory=list)
+    drafts: list = field(default_factory=list)
+    calls: list = field(default_factory=list)
+    commands: dict = field(default_factory=dict)
+    faults: list = field(default_factory=list)
+    callback_ids: set = field(default_factory=set)
+
+
+class FakeTelegram(LoopbackServer):
+    """Bot API fake; see the module docstring. All public methods are thread-safe."""
+
+    def __init__(self, token: str = TOKEN, bot_user: dict | None = None):
+        super().__init__()
+        self.token = token
+        self.bot_user = bot_user or {
+            "id": int(token.split(":", 1)[0]),
+            "is_bot": True,
+            "first_name": "Fake Bot",
+            "username": "fake_test_bot",
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+        self._cond = threading.Condition(threading.RLock())
+        self._state = _State()
+        self._ids = itertools.count(1)
+        self._methods = {
+            name[len("_api_") :].lower(): getattr(self, name)
+            for name in dir(self)
+            if name.startswith("_api_")
+        }
+
+    @property
+    def base_url(self) -> str:
+        """Server root; PTB's ``base_url`` is ``fake.api_url`` (= this + "/bot")."""
+        return self.root_url
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.root_url}/bot"
+
+    # ---- HTTP ---------------------------------------------------------------------------------
+
+    def handle(self, exchange):
+        parts = urlsplit(exchange.path)
+        body = exchange.read_body()
+        match = re.fullmatch(r"/bot([^/]+)/(\w+)", parts.path)
+        try:
+            if match is None:
+                raise ApiError(404, "Not Found")
+            if match[1] != self.token:
+                raise ApiError(401, "Unauthorized")
+            method = match[2]
+            params = self._params(exchange.headers.get("Content-Type", ""), body, parts.query)
+            result = self._call(method, params)
+        except ApiError as error:
+            exchange.send_json(error.error_code, error.payload())
+            return
+        exchange.send_json(200, {"ok": True, "result": result})
+
+    @staticmethod
+    def _params(content_type: str, body: bytes, query: str) -> dict:
+        params = {k: _decode_form_value(k, v) for k, v in parse_qsl(query)}
+        if content_type.startswith("application/json"):
+            params.update(json.loads(body or b"{}"))
+        elif content_type.startswith("multipart/"):
+            raise _bad_request("the fake Bot API does not emulate file uploads")
+        else:
+            pairs = parse_qsl(body.decode(), keep_blank_values=True)
+            params.update({k: _decode_form_value(k, v) for k, v in pairs})
+        return params
+
+    def _call(self, method: str, params: dict):
+        with self._cond:
+            self._state.calls.append(Call(method, params, time.monotonic()))
+            self._cond.notify_all()
+            fault = self._take_fault(method, params)
+        if fault:
+            raise fault
+        handler = self._methods.get(method.lower())
+        if handler is None:
+            raise ApiError(404, "Not Found")
+        return handler(params)
+
+    # ---- fault injection ----------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        error_code: int = 429,
+        description: str | None = None,
+        retry_after: int | None = None,
+        chat_id: int | str | None = None,
+        times: int = 1,
+    ):
+        """Make the next ``times`` calls of ``method`` (optionally only for ``chat_id``) fail."""
+        if description is None:
+            description = _DEFAULT_DESCRIPTIONS.get(error_code, "Internal Server Error")
+            if error_code == 429:
+                description = f"Too Many Requests: retry after {retry_after or 1}"
+        if error_code == 429 and retry_after is None:
+            retry_after = 1
+        error = ApiError(error_code, description, retry_after)
+        with self._cond:
+            self._state.faults.append(_Fault(method.lower(), error, chat_id, times))
+
+    def _take_fault(self, method: str, params: dict) -> ApiError | None:
+        for fault in self._state.faults:
+            if fault.method != method.lower():
+                continue
+            if fault.chat_id is not None and str(params.get("chat_id")) != str(fault.chat_id):
+                continue
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                self._state.faults.remove(fault)
+            return fault.error
+        return None
+
+    # ---- Bot API methods ----------------------------------------------------------------------
+
+    def _api_getMe(self, params):
+        return self.bot_user
+
+    def _api_deleteWebhook(self, params):
+        if params.get("drop_pending_updates"):
+            with self._cond:
+                self._state.updates.clear()
+        return True
+
+    def _api_getWebhookInfo(self, params):
+        with self._cond:
+            pending = len(self._state.updates)
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+
+    def _api_close(self, params):
+        return True
+
+    def _api_logOut(self, params):
+        return True
+
+    def _api_getUpdates(self, params):
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        with self._cond:
+            state = self._state
+            state.poll_generation += 1
+            generation = state.poll_generation
+            if offset:
+                state.updates = [u for u in state.updates if u.forced or u.update_id >= offset]
+            self._cond.notify_all()
+            self._cond.wait_for(
+                lambda: state.updates
+                or generation != state.poll_generation
+                or self.closing.is_set(),
+                timeout,
+            )
+            if generation != state.poll_generation:
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; "
+                    "make sure that only one bot instance is running",
+                )
+            batch = state.updates[:limit]
+            delivered = {id(u) for u in batch}
+            state.updates = [u for u in state.updates if not (u.forced and id(u) in delivered)]
+            return [copy.deepcopy(u.payload) for u in batch]
+
+    def _api_setMyCommands(self, params):
+        with self._cond:
+            self._state.commands[self._commands_key(params)] = list(params.get("commands") or [])
+            self._cond.notify_all()
+        return True
+
+    def _api_deleteMyCommands(self, params):
+        with self._cond:
+            self._state.commands.pop(self._commands_key(params), None)
+        return True
+
+    def _api_getMyCommands(self, params):
+        with self._cond:
+            return self._state.commands.get(self._commands_key(params), [])
+
+    @staticmethod
+    def _commands_key(params) -> tuple[str, str]:
+        scope = params.get("scope") or {"type": "default"}
+        return json.dumps(scope, sort_keys=True), params.get("language_code") or ""
+
+    def _api_sendChatAction(self, params):
+        self._chat(params)
+        return True
+
+    def _api_answerCallbackQuery(self, params):
+        with self._cond:
+            if params.get("callback_query_id") not in self._state.callback_ids:
+                raise _bad_request(
+                    "query is too old and response timeout expired or query ID is invalid"
+                )
+        return True
+
+    def _api_sendMessage(self, params):
+        chat = self._chat(params)
+        text = self._checked_text(params)
+        with self._cond:
+            message = self._new_message(chat, self.bot_user, text=text)
+            markup = params.get("reply_markup")
+            if markup and "inline_keyboard" in markup:
+                message["reply_markup"] = markup
+            replied = (params.get("reply_parameters") or {}).get("message_id")
+            if replied:
+                message["reply_to_message"] = self._message_for_reply(chat["id"], replied)
+            self._state.sent.append(
+                SentMessage(
+                    chat["id"],
+                    message["message_id"],
+                    params["text"],
+                    params.get("parse_mode"),
+                    params.get("entities"),
+                    markup,
+                    time.monotonic(),
+                )
+            )
+            self._cond.notify_all()
+            return message
+
+    def _api_editMessageText(self, params):
+        if "inline_message_id" in params:
+            raise _bad_request("the fake Bot API does not emulate inline messages")
+        chat = self._chat(params)
+        text = self._checked_text(params)
+        with self._cond:
+            sent = self._find_sent(chat["id"], params.get("message_id"), "message to edit")
+            new = (params["text"], params.get("parse_mode"), params.get("entities"))
+            markup = params.get("reply_markup")
+            if new == (sent.text, sent.parse_mode, sent.entities) and markup == sent.reply_markup:
+                raise _bad_request(
+                    "message is not modified: specified new message content and reply markup "
+                    "are exactly the same as a current content and reply markup of the message"
+                )
+            sent.text, sent.parse_mode, sent.entities = new
+            sent.reply_markup = markup
+            now = time.monotonic()
+            self._state.edits.append(
+                Edit(chat["id"], sent.message_id, sent.text, sent.parse_mode, markup, now)
+            )
+            message = self._state.messages[(chat["id"], sent.message_id)]
+            message.update(text=text, edit_date=int(time.time()))
+            message.pop("reply_markup", None)
+            if markup and "inline_keyboard" in markup:
+                message["reply_markup"] = markup
+            self._cond.notify_all()
+            return copy.deepcopy(message)
+
+    def _api_sendMessageDraft(self, params):
+        chat = self._chat(params)
+        if chat["type"] != "private":
+            raise _bad_request("message drafts can be sent only to private chats")
+        if not params.get("draft_id"):
+            raise _bad_request("draft_id must be non-zero")
+        if params.get("text"):
+            self._checked_text(params)
+        with self._cond:
+            self._state.drafts.append(
+                Draft(
+                    chat["id"],
+                    int(params["draft_id"]),
+                    params.get("text") or "",
+                    params.get("parse_mode"),
+                    time.monotonic(),
+                )
+            )
+            self._cond.notify_all()
+        return True
+
+    def _api_deleteMessage(self, params):
+        chat = self._chat(params)
+        key = (chat["id"], params.get("message_id"))
+        with self._cond:
+            if self._state.messages.pop(key, None) is None:
+                raise _bad_request("message to delete not found")
+            for sent in self._state.sent:
+                if (sent.chat_id, sent.message_id) == key:
+                    sent.deleted = True
+            self._cond.notify_all()
+        return True
+
+    # ---- method helpers -----------------------------------------------------------------------
+
+    def _chat(self, params) -> dict:
+        chat_id = params.get("chat_id")
+        if not isinstance(chat_id, int):
+            raise _bad_request("chat not found")
+        with self._cond:
+            if chat_id not in self._state.chats:
+                kind = "private" if chat_id > 0 else "group"
+                self._state.chats[chat_id] = self._chat_dict(chat_id, kind, {"first_name": "?"})
+            return self._state.chats[chat_id]
+
+    @staticmethod
+    def _checked_text(params) -> str:
+        """Validate ``text`` as Telegram does; return the text the user would see."""
+        text = params.get("text") or ""
+        if not text.strip():
+            raise _bad_request("message text is empty")
+        if (params.get("parse_mode") or "").upper() == "HTML":
+            error = telegram_html.parse_error(text)
+            if error:
+                raise _bad_request(f"can't parse entities: {error}")
+            text = telegram_html.visible_text(text)
+        if len(text) > MAX_TEXT_LENGTH:
+            raise _bad_request("message is too long")
+        return text
+
+    def _find_sent(self, chat_id: int, message_id, what: str) -> SentMessage:
+        for sent in self._state.sent:
+            if (sent.chat_id, sent.message_id) == (chat_id, message_id) and not sent.deleted:
+                return sent
+        raise _bad_request(f"{what} not found")
+
+    def _next_message_id(self, chat_id: int, explicit: int | None = None) -> int:
+        last = self._state.last_message_id.get(chat_id, 0)
+        message_id = explicit if explicit is not None else last + 1
+        self._state.last_message_id[chat_id] = max(last, message_id)
+        return message_id
+
+    def _new_message(self, chat: dict, sender: dict, message_id=None, **content) -> dict:
+        message = {
+            "message_id": self._next_message_id(chat["id"], message_id),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": sender,
+            **content,
+        }
+        self._state.messages[(chat["id"], message["message_id"])] = message
+        return copy.deepcopy(message)
+
+    def _message_for_reply(self, chat_id: int, message_id: int) -> dict:
+        stored = self._state.messages.get((chat_id, message_id))
+        if stored is None:
+            chat = self._state.chats[chat_id]
+            return {"message_id": message_id, "date": int(time.time()), "chat": chat}
+        message = copy.deepcopy(stored)
+        message.pop("reply_to_message", None)  # Telegram does not nest replies further
+        return message
+
+    # ---- update builders ----------------------------------------------------------------------
+
+    @staticmethod
+    def _chat_dict(chat_id: int, chat_type: str, user: dict) -> dict:
+        if chat_type == "private":
+            names = {k: user[k] for k in ("first_name", "last_name", "username") if k in user}
+            return {"id": chat_id, "type": "private", **names}
+        return {"id": chat_id, "type": chat_type, "title": "Test group"}
+
+    @staticmethod
+    def _user_dict(user_id: int, language_code: str | None, user: dict | None) -> dict:
+        base = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": "Test",
+            "last_name": "User",
+            "username": f"user{user_id}",
+        }
+        if language_code:
+            base["language_code"] = language_code
+        return {**base, **(user or {})}
+
+    def _push(self, kind: str, payload: dict) -> int:
+        with self._cond:
+            update_id = next(self._ids)
+            update = {"update_id": update_id, kind: payload}
+            self._state.history[update_id] = update
+            self._state.updates.append(_PendingUpdate(update_id, update))
+            self._cond.notify_all()
+        return update_id
+
+    def _push_message(
+        self,
+        chat_id: int,
+        *,
+        kind: str = "message",
+        user: dict | None = None,
+        chat_type: str = "private",
+        language_code: str | None = "ru",
+        message_id: int | None = None,
+        reply_to_message: int | dict | None = None,
+        **content,
+    ) -> int:
+        user_id = chat_id if chat_type == "private" else 424242
+        sender = self._user_dict(user_id, language_code, user)
+        with self._cond:
+            chat = self._chat_dict(chat_id, chat_type, sender)
+            self._state.chats[chat_id] = chat
+            if isinstance(reply_to_message, int):
+                content["reply_to_message"] = self._message_for_reply(chat_id, reply_to_message)
+            elif reply_to_message is not None:
+                content["reply_to_message"] = reply_to_message
+            message = self._new_message(chat, sender, message_id, **content)
+            return self._push(kind, message)
+
+    def _file(self, **fields) -> dict:
+        number = next(self._ids)
+        return {"file_id": f"fake-file-{number}", "file_unique_id": f"u{number}", **fields}
+
+    def push_message(self, chat_id: int, text: str, *, entities: list | None = None, **options):
+        """A text message; /commands and @mentions get entities as Telegram adds them.
+
+        ``options``: user (dict merged into the default sender), chat_type ("private",
+        "group", "supergroup"), language_code, message_id, reply_to_message (id or dict).
+        """
+        if entities is None:
+            entities = command_and_mention_entities(text)
+        if entities:
+            options["entities"] = entities
+        return self._push_message(chat_id, text=text, **options)
+
+    def push_edited_message(self, chat_id: int, message_id: int, text: str, **options):
+        options.update(edit_date=int(time.time()), kind="edited_message")
+        return self._push_message(chat_id, message_id=message_id, text=text, **options)
+
+    def push_contact(self, chat_id: int, phone_number: str, contact_user_id=None, **options):
+        """A shared contact; by default the sender's own (as the "share my phone" button does)."""
+        user_id = chat_id if contact_user_id is None else contact_user_id
+        contact = {"phone_number": phone_number, "first_name": "Test", "user_id": user_id}
+        return self._push_message(chat_id, contact=contact, **options)
+
+    def push_sticker(self, chat_id: int, emoji: str = "👍", **options):
+        sticker = self._file(
+            type="regular", width=512, height=512, is_animated=False, is_video=False, emoji=emoji
+        )
+        return self._push_message(chat_id, sticker=sticker, **options)
+
+    def push_photo(self, chat_id: int, caption: str | None = None, **options):
+        photo = [self._file(width=90, height=90, file_size=1200)]
+        extra = {"caption": caption} if caption else {}
+        return self._push_message(chat_id, photo=photo, **extra, **options)
+
+    def push_document(
+        self,
+        chat_id: int,
+        file_name: str = "document.pdf",
+        mime_type: str = "application/pdf",
+        caption: str | None = None,
+        **options,
+    ):
+        document = self._file(file_name=file_name, mime_type=mime_type, file_size=2048)
+        extra = {"caption": caption} if caption else {}
+        return self._push_message(chat_id, document=document, **extra, **options)
+
+    def push_voice(self, chat_id: int, duration: int = 2, **options):
+        voice = self._file(duration=duration, mime_type="audio/ogg", file_size=4096)
+        return self._push_message(chat_id, voice=voice, **options)
+
+    def push_location(self, chat_id: int, latitude=55.7558, longitude=37.6173, **options):
+        location = {"latitude": latitude, "longitude": longitude}
+        return self._push_message(chat_id, location=location, **options)
+
+    def push_callback_query(
+        self, chat_id: int, data: str, message_id: int, *, user=None, language_code="ru"
+    ):
+        """A button press on message ``message_id`` (normally one the bot sent)."""
+        sender = self._user_dict(chat_id, language_code, user)
+        with self._cond:
+            self._state.chats.setdefault(chat_id, self._chat_dict(chat_id, "private", sender))
+            message = self._message_for_reply(chat_id, message_id)
+            query_id = str(next(self._ids))
+            self._state.callback_ids.add(query_id)
+            query = {
+                "id": query_id,
+                "from": sender,
+                "message": message,
+                "chat_instance": f"ci{chat_id}",
+                "data": data,
+            }
+            return self._push("callback_query", query)
+
+    def push_raw(self, update: dict) -> int:
+        """Any update shape; an ``update_id`` is assigned when missing."""
+        kind, payload = next((k, v) for k, v in update.items() if k != "update_id")
+        if "update_id" not in update:
+            return self._push(kind, payload)
+        with self._cond:
+            self._state.history[update["update_id"]] = update
+            self._state.updates.append(_PendingUpdate(update["update_id"], update))
+            self._cond.notify_all()
+        return update["update_id"]
+
+    def push_same_update_again(self, update_id: int) -> int:
+        """Deliver an update once more, as Telegram does when a bot failed to confirm it."""
+        with self._cond:
+            update = self._state.history[update_id]
+            self._state.updates.append(_PendingUpdate(update_id, update, forced=True))
+            self._cond.notify_all()
+        return update_id
+
+    # ---- inspection ---------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._cond:
+            return list(self._state.calls)
+
+    def calls_of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method.lower() == method.lower()]
+
+    def sent_messages(self, chat_id: int, include_deleted: bool = False) -> list[SentMessage]:
+        with self._cond:
+            return [
+                m
+                for m in self._state.sent
+                if m.chat_id == chat_id and (include_deleted or not m.deleted)
+            ]
+
+    def edits(self, chat_id: int) -> list[Edit]:
+        with self._cond:
+            return [e for e in self._state.edits if e.chat_id == chat_id]
+
+    def drafts(self, chat_id: int) -> list[Draft]:
+        with self._cond:
+            return [d for d in self._state.drafts if d.chat_id == chat_id]
+
+    def commands(self, language_code: str = "", scope: dict | None = None) -> list[dict]:
+        return self._api_getMyCommands({"language_code": language_code, "scope": scope})
+
+    def pending_update_ids(self) -> list[int]:
+        """Updates not yet confirmed by a getUpdates offset."""
+        with self._cond:
+            return [u.update_id for u in self._state.updates]
+
+    # ---- waiting ------------------------------------------------------------------------------
+
+    def wait_for(self, predicate, timeout: float = 5.0, what: str = "condition"):
+        """Block this thread until ``predicate()`` is true; fail the test after ``timeout``.
+
+        Blocks the calling thread: from an async test whose event loop runs the bot, use
+        ``await fake.wait_for_async(...)`` instead.
+        """
+        with self._cond:
+            if not self._cond.wait_for(predicate, timeout):
+                raise AssertionError(f"{what} not met within {timeout}s; {self._summary()}")
+        return True
+
+    async def wait_for_async(self, predicate, timeout: float = 5.0, what: str = "condition"):
+        """Like ``wait_for`` but yields to the event loop between checks."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} not met within {timeout}s; {self._summary()}")
+            await asyncio.sleep(0.005)
+        return True
+
+    def wait_for_messages(self, chat_id: int, count: int, timeout: float = 5.0):
+        self.wait_for(lambda: len(self.sent_messages(chat_id)) >= count, timeout, "messages")
+        return self.sent_messages(chat_id)
+
+    async def wait_for_messages_async(self, chat_id: int, count: int, timeout: float = 5.0):
+        await self.wait_for_async(
+            lambda: len(self.sent_messages(chat_id)) >= count, timeout, "messages"
+        )
+        return self.sent_messages(chat_id)
+
+    def _summary(self) -> str:
+        return "calls so far: " + ", ".join(c.method for c in self.calls[-20:])
+
+    def _wake_waiters(self):
+        with self._cond:
+            self._cond.notify_all()

@@ -1,0 +1,550 @@
+"""The fakes behave like the real services as seen through the real clients."""
+
+import asyncio
+import contextlib
+import threading
+import time
+
+import httpx
+import openai
+import pytest
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+)
+from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
+from telegram.ext import ApplicationBuilder, CommandHandler, MessageHandler, filters
+
+from tests.fakes import telegram_html
+from tests.fakes.openai_server import (
+    BrokenStream,
+    Fail,
+    FakeOpenAI,
+    Reply,
+    Stall,
+    ToolCall,
+    echo_last_user_message,
+)
+from tests.fakes.telegram_server import TOKEN, FakeTelegram
+
+CHAT = 1001
+USER_MESSAGE = [{"role": "user", "content": "Hi"}]
+
+
+def _in_background(request):
+    """Run a blocking request in a thread; the fake stopping under it is the point."""
+
+    def run():
+        with contextlib.suppress(httpx.HTTPError):
+            request()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.fixture
+async def bot(fake_telegram):
+    async with Bot(TOKEN, base_url=fake_telegram.api_url) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def llm(fake_openai):
+    client = openai.AsyncOpenAI(base_url=fake_openai.base_url, api_key="test", max_retries=0)
+    yield client
+    await client.close()
+
+
+# ---- Telegram: plain Bot calls ------------------------------------------------------------------
+
+
+async def test_get_me_returns_the_fake_bot(bot, fake_telegram):
+    me = await bot.get_me()
+
+    assert (me.id, me.username, me.is_bot) == (123456789, "fake_test_bot", True)
+
+
+async def test_sent_messages_get_increasing_ids_and_are_recorded(bot, fake_telegram):
+    first = await bot.send_message(CHAT, "<b>Hello</b>", parse_mode="HTML")
+    second = await bot.send_message(CHAT, "Again")
+
+    assert second.message_id == first.message_id + 1
+    assert (first.chat.id, first.from_user.id, first.text) == (CHAT, 123456789, "Hello")
+    assert [m.text for m in fake_telegram.sent_messages(CHAT)] == ["<b>Hello</b>", "Again"]
+    assert fake_telegram.sent_messages(CHAT)[0].parse_mode == "HTML"
+
+
+async def test_inline_keyboard_is_recorded_and_returned(bot, fake_telegram):
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="yes")]])
+
+    message = await bot.send_message(CHAT, "Sure?", reply_markup=keyboard)
+
+    assert message.reply_markup == keyboard
+    recorded = fake_telegram.sent_messages(CHAT)[0].reply_markup
+    assert recorded["inline_keyboard"][0][0]["callback_data"] == "yes"
+
+
+async def test_wrong_token_is_refused(fake_telegram):
+    with pytest.raises(InvalidToken):
+        async with Bot("1:wrong", base_url=fake_telegram.api_url):
+            pass
+
+
+async def test_injected_429_raises_retry_after_with_the_delay(bot, fake_telegram):
+    fake_telegram.fail_next("sendMessage", error_code=429, retry_after=2)
+
+    with pytest.raises(RetryAfter, match="Retry in 2"):
+        await bot.send_message(CHAT, "Hi")
+    assert (await bot.send_message(CHAT, "Hi")).text == "Hi"
+
+
+async def test_injected_403_raises_forbidden(bot, fake_telegram):
+    fake_telegram.fail_next("sendMessage", error_code=403)
+
+    with pytest.raises(Forbidden, match="bot was blocked by the user"):
+        await bot.send_message(CHAT, "Hi")
+
+
+async def test_injected_fault_hits_only_the_given_chat(bot, fake_telegram):
+    fake_telegram.fail_next(
+        "sendMessage", error_code=400, description="Bad Request: gone", chat_id=7
+    )
+
+    await bot.send_message(CHAT, "Other chat is fine")
+    with pytest.raises(BadRequest, match="Gone"):
+        await bot.send_message(7, "Hi")
+
+
+async def test_empty_text_is_a_bad_request(bot):
+    with pytest.raises(BadRequest, match="Message text is empty"):
+        await bot.send_message(CHAT, "  ")
+
+
+async def test_text_longer_than_4096_visible_characters_is_too_long(bot):
+    await bot.send_message(CHAT, "<b>" + "a" * 4096 + "</b>", parse_mode="HTML")
+
+    with pytest.raises(BadRequest, match="Message is too long"):
+        await bot.send_message(CHAT, "a" * 4097)
+
+
+async def test_malformed_html_cannot_be_parsed(bot, fake_telegram):
+    with pytest.raises(BadRequest, match="Can't parse entities: unsupported start tag"):
+        await bot.send_message(CHAT, "line<br>break", parse_mode="HTML")
+
+    assert fake_telegram.sent_messages(CHAT) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<b>never closed",
+        "<b><i>crossed</b></i>",
+        "1 < 2",
+        "<span>no class</span>",
+        "stray </b>",
+        "<tg-emoji>x</tg-emoji>",
+        "<b unclosed",
+    ],
+)
+def test_html_that_telegram_rejects_is_reported(text):
+    assert telegram_html.parse_error(text) is not None
+
+
+def test_every_tag_telegram_documents_is_accepted():
+    text = (
+        "<b>b</b><strong>s</strong><i>i</i><em>e</em><u>u</u><ins>i</ins><s>s</s><strike>s</strike>"
+        '<del>d</del><span class="tg-spoiler">s</span><tg-spoiler>s</tg-spoiler>'
+        '<a href="https://example.com/?a=1&amp;b=2">l</a><code>c</code>'
+        '<pre><code class="language-python">x = 1</code></pre><blockquote expandable>q</blockquote>'
+        '<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji> AT&T 1 &lt; 2'
+    )
+
+    assert telegram_html.parse_error(text) is None
+
+
+async def test_editing_changes_the_text_and_is_recorded(bot, fake_telegram):
+    sent = await bot.send_message(CHAT, "Draft")
+
+    edited = await bot.edit_message_text("Final", chat_id=CHAT, message_id=sent.message_id)
+
+    assert edited.text == "Final"
+    assert fake_telegram.sent_messages(CHAT)[0].text == "Final"
+    assert [e.text for e in fake_telegram.edits(CHAT)] == ["Final"]
+
+
+async def test_editing_with_identical_text_is_not_modified(bot):
+    sent = await bot.send_message(CHAT, "Same")
+
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await bot.edit_message_text("Same", chat_id=CHAT, message_id=sent.message_id)
+
+
+async def test_editing_an_unknown_message_is_a_bad_request(bot):
+    with pytest.raises(BadRequest, match="Message to edit not found"):
+        await bot.edit_message_text("Text", chat_id=CHAT, message_id=999)
+
+
+async def test_message_drafts_are_recorded(bot, fake_telegram):
+    assert await bot.send_message_draft(CHAT, draft_id=5, text="Par", parse_mode="HTML")
+    assert await bot.send_message_draft(CHAT, draft_id=5, text="Partial")
+
+    assert [(d.draft_id, d.text) for d in fake_telegram.drafts(CHAT)] == [
+        (5, "Par"),
+        (5, "Partial"),
+    ]
+
+
+async def test_message_drafts_are_refused_in_groups(bot):
+    with pytest.raises(BadRequest, match="private chats"):
+        await bot.send_message_draft(-100, draft_id=5, text="Par")
+
+
+async def test_commands_are_kept_per_scope_and_language(bot, fake_telegram):
+    await bot.set_my_commands([BotCommand("start", "Начать")], language_code="ru")
+    await bot.set_my_commands([BotCommand("help", "Help")], scope=BotCommandScopeChat(CHAT))
+
+    assert fake_telegram.commands("ru") == [{"command": "start", "description": "Начать"}]
+    assert fake_telegram.commands(scope={"type": "chat", "chat_id": CHAT})[0]["command"] == "help"
+    assert [c.command for c in await bot.get_my_commands(language_code="ru")] == ["start"]
+    assert await bot.get_my_commands() == ()
+
+
+async def test_deleted_messages_disappear_and_cannot_be_deleted_twice(bot, fake_telegram):
+    sent = await bot.send_message(CHAT, "Oops")
+
+    assert await bot.delete_message(CHAT, sent.message_id)
+    assert fake_telegram.sent_messages(CHAT) == []
+    with pytest.raises(BadRequest, match="Message to delete not found"):
+        await bot.delete_message(CHAT, sent.message_id)
+
+
+async def test_chat_actions_are_recorded(bot, fake_telegram):
+    assert await bot.send_chat_action(CHAT, "typing")
+
+    assert fake_telegram.calls_of("sendChatAction")[0].params == {
+        "chat_id": CHAT,
+        "action": "typing",
+    }
+
+
+async def test_callback_queries_can_be_answered_once_pushed(bot, fake_telegram):
+    sent = await bot.send_message(CHAT, "Pick")
+    fake_telegram.push_callback_query(CHAT, "pick:1", sent.message_id)
+    (update,) = await bot.get_updates()
+
+    assert update.callback_query.message.text == "Pick"
+    assert await update.callback_query.answer()
+    with pytest.raises(BadRequest, match="Query is too old"):
+        await bot.answer_callback_query("unknown")
+
+
+async def test_pushed_updates_parse_into_real_objects(bot, fake_telegram):
+    fake_telegram.push_message(CHAT, "/start@fake_test_bot hi @someone")
+    fake_telegram.push_contact(CHAT, "+79991234567")
+    fake_telegram.push_sticker(CHAT)
+    fake_telegram.push_photo(CHAT, caption="look")
+    fake_telegram.push_document(CHAT, file_name="price.xlsx", mime_type="application/x")
+    fake_telegram.push_voice(CHAT, duration=4)
+    fake_telegram.push_location(CHAT, 1.5, 2.5)
+    fake_telegram.push_edited_message(CHAT, 1, "/start edited")
+
+    text, contact, sticker, photo, document, voice, location, edited = await bot.get_updates()
+
+    assert [e.type for e in text.message.entities] == ["bot_command", "mention"]
+    assert text.message.parse_entities()[text.message.entities[1]] == "@someone"
+    assert text.effective_user.language_code == "ru"
+    assert contact.message.contact.user_id == CHAT
+    assert sticker.message.sticker.emoji == "👍"
+    assert photo.message.caption == "look" and photo.message.photo
+    assert document.message.document.file_name == "price.xlsx"
+    assert voice.message.voice.mime_type == "audio/ogg"
+    assert (location.message.location.latitude, location.message.location.longitude) == (1.5, 2.5)
+    assert edited.edited_message.text == "/start edited" and edited.edited_message.message_id == 1
+
+
+async def test_group_messages_and_replies_have_real_shapes(bot, fake_telegram):
+    fake_telegram.push_message(-500, "first", chat_type="supergroup", user={"first_name": "Ann"})
+    fake_telegram.push_message(-500, "second", chat_type="supergroup", reply_to_message=1)
+
+    first, second = await bot.get_updates()
+
+    assert first.effective_chat.type == "supergroup" and first.effective_user.first_name == "Ann"
+    assert second.message.reply_to_message.text == "first"
+
+
+async def test_raw_updates_are_delivered_as_given(bot, fake_telegram):
+    raw = {"message": {"message_id": 3, "date": 0, "chat": {"id": 9, "type": "private"}}}
+
+    update_id = fake_telegram.push_raw(raw)
+    fake_telegram.push_raw({"update_id": 50, **raw})
+
+    assert [u.update_id for u in await bot.get_updates()] == [update_id, 50]
+
+
+async def test_confirmed_updates_are_dropped_and_redelivery_is_forced(bot, fake_telegram):
+    update_id = fake_telegram.push_message(CHAT, "hi")
+    await bot.get_updates()
+    await bot.get_updates(offset=update_id + 1)
+    assert fake_telegram.pending_update_ids() == []
+
+    fake_telegram.push_same_update_again(update_id)
+
+    assert [u.update_id for u in await bot.get_updates(offset=update_id + 1)] == [update_id]
+    assert await bot.get_updates(offset=update_id + 1) == ()
+
+
+async def test_long_poll_answers_as_soon_as_an_update_arrives(bot, fake_telegram):
+    started = time.monotonic()
+    poll = asyncio.create_task(bot.get_updates(timeout=5))
+    await fake_telegram.wait_for_async(lambda: fake_telegram.calls_of("getUpdates"))
+
+    fake_telegram.push_message(CHAT, "hi")
+
+    assert len(await poll) == 1
+    assert time.monotonic() - started < 2
+
+
+async def test_long_poll_without_updates_waits_for_its_timeout(bot, fake_telegram):
+    started = time.monotonic()
+
+    assert await bot.get_updates(timeout=0.3) == ()
+    assert time.monotonic() - started >= 0.3
+
+
+async def test_a_newer_poll_terminates_the_older_one_with_conflict(bot, fake_telegram):
+    older = asyncio.create_task(bot.get_updates(timeout=5))
+    await fake_telegram.wait_for_async(lambda: fake_telegram.calls_of("getUpdates"))
+
+    async with Bot(TOKEN, base_url=fake_telegram.api_url) as second_instance:
+        await second_instance.get_updates(timeout=0)
+
+    with pytest.raises(Conflict):
+        await older
+
+
+async def test_application_polling_runs_handlers_for_pushed_messages(fake_telegram):
+    async def start(update, context):
+        await update.message.reply_text(f"Hello, {update.effective_user.first_name}")
+
+    async def echo(update, context):
+        await update.message.reply_text(update.message.text)
+
+    app = ApplicationBuilder().token(TOKEN).base_url(fake_telegram.api_url).build()
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    async with app:
+        await app.start()
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        fake_telegram.push_message(CHAT, "/start", user={"first_name": "Ann"})
+        fake_telegram.push_message(CHAT, "ping")
+        replies = await fake_telegram.wait_for_messages_async(CHAT, 2)
+        await app.updater.stop()
+        await app.stop()
+
+    assert [m.text for m in replies] == ["Hello, Ann", "ping"]
+    assert fake_telegram.pending_update_ids() == []
+
+
+async def test_json_and_query_string_requests_are_understood(fake_telegram):
+    url = f"{fake_telegram.api_url}{TOKEN}"
+    async with httpx.AsyncClient() as client:
+        by_json = await client.post(f"{url}/sendMessage", json={"chat_id": CHAT, "text": "1"})
+        by_query = await client.get(f"{url}/sendMessage?chat_id={CHAT}&text=2")
+        unknown = await client.post(f"{url}/sendPoll", json={})
+
+    assert by_json.json()["result"]["text"] == "1"
+    assert by_query.json()["result"]["text"] == "2"
+    assert unknown.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
+
+
+def test_wait_for_fails_the_test_when_the_condition_never_holds(fake_telegram):
+    with pytest.raises(AssertionError, match=r"messages not met within 0\.05s"):
+        fake_telegram.wait_for_messages(CHAT, 1, timeout=0.05)
+
+
+def test_stopping_leaves_no_threads_even_with_a_pending_long_poll():
+    before = threading.active_count()
+    fake = FakeTelegram().start()
+    client = httpx.Client()
+    poll = _in_background(lambda: client.get(f"{fake.api_url}{TOKEN}/getUpdates?timeout=30"))
+    fake.wait_for(lambda: fake.calls_of("getUpdates"))
+
+    fake.stop()
+    poll.join(timeout=5)
+    client.close()
+
+    assert threading.active_count() == before
+
+
+# ---- OpenAI ---------------------------------------------------------------------------------
+
+
+async def test_streaming_yields_the_text_in_chunks_and_then_usage(llm, fake_openai):
+    fake_openai.queue(Reply(text="Hello world", chunk_size=4, usage=(12, 3)))
+
+    stream = await llm.chat.completions.create(
+        model="m", messages=USER_MESSAGE, stream=True, stream_options={"include_usage": True}
+    )
+    chunks = [chunk async for chunk in stream]
+
+    pieces = [c.choices[0].delta.content for c in chunks if c.choices]
+    assert pieces == ["", "Hell", "o wo", "rld", None]
+    assert chunks[-2].choices[0].finish_reason == "stop"
+    assert (chunks[-1].usage.prompt_tokens, chunks[-1].usage.completion_tokens) == (12, 3)
+
+
+async def test_streaming_without_include_usage_sends_no_usage(llm, fake_openai):
+    stream = await llm.chat.completions.create(model="m", messages=USER_MESSAGE, stream=True)
+
+    assert {chunk.usage async for chunk in stream} == {None}
+
+
+async def test_plain_completion_returns_text_and_usage(llm, fake_openai):
+    fake_openai.queue(Reply(text="Whole answer"))
+
+    completion = await llm.chat.completions.create(model="my-model", messages=USER_MESSAGE)
+
+    assert completion.choices[0].message.content == "Whole answer"
+    assert completion.model == "my-model" and completion.usage.total_tokens > 0
+
+
+async def test_empty_reply_streams_no_content(llm, fake_openai):
+    fake_openai.queue(Reply(text=""))
+
+    stream = await llm.chat.completions.create(model="m", messages=USER_MESSAGE, stream=True)
+
+    assert "".join([c.choices[0].delta.content or "" async for c in stream]) == ""
+
+
+async def test_tool_calls_stream_their_arguments(llm, fake_openai):
+    fake_openai.queue(ToolCall(name="save_lead", arguments_json='{"phone": "+7999"}'))
+
+    stream = await llm.chat.completions.create(model="m", messages=USER_MESSAGE, stream=True)
+    chunks = [c async for c in stream]
+
+    calls = [tc for c in chunks for tc in (c.choices[0].delta.tool_calls or [])]
+    assert calls[0].function.name == "save_lead"
+    assert "".join(tc.function.arguments for tc in calls) == '{"phone": "+7999"}'
+    assert chunks[-1].choices[0].finish_reason == "tool_calls"
+
+
+async def test_tool_calls_come_whole_without_streaming(llm, fake_openai):
+    fake_openai.queue(ToolCall(name="save_lead", arguments_json="{}"))
+
+    completion = await llm.chat.completions.create(model="m", messages=USER_MESSAGE)
+
+    (call,) = completion.choices[0].message.tool_calls
+    assert (call.function.name, call.function.arguments) == ("save_lead", "{}")
+
+
+async def test_429_raises_rate_limit_error_with_retry_after(llm, fake_openai):
+    fake_openai.queue(Fail(status=429, retry_after=1))
+
+    with pytest.raises(openai.RateLimitError) as caught:
+        await llm.chat.completions.create(model="m", messages=USER_MESSAGE)
+
+    assert caught.value.response.headers["retry-after"] == "1"
+
+
+async def test_500_raises_internal_server_error(llm, fake_openai):
+    fake_openai.queue(Fail(status=500))
+
+    with pytest.raises(openai.InternalServerError):
+        await llm.chat.completions.create(model="m", messages=USER_MESSAGE, stream=True)
+
+
+async def test_stall_trips_the_client_timeout(llm, fake_openai):
+    fake_openai.queue(Stall(seconds=3))
+
+    with pytest.raises(openai.APITimeoutError):
+        await llm.with_options(timeout=0.2).chat.completions.create(
+            model="m", messages=USER_MESSAGE
+        )
+
+
+async def test_stall_shorter_than_the_timeout_then_answers(llm, fake_openai):
+    fake_openai.queue(Stall(seconds=0.1, then=Reply(text="late")))
+
+    completion = await llm.chat.completions.create(model="m", messages=USER_MESSAGE)
+
+    assert completion.choices[0].message.content == "late"
+
+
+async def test_broken_stream_fails_after_the_partial_text(llm, fake_openai):
+    fake_openai.queue(BrokenStream(text_before="Partial ans"))
+    received = []
+
+    stream = await llm.chat.completions.create(model="m", messages=USER_MESSAGE, stream=True)
+    with pytest.raises(openai.APIConnectionError):
+        async for chunk in stream:
+            received.append(chunk.choices[0].delta.content)
+
+    assert "".join(received) == "Partial ans"
+
+
+async def test_broken_plain_response_is_a_connection_error(llm, fake_openai):
+    fake_openai.queue(BrokenStream())
+
+    with pytest.raises(openai.APIConnectionError):
+        await llm.chat.completions.create(model="m", messages=USER_MESSAGE)
+
+
+async def test_default_responder_can_echo_the_request(llm, fake_openai):
+    fake_openai.default = echo_last_user_message
+
+    completion = await llm.chat.completions.create(model="m", messages=USER_MESSAGE)
+
+    assert completion.choices[0].message.content == "echo: Hi"
+
+
+async def test_requests_are_recorded_with_headers_and_arrival_time(llm, fake_openai):
+    before = time.monotonic()
+
+    await llm.chat.completions.create(model="m", messages=USER_MESSAGE)
+
+    (request,) = fake_openai.completion_requests()
+    assert request.body["messages"] == USER_MESSAGE
+    assert request.headers["authorization"] == "Bearer test"
+    assert request.at >= before
+
+
+async def test_models_are_listed(llm, fake_openai):
+    assert [m.id async for m in llm.models.list()] == ["fake-model"]
+
+
+async def test_unknown_paths_are_not_found(llm):
+    with pytest.raises(openai.NotFoundError):
+        await llm.embeddings.create(model="m", input="x")
+
+
+async def test_two_hundred_concurrent_streams_are_all_served(llm, fake_openai):
+    fake_openai.default = echo_last_user_message
+
+    async def ask(number):
+        messages = [{"role": "user", "content": str(number)}]
+        stream = await llm.chat.completions.create(model="m", messages=messages, stream=True)
+        return "".join([c.choices[0].delta.content or "" async for c in stream])
+
+    answers = await asyncio.gather(*(ask(n) for n in range(200)))
+
+    assert answers == [f"echo: {n}" for n in range(200)]
+
+
+def test_openai_fake_stops_while_a_request_stalls():
+    before = threading.active_count()
+    fake = FakeOpenAI(default=Stall(seconds=30)).start()
+    client = httpx.Client()
+    request = _in_background(
+        lambda: client.post(f"{fake.base_url}/chat/completions", json={}, timeout=60)
+    )
+    fake.wait_for_requests(1)
+
+    fake.stop()
+    request.join(timeout=5)
+    client.close()
+
+    assert threading.active_count() == before
