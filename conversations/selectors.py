@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from conversations.models import Contact, Message, Prompt
 from conversations.services import ContactInfo
@@ -18,6 +21,15 @@ class HistoryItem:
 
 def contact_info(*, contact_id: int) -> ContactInfo:
     return ContactInfo.from_contact(Contact.objects.get(pk=contact_id))
+
+
+def contact_interests(*, contact_id: int) -> list[str]:
+    """Titles of the services the lead pressed "I'm interested" on."""
+    return list(
+        Contact.objects.get(pk=contact_id)
+        .interested_in.order_by("position")
+        .values_list("title", flat=True)
+    )
 
 
 def conversation_history(*, conversation_id: int, limit: int = 100) -> list[HistoryItem]:
@@ -45,3 +57,71 @@ def prompt_texts(*, language: str) -> dict[str, str]:
     for key, _language, text in sorted(rows, key=lambda row: row[1] != language):
         texts.setdefault(key, text)
     return texts
+
+
+# --- Admin: transcripts and lists -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    message: Message
+    #: True where a new conversation begins, so staff see where one dialogue ends.
+    starts_conversation: bool
+
+
+@dataclass(frozen=True)
+class TranscriptPage:
+    page: Page
+    entries: list[TranscriptEntry]
+
+
+def contact_transcript_page(
+    *, contact_id: int, page_number: str | int | None, page_size: int
+) -> TranscriptPage:
+    """One page of a lead's messages across conversations, oldest first within the page.
+
+    Without a page number the newest page is shown: that is what staff open a lead for.
+    The filter and order follow the (contact, created_at, id) index, so both the count and a
+    page of a 10,000-message transcript are one index range scan.
+    """
+    messages = (
+        Message.objects.filter(contact_id=contact_id)
+        .select_related("conversation")
+        .only(
+            "role",
+            "text",
+            "content_type",
+            "created_at",
+            "model_name",
+            "status",
+            "error",
+            "conversation__started_at",
+        )
+        .order_by("created_at", "id")
+    )
+    paginator = Paginator(messages, page_size)
+    page = paginator.get_page(page_number or paginator.num_pages)
+    entries = []
+    previous_conversation_id = None
+    for message in page:
+        entries.append(
+            TranscriptEntry(message, message.conversation_id != previous_conversation_id)
+        )
+        previous_conversation_id = message.conversation_id
+    return TranscriptPage(page=page, entries=entries)
+
+
+def conversations_with_message_count(queryset):
+    """Annotate a message count computed per listed row (a correlated subquery).
+
+    A JOIN + GROUP BY would aggregate every message before the page is cut; the subquery
+    runs only for the rows shown, on the (conversation, created_at) index.
+    """
+    counts = (
+        Message.objects.filter(conversation_id=OuterRef("pk"))
+        .order_by()
+        .values("conversation_id")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+    return queryset.annotate(message_count=Coalesce(Subquery(counts), 0))

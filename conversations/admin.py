@@ -1,0 +1,322 @@
+"""Staff admin for leads, their conversations and messages, and the assistant's prompts.
+
+Sized for 100,000 leads and 1,000,000 messages: no full-table COUNT on every page, orderings
+that follow an index, related rows fetched in the same query, and a CSV export that streams.
+"""
+
+import re
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Q
+from django.http import Http404, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportActionMixin
+from import_export.formats import base_formats
+from import_export.signals import post_export
+from simple_history.admin import SimpleHistoryAdmin
+
+from conversations.export import log_leads_exported, stream_contacts_csv
+from conversations.models import Contact, Conversation, Message, Prompt
+from conversations.resources import ContactResource
+from conversations.selectors import contact_transcript_page, conversations_with_message_count
+
+admin.site.site_header = _("Consultation assistant")
+admin.site.site_title = _("Consultation assistant")
+admin.site.index_title = _("Administration")
+
+#: A search term made only of what people type in a phone number: "+7 (999) 123-45-67".
+_PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
+_MIN_PHONE_DIGITS = 5
+
+
+def phone_search_digits(term: str) -> str:
+    """The digits to look for in stored E.164 phones, or "" when the term is not a phone.
+
+    A Russian number typed with the trunk prefix (8 999 ...) is stored as +7 999 ...
+    """
+    term = term.strip()
+    if not _PHONE_LIKE.match(term):
+        return ""
+    digits = re.sub(r"\D", "", term)
+    if len(digits) < _MIN_PHONE_DIGITS:
+        return ""
+    if len(digits) == 11 and digits.startswith("8"):
+        digits = "7" + digits[1:]
+    return digits
+
+
+def table_row_estimate(model) -> int | None:
+    """The planner's row count for a table (from ANALYZE statistics), or None if unknown."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table]
+            )
+            row = cursor.fetchone()
+            return row[0] if row and row[0] >= 0 else None
+        # SQLite, the only other supported database, keeps ANALYZE results in sqlite_stat1.
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
+            return None
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s LIMIT 1", [table])
+        row = cursor.fetchone()
+        return int(row[0].split()[0]) if row else None
+
+
+class EstimatedCountPaginator(Paginator):
+    """Counts an unfiltered big table from planner statistics instead of COUNT(*).
+
+    Filtered lists are counted exactly: a filter is what makes the count worth its cost.
+    """
+
+    #: Below this many rows an exact count is cheap and nicer to read.
+    estimate_above = 50_000
+
+    @cached_property
+    def count(self):
+        query = getattr(self.object_list, "query", None)
+        if query is not None and not query.where:
+            estimate = table_row_estimate(self.object_list.model)
+            if estimate is not None and estimate > self.estimate_above:
+                return estimate
+        return self.exact_count()
+
+    def exact_count(self):
+        return super().count
+
+
+class CappedCountPaginator(EstimatedCountPaginator):
+    """Stops counting a filtered list at a cap, so a text search over a million rows is quick.
+
+    Past the cap staff narrow the search rather than page deeper.
+    """
+
+    count_cap = 10_000
+
+    def exact_count(self):
+        return self.object_list[: self.count_cap].count()
+
+
+class HasContactFilter(admin.SimpleListFilter):
+    title = _("contact details")
+    parameter_name = "has_contact"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Phone or e-mail")), ("no", _("None")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(~Q(phone="") | ~Q(email=""))
+        if self.value() == "no":
+            return queryset.filter(phone="", email="")
+        return queryset
+
+
+class FastListMixin:
+    """Changelist settings every big table here shares."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+
+@admin.register(Contact)
+class ContactAdmin(FastListMixin, ExportActionMixin, admin.ModelAdmin):
+    resource_classes = [ContactResource]
+    export_formats = [base_formats.CSV, base_formats.XLSX]
+    list_display = (
+        "name",
+        "username",
+        "phone",
+        "email",
+        "status",
+        "source",
+        "created_at",
+        "last_message_at",
+    )
+    list_display_links = ("name",)
+    list_editable = ("status",)
+    list_filter = (
+        "status",
+        ("created_at", admin.DateFieldListFilter),
+        HasContactFilter,
+        "source",
+    )
+    search_fields = ("first_name", "last_name", "username", "phone", "email")
+    search_help_text = _("Name, username, phone (any format) or e-mail.")
+    ordering = ("-created_at",)
+    raw_id_fields = ("chosen_model",)
+    readonly_fields = (
+        "transcript_link",
+        "channel",
+        "external_id",
+        "created_at",
+        "updated_at",
+        "last_message_at",
+    )
+
+    @admin.display(description=_("name"), ordering="first_name")
+    def name(self, contact):
+        return contact.display_name
+
+    @admin.display(description=_("conversation"))
+    def transcript_link(self, contact):
+        url = reverse("admin:conversations_contact_transcript", args=[contact.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Conversation transcript"))
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        digits = phone_search_digits(search_term)
+        if digits:
+            results = results | queryset.filter(phone__contains=digits)
+        return results, may_have_duplicates
+
+    def get_urls(self):
+        transcript = path(
+            "<path:object_id>/transcript/",
+            self.admin_site.admin_view(self.transcript_view),
+            name="conversations_contact_transcript",
+        )
+        return [transcript, *super().get_urls()]
+
+    def transcript_view(self, request, object_id):
+        contact = self.get_object(request, unquote(object_id))
+        if contact is None:
+            raise Http404(_("No lead with this id."))
+        if not self.has_view_permission(request, contact):
+            raise PermissionDenied
+        transcript = contact_transcript_page(
+            contact_id=contact.pk,
+            page_number=request.GET.get("p"),
+            page_size=settings.ADMIN_TRANSCRIPT_PAGE_SIZE,
+        )
+        page = transcript.page
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Conversation transcript: %(lead)s") % {"lead": contact.display_name},
+            "contact": contact,
+            "entries": transcript.entries,
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/conversations/contact/transcript.html", context)
+
+    # --- Export ---------------------------------------------------------------------------
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("conversations.export_contact")
+
+    def get_valid_export_item_pks(self, request):
+        # Only the posted selection is checked, not every primary key of the table.
+        posted = request.POST.getlist("export_items")
+        return self.get_queryset(request).filter(pk__in=posted).values_list("pk", flat=True)
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        if not isinstance(file_format, base_formats.CSV):
+            response = super()._do_file_export(file_format, request, queryset, export_form)
+            log_leads_exported(
+                count=queryset.count(),
+                file_format=file_format.get_extension(),
+                user_id=request.user.pk,
+            )
+            return response
+        return self._stream_csv(request, queryset, export_form)
+
+    def _stream_csv(self, request, queryset, export_form):
+        """The CSV leaves in chunks straight from the database cursor."""
+        file_format = base_formats.CSV()
+        user_id = request.user.pk
+        content = stream_contacts_csv(
+            queryset,
+            selected_fields=self.get_export_resource_fields_from_form(export_form),
+            on_complete=lambda count: log_leads_exported(
+                count=count, file_format="csv", user_id=user_id
+            ),
+        )
+        response = StreamingHttpResponse(content, content_type=file_format.get_content_type())
+        filename = self.get_export_filename(request, queryset, file_format)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        post_export.send(sender=None, model=self.model)
+        return response
+
+
+@admin.register(Conversation)
+class ConversationAdmin(FastListMixin, admin.ModelAdmin):
+    list_display = ("__str__", "contact", "started_at", "last_message_at", "message_count")
+    list_select_related = ("contact",)
+    raw_id_fields = ("contact",)
+    ordering = ("-pk",)
+    readonly_fields = ("started_at",)
+
+    def get_queryset(self, request):
+        return conversations_with_message_count(super().get_queryset(request))
+
+    @admin.display(description=_("messages"), ordering="message_count")
+    def message_count(self, conversation):
+        return conversation.message_count
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(FastListMixin, admin.ModelAdmin):
+    paginator = CappedCountPaginator
+    list_display = (
+        "created_at",
+        "contact",
+        "role",
+        "short_text",
+        "content_type",
+        "model_name",
+        "status",
+    )
+    list_filter = ("role", "status", "content_type")
+    list_select_related = ("contact",)
+    search_fields = ("text",)
+    raw_id_fields = ("conversation", "contact", "reply_to")
+    # The primary key follows time and has an index; created_at alone has none.
+    ordering = ("-pk",)
+
+    @admin.display(description=_("text"))
+    def short_text(self, message):
+        return Truncator(message.text).chars(80)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Prompt)
+class PromptAdmin(SimpleHistoryAdmin):
+    list_display = ("key", "language", "is_active", "updated_by", "updated_at", "preview")
+    list_filter = ("key", "language", "is_active")
+    list_select_related = ("updated_by",)
+    search_fields = ("text",)
+    readonly_fields = ("updated_by", "updated_at")
+    history_list_display = ("is_active",)
+
+    @admin.display(description=_("text"))
+    def preview(self, prompt):
+        return Truncator(prompt.text).chars(120)
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,210 @@
+"""Lead export: CSV (streamed) and XLSX, selected or filtered, only with the export permission."""
+
+import csv
+import io
+import logging
+from datetime import UTC, datetime
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from import_export.formats.base_formats import CSV
+
+from conversations.models import Contact
+from conversations.resources import ContactResource
+from tests.factories import ContactFactory, UserFactory
+
+CHANGELIST = reverse("admin:conversations_contact_changelist")
+EXPORT = reverse("admin:conversations_contact_export")
+FIELDS = [f"contactresource_{name}" for name in ContactResource._meta.fields]
+HEADERS = [
+    "ID",
+    "Name",
+    "Username",
+    "Phone",
+    "E-mail",
+    "Status",
+    "Source",
+    "Created",
+    "Last message",
+    "Language",
+    "Personal data consent",
+]
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+def export_form(file_format, fields=FIELDS, **extra):
+    return {"format": file_format, "resource": "0", **dict.fromkeys(fields, "on"), **extra}
+
+
+def csv_rows(response):
+    content = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(content)))
+
+
+@pytest.fixture
+def leads(db):
+    anna = ContactFactory(
+        username="anna_k",
+        first_name="Anna",
+        last_name="Karenina",
+        phone="+79991234567",
+        email="anna@example.com",
+        status=Contact.Status.QUALIFIED,
+        source="ads",
+        consent_at=datetime(2025, 3, 1, 9, 30, tzinfo=UTC),
+    )
+    boris = ContactFactory(username="boris", first_name="Boris", last_name="", source="site")
+    return anna, boris
+
+
+def test_csv_export_has_the_resource_headers_and_rows(admin_client, leads):
+    anna, _boris = leads
+
+    rows = csv_rows(admin_client.post(EXPORT, export_form("0")))
+
+    assert rows[0] == HEADERS
+    anna_row = next(row for row in rows[1:] if row[2] == "anna_k")
+    assert anna_row[:7] == [
+        str(anna.pk),
+        "Anna Karenina",
+        "anna_k",
+        "+79991234567",
+        "anna@example.com",
+        "Qualified",
+        "ads",
+    ]
+    assert anna_row[10] == "2025-03-01 12:30:00"
+    assert len(rows) == 3
+
+
+def test_streamed_csv_matches_import_export_output(admin_client, leads):
+    ContactFactory(first_name="=HYPERLINK(1)", last_name='Quote "me", please', email="")
+    expected = CSV().export_data(ContactResource().export(Contact.objects.all()))
+
+    response = admin_client.post(EXPORT, export_form("0"))
+
+    assert b"".join(response.streaming_content).decode() == expected
+
+
+def test_formulae_are_escaped(admin_client, db):
+    ContactFactory(username="evil", first_name="=cmd|' /C calc'!A0", last_name="")
+
+    rows = csv_rows(admin_client.post(EXPORT, export_form("0")))
+
+    assert rows[1][1] == "cmd|' /C calc'!A0"
+
+
+def test_csv_export_respects_the_changelist_filter(admin_client, leads):
+    response = admin_client.post(f"{EXPORT}?source=site", export_form("0"))
+
+    assert [row[2] for row in csv_rows(response)[1:]] == ["boris"]
+
+
+def test_csv_export_keeps_only_ticked_columns(admin_client, leads):
+    fields = ["contactresource_username", "contactresource_phone"]
+
+    rows = csv_rows(admin_client.post(EXPORT, export_form("0", fields=fields)))
+
+    assert rows[0] == ["Username", "Phone"]
+    assert ["anna_k", "+79991234567"] in rows
+
+
+def test_export_action_offers_the_form_for_selected_leads(admin_client, leads):
+    anna, _boris = leads
+
+    response = admin_client.post(
+        CHANGELIST, {"action": "export_admin_action", "_selected_action": [anna.pk]}
+    )
+
+    assert response.status_code == 200
+    assert f'value="{anna.pk}"' in response.content.decode()
+
+
+def test_selected_leads_export_only_those(admin_client, leads):
+    anna, _boris = leads
+
+    response = admin_client.post(EXPORT, export_form("0", export_items=[anna.pk]))
+
+    assert [row[2] for row in csv_rows(response)[1:]] == ["anna_k"]
+
+
+def test_xlsx_export_opens_with_the_rows(admin_client, leads):
+    response = admin_client.post(EXPORT, export_form("1"))
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == HEADERS
+    assert {row[2] for row in rows[1:]} == {"anna_k", "boris"}
+
+
+def test_export_is_logged_without_personal_data(admin_client, staff_user, leads, caplog):
+    with caplog.at_level(logging.INFO, logger="conversations.export"):
+        b"".join(admin_client.post(EXPORT, export_form("0")).streaming_content)
+        admin_client.post(EXPORT, export_form("1"))
+
+    messages = [r.getMessage() for r in caplog.records if r.name == "conversations.export"]
+    assert messages == [
+        f"leads exported: count=2 format=csv user_id={staff_user.pk}",
+        f"leads exported: count=2 format=xlsx user_id={staff_user.pk}",
+    ]
+
+
+@pytest.fixture
+def clerk(client, db):
+    """Staff who may see and edit leads but not take them out."""
+    user = UserFactory(username="clerk")
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_contact", "change_contact"])
+    )
+    client.force_login(user)
+    return client
+
+
+def test_staff_without_export_permission_see_no_export(clerk, leads):
+    response = clerk.get(CHANGELIST)
+
+    assert EXPORT not in response.content.decode()
+    assert "export_admin_action" not in response.content.decode()
+
+
+def test_staff_without_export_permission_get_403(clerk, leads):
+    assert clerk.get(EXPORT).status_code == 403
+    assert clerk.post(EXPORT, export_form("0")).status_code == 403
+
+
+def test_staff_with_export_permission_export(clerk, leads):
+    user = clerk.session["_auth_user_id"]
+    UserFactory._meta.model.objects.get(pk=user).user_permissions.add(
+        Permission.objects.get(codename="export_contact")
+    )
+
+    response = clerk.post(EXPORT, export_form("0"))
+
+    assert len(csv_rows(response)) == 3
+
+
+def test_export_from_the_change_form_checks_the_permission(clerk, leads, settings):
+    settings.IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = True
+    anna, _boris = leads
+
+    response = clerk.post(
+        reverse("admin:conversations_contact_change", args=[anna.pk]),
+        {"_export-item": "1", "status": anna.status, "language_code": "ru"},
+    )
+
+    assert response.status_code == 403
+
+
+def test_formulae_stay_when_escaping_is_off(admin_client, settings, db):
+    settings.IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+    ContactFactory(first_name="=SUM(A1)", last_name="")
+
+    rows = csv_rows(admin_client.post(EXPORT, export_form("0")))
+
+    assert rows[1][1] == "=SUM(A1)"

@@ -1,0 +1,121 @@
+"""A lead's conversation as a readable, paginated transcript."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from conversations.models import Message
+from tests.factories import ContactFactory, ConversationFactory, MessageFactory, UserFactory
+
+
+def transcript_url(contact):
+    return reverse("admin:conversations_contact_transcript", args=[contact.pk])
+
+
+def shown_texts(response):
+    return [entry.message.text for entry in response.context["entries"]]
+
+
+@pytest.fixture
+def long_talk(db, settings):
+    """Two conversations, 25 messages one minute apart; pages of 10."""
+    settings.ADMIN_TRANSCRIPT_PAGE_SIZE = 10
+    contact = ContactFactory()
+    first = ConversationFactory(contact=contact)
+    second = ConversationFactory(contact=contact)
+    start = timezone.now() - timedelta(days=1)
+    for number in range(25):
+        message = MessageFactory(
+            conversation=first if number < 12 else second, text=f"message {number:02d}"
+        )
+        Message.objects.filter(pk=message.pk).update(created_at=start + timedelta(minutes=number))
+    return contact
+
+
+def test_transcript_opens_on_the_newest_page(admin_client, long_talk):
+    response = admin_client.get(transcript_url(long_talk))
+
+    assert shown_texts(response) == [f"message {n:02d}" for n in range(20, 25)]
+
+
+def test_first_page_holds_the_oldest_messages_in_time_order(admin_client, long_talk):
+    response = admin_client.get(transcript_url(long_talk), {"p": 1})
+
+    assert shown_texts(response) == [f"message {n:02d}" for n in range(10)]
+
+
+def test_second_page_continues_where_the_first_ended(admin_client, long_talk):
+    response = admin_client.get(transcript_url(long_talk), {"p": 2})
+
+    assert shown_texts(response) == [f"message {n:02d}" for n in range(10, 20)]
+
+
+def test_conversation_boundary_is_marked(admin_client, long_talk):
+    response = admin_client.get(transcript_url(long_talk), {"p": 2})
+
+    starts = [e.message.text for e in response.context["entries"] if e.starts_conversation]
+    assert starts == ["message 10", "message 12"]
+    assert response.content.decode().count("Conversation started") == 2
+
+
+def test_message_text_is_escaped(admin_client, db):
+    message = MessageFactory(text="<script>alert(1)</script>")
+
+    response = admin_client.get(transcript_url(message.contact))
+
+    content = response.content.decode()
+    assert "<script>alert(1)</script>" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+def test_transcript_shows_role_model_and_failure(admin_client, db):
+    message = MessageFactory(
+        role=Message.Role.ASSISTANT,
+        model_name="gpt-test",
+        status=Message.Status.FAILED,
+        error="timeout",
+    )
+
+    content = admin_client.get(transcript_url(message.contact)).content.decode()
+
+    assert "Assistant" in content
+    assert "gpt-test" in content
+    assert "Failed: timeout" in content
+
+
+def test_lead_without_messages_gets_a_plain_note(admin_client, db):
+    response = admin_client.get(transcript_url(ContactFactory()))
+
+    assert "no messages yet" in response.content.decode()
+
+
+def test_unknown_lead_is_not_found(admin_client, db):
+    response = admin_client.get(reverse("admin:conversations_contact_transcript", args=[999999]))
+
+    assert response.status_code == 404
+
+
+def test_staff_without_view_permission_is_refused(client, db):
+    contact = ContactFactory()
+    client.force_login(UserFactory(username="intern"))
+
+    assert client.get(transcript_url(contact)).status_code == 403
+
+
+def test_staff_with_view_permission_reads_it(client, db):
+    message = MessageFactory(text="hello there")
+    user = UserFactory(username="viewer")
+    user.user_permissions.add(Permission.objects.get(codename="view_contact"))
+    client.force_login(user)
+
+    assert shown_texts(client.get(transcript_url(message.contact))) == ["hello there"]
+
+
+def test_transcript_query_count_does_not_grow_with_messages(
+    admin_client, long_talk, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(6):
+        admin_client.get(transcript_url(long_talk), {"p": 2})
