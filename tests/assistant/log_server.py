@@ -29,13 +29,14 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
         collector.stopping.wait(collector.delay)
+        # Recorded before answering, so a client that got its answer finds it recorded.
+        collector.record(Received(self.path, dict(self.headers), body))
         try:
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
         except OSError:
             return  # the client gave up waiting; it is the point of the slow tests
-        collector.record(Received(self.path, dict(self.headers), body))
 
     def log_message(self, format, *args):
         """Keep test output quiet."""
