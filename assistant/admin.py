@@ -1,8 +1,12 @@
-from django.contrib import admin
+import os
+
+from django.contrib import admin, messages
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from assistant.models import LogEntry
+from assistant.gateway import ping_model
+from assistant.models import LLMModel, LLMProvider, LogEntry
+from assistant.services import llm_model_mark_default
 
 LOG_LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -44,3 +48,68 @@ class LogEntryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- LLM registry -----------------------------------------------------------------------------
+
+
+@admin.register(LLMProvider)
+class LLMProviderAdmin(admin.ModelAdmin):
+    """Where models are called. Keys live in the environment; the page only says if one is set."""
+
+    list_display = ("name", "base_url", "api_key_env", "api_key_status", "timeout_seconds")
+    search_fields = ("name", "base_url")
+    readonly_fields = ("api_key_status",)
+
+    @admin.display(description=_("API key"))
+    def api_key_status(self, provider):
+        if provider.api_key_env and os.environ.get(provider.api_key_env):
+            return _("set")
+        return _("missing")
+
+
+@admin.register(LLMModel)
+class LLMModelAdmin(admin.ModelAdmin):
+    list_display = (
+        "display_name",
+        "provider",
+        "model_id",
+        "is_active",
+        "is_default",
+        "context_window",
+        "input_price_per_million",
+        "output_price_per_million",
+    )
+    list_filter = ("provider", "is_active", "is_default")
+    list_select_related = ("provider",)
+    search_fields = ("display_name", "model_id")
+    readonly_fields = ("is_default",)
+    actions = ("mark_default", "test_connection")
+
+    @admin.action(description=_("Mark as default"))
+    def mark_default(self, request, queryset):
+        models = list(queryset[:2])
+        if len(models) != 1:
+            self.message_user(
+                request, _("Select exactly one model to make the default."), messages.ERROR
+            )
+            return
+        llm_model_mark_default(model=models[0])
+        self.message_user(
+            request,
+            _("%(model)s is now the default model.") % {"model": models[0]},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Test connection (a one-token call)"))
+    def test_connection(self, request, queryset):
+        for model in queryset.select_related("provider"):
+            result = ping_model(model)
+            if result.ok:
+                text = _("%(model)s answered in %(latency)d ms.")
+                level = messages.SUCCESS
+            else:
+                text = _("%(model)s failed after %(latency)d ms: %(error)s")
+                level = messages.ERROR
+            params = {"model": model, "latency": result.latency_ms, "error": result.error}
+            self.message_user(request, text % params, level)

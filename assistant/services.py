@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assistant.data_sources import (
@@ -180,3 +182,17 @@ def _model_row(record: SourceRecord, provider: str) -> _ModelRow:
     }
     record.validate(LLMModel(model_id=model_id, **values), exclude=["provider"])
     return _ModelRow(record, (provider, model_id), values)
+
+
+def llm_model_mark_default(*, model: LLMModel) -> None:
+    """Make `model` the only default model.
+
+    The old default is cleared before the new one is set, inside one transaction: the
+    database allows a single default, and the registry is never left without one midway.
+    """
+    with transaction.atomic():
+        LLMModel.objects.filter(is_default=True).exclude(pk=model.pk).update(
+            is_default=False, updated_at=timezone.now()
+        )
+        model.is_default = True
+        model.save(update_fields=["is_default", "updated_at"])
