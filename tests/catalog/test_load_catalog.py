@@ -1,6 +1,7 @@
 """`load_catalog`: shipped services, updates from a file or URL, refusals that change nothing."""
 
 import json
+import socket
 from decimal import Decimal
 from io import StringIO
 
@@ -117,3 +118,16 @@ def test_prune_deactivates_services_the_file_does_not_list():
 
     assert not Service.objects.get(slug="old-offer").is_active
     assert "1 deactivated" in output
+
+
+def test_a_closed_port_changes_nothing():
+    ServiceFactory(slug="audit", title="Audit")
+    before = snapshot()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/catalog.csv"
+
+    with pytest.raises(CommandError, match="cannot download"):
+        load("--source", url)
+
+    assert snapshot() == before

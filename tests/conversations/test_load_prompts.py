@@ -6,6 +6,7 @@ import pytest
 from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
 
+from assistant.data_sources import MAX_BYTES
 from conversations.models import Prompt
 from tests.factories import PromptFactory
 
@@ -169,3 +170,14 @@ def test_a_failed_load_exits_non_zero_with_one_line(tmp_path, capsys):
     assert capsys.readouterr().err.strip().splitlines() == [
         f"CommandError: {missing}: cannot read the file: No such file or directory"
     ]
+
+
+def test_a_too_large_download_changes_nothing(file_server):
+    PromptFactory(key="greeting", language="en", text="Hi")
+    before = snapshot()
+    url = file_server.serve("/prompts.csv", b"key,language,text\n" + b"x" * MAX_BYTES)
+
+    with pytest.raises(CommandError, match="larger than the 5 MB limit"):
+        load("--source", url)
+
+    assert snapshot() == before
