@@ -245,6 +245,28 @@ def test_flush_gives_up_on_a_slow_endpoint_after_its_timeout(attach, slow_collec
     assert time.perf_counter() - started < 0.5
 
 
+def test_closing_with_a_slow_endpoint_gives_up_and_drops_the_rest(slow_collector):
+    handler = CloudHandler(
+        url=slow_collector.url(), batch_size=10, flush_seconds=60, timeout=0.5, close_timeout=0.5
+    )
+    for number in range(30):
+        handler.handle(logging.makeLogRecord({"msg": f"message {number}"}))
+    started = time.perf_counter()
+    handler.close()
+    assert time.perf_counter() - started < 1.5
+    assert (handler.dropped, handler.delivered) == (30, 0)
+    assert not handler._worker.is_alive()
+
+
+def test_records_after_close_are_ignored(attach, collector):
+    handler = CloudHandler(url=collector.url(), batch_size=1, flush_seconds=60)
+    logger = attach(handler)
+    logger.info("before")
+    handler.close()
+    logger.info("after")
+    assert [json.loads(line)["message"] for line in collector.lines] == ["before"]
+
+
 def test_dead_endpoint_costs_only_its_own_lines(configure, tmp_path, capsys):
     log_file = tmp_path / "app.log"
     configure(
