@@ -33,9 +33,15 @@ def test_entries_older_than_the_given_days_are_deleted():
     assert list(LogEntry.objects.values_list("message", flat=True)) == ["3d"]
 
 
-def test_the_command_reports_how_many_were_deleted():
+def test_the_command_reports_how_many_were_deleted_and_the_cutoff():
     add_entries(days_ago=40, count=3)
-    assert "Deleted 3 log entries older than 30 days." in prune()
+    cutoff = timezone.localtime(timezone.now() - timedelta(days=30))
+    assert f"Deleted 3 log entries created before {cutoff:%Y-%m-%d}" in prune()
+
+
+def test_one_deleted_entry_is_reported_in_the_singular():
+    add_entries(days_ago=40)
+    assert "Deleted 1 log entry created before" in prune()
 
 
 def test_thirty_days_are_kept_by_default():

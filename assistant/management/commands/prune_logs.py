@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from assistant.log_services import log_entries_prune
 
@@ -34,10 +34,12 @@ class Command(BaseCommand):
             raise CommandError(
                 _("--batch-size must be 1 or more, got %(size)s.") % {"size": batch_size}
             )
-        deleted = log_entries_prune(
-            older_than=timezone.now() - timedelta(days=days), batch_size=batch_size
+        cutoff = timezone.now() - timedelta(days=days)
+        deleted = log_entries_prune(older_than=cutoff, batch_size=batch_size)
+        message = ngettext(
+            "Deleted %(count)d log entry created before %(cutoff)s.",
+            "Deleted %(count)d log entries created before %(cutoff)s.",
+            deleted,
         )
-        self.stdout.write(
-            _("Deleted %(count)d log entries older than %(days)d days.")
-            % {"count": deleted, "days": days}
-        )
+        cutoff_text = f"{timezone.localtime(cutoff):%Y-%m-%d %H:%M}"
+        self.stdout.write(message % {"count": deleted, "cutoff": cutoff_text})
