@@ -47,6 +47,7 @@ class Exchange(BaseHTTPRequestHandler):
     """One request: hands itself to the owning fake and offers small response helpers."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
 
     def do_GET(self):
         self._dispatch()
@@ -57,8 +58,8 @@ class Exchange(BaseHTTPRequestHandler):
     def _dispatch(self):
         try:
             self.server.owner.handle(self)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client went away (e.g. its timeout fired)
+        except OSError:
+            self.close_connection = True  # the client went away (its timeout fired) or we stop
 
     def log_message(self, format, *args):
         """Keep test output quiet."""
@@ -112,7 +113,7 @@ class LoopbackServer:
         host, port = self._server.server_address
         self.root_url = f"http://{host}:{port}"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
         self._thread.start()
         return self

@@ -3,7 +3,8 @@
 Emulated methods: getMe, getUpdates (long polling, offset confirmation, a newer call supersedes
 an older one with 409 Conflict as Telegram does), deleteWebhook, getWebhookInfo, set/get/
 deleteMyCommands (per scope and language), sendMessage, editMessageText, sendMessageDraft,
-deleteMessage, answerCallbackQuery, sendChatAction, close, logOut. Requests may be form-encoded
+deleteMessage, answerCallbackQuery, sendChatAction (PTB calls nothing on shutdown but a last
+getUpdates with timeout 0 to confirm what it fetched). Requests may be form-encoded
 (as PTB sends them: nested objects as JSON strings), JSON, or query strings; the token in
 ``/bot<TOKEN>/<method>`` must match. Text is validated like Telegram does: empty, longer than
 4096 characters (counted in code points after HTML parsing), malformed HTML (see
@@ -228,7 +229,10 @@ class FakeTelegram(LoopbackServer):
     def _params(content_type: str, body: bytes, query: str) -> dict:
         params = {k: _decode_form_value(k, v) for k, v in parse_qsl(query)}
         if content_type.startswith("application/json"):
-            params.update(json.loads(body or b"{}"))
+            try:
+                params.update(json.loads(body or b"{}"))
+            except ValueError:
+                raise _bad_request("request body is not valid JSON") from None
         elif content_type.startswith("multipart/"):
             raise _bad_request("the fake Bot API does not emulate file uploads")
         else:
@@ -297,12 +301,6 @@ class FakeTelegram(LoopbackServer):
         with self._cond:
             pending = len(self._state.updates)
         return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
-
-    def _api_close(self, params):
-        return True
-
-    def _api_logOut(self, params):
-        return True
 
     def _api_getUpdates(self, params):
         offset = int(params.get("offset") or 0)

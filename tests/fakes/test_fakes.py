@@ -17,6 +17,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import ApplicationBuilder, CommandHandler, MessageHandler, filters
+from telegram.request import HTTPXRequest
 
 from tests.fakes import telegram_html
 from tests.fakes.openai_server import (
@@ -46,9 +47,15 @@ def _in_background(request):
     return thread
 
 
+def _loopback_request():
+    """Plain HTTP on 127.0.0.1: skip loading CA certificates, which dominates setup time."""
+    return HTTPXRequest(httpx_kwargs={"verify": False})
+
+
 @pytest.fixture
 async def bot(fake_telegram):
-    async with Bot(TOKEN, base_url=fake_telegram.api_url) as bot:
+    requests = {"request": _loopback_request(), "get_updates_request": _loopback_request()}
+    async with Bot(TOKEN, base_url=fake_telegram.base_url + "/bot", **requests) as bot:
         yield bot
 
 
@@ -75,7 +82,26 @@ async def test_sent_messages_get_increasing_ids_and_are_recorded(bot, fake_teleg
     assert second.message_id == first.message_id + 1
     assert (first.chat.id, first.from_user.id, first.text) == (CHAT, 123456789, "Hello")
     assert [m.text for m in fake_telegram.sent_messages(CHAT)] == ["<b>Hello</b>", "Again"]
-    assert fake_telegram.sent_messages(CHAT)[0].parse_mode == "HTML"
+    assert fake_telegram.sent_messages(CHAT)[0].visible_text == "Hello"
+
+
+async def test_replies_carry_the_message_they_answer(bot, fake_telegram):
+    fake_telegram.push_message(CHAT, "Price?", message_id=40)
+
+    answer = await bot.send_message(CHAT, "100", reply_to_message_id=40)
+
+    assert answer.reply_to_message.text == "Price?"
+    assert answer.message_id == 41
+
+
+async def test_unknown_chat_usernames_are_not_found(bot):
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.send_message("@nobody", "Hi")
+
+
+async def test_file_uploads_are_refused_as_not_emulated(bot):
+    with pytest.raises(BadRequest, match="does not emulate file uploads"):
+        await bot.send_document(CHAT, document=b"%PDF", filename="a.pdf")
 
 
 async def test_inline_keyboard_is_recorded_and_returned(bot, fake_telegram):
@@ -94,12 +120,27 @@ async def test_wrong_token_is_refused(fake_telegram):
             pass
 
 
+@pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
 async def test_injected_429_raises_retry_after_with_the_delay(bot, fake_telegram):
     fake_telegram.fail_next("sendMessage", error_code=429, retry_after=2)
 
     with pytest.raises(RetryAfter, match="Retry in 2"):
         await bot.send_message(CHAT, "Hi")
     assert (await bot.send_message(CHAT, "Hi")).text == "Hi"
+
+
+def test_injected_429_has_the_bot_api_error_shape(fake_telegram):
+    fake_telegram.fail_next("getMe", error_code=429)
+
+    response = httpx.get(f"{fake_telegram.base_url}/bot{TOKEN}/getMe")
+
+    assert response.status_code == 429
+    assert response.json() == {
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 1",
+        "parameters": {"retry_after": 1},
+    }
 
 
 async def test_injected_403_raises_forbidden(bot, fake_telegram):
@@ -176,11 +217,28 @@ async def test_editing_changes_the_text_and_is_recorded(bot, fake_telegram):
     assert [e.text for e in fake_telegram.edits(CHAT)] == ["Final"]
 
 
+async def test_editing_only_the_keyboard_is_a_modification(bot, fake_telegram):
+    sent = await bot.send_message(CHAT, "Pick")
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="a")]])
+
+    edited = await bot.edit_message_text(
+        "Pick", chat_id=CHAT, message_id=sent.message_id, reply_markup=keyboard
+    )
+
+    assert edited.reply_markup == keyboard
+    assert fake_telegram.edits(CHAT)[0].reply_markup["inline_keyboard"][0][0]["text"] == "A"
+
+
 async def test_editing_with_identical_text_is_not_modified(bot):
     sent = await bot.send_message(CHAT, "Same")
 
     with pytest.raises(BadRequest, match="Message is not modified"):
         await bot.edit_message_text("Same", chat_id=CHAT, message_id=sent.message_id)
+
+
+async def test_editing_inline_messages_is_refused_as_not_emulated(bot):
+    with pytest.raises(BadRequest, match="does not emulate inline messages"):
+        await bot.edit_message_text("Text", inline_message_id="abc")
 
 
 async def test_editing_an_unknown_message_is_a_bad_request(bot):
@@ -198,6 +256,11 @@ async def test_message_drafts_are_recorded(bot, fake_telegram):
     ]
 
 
+async def test_message_drafts_need_a_nonzero_id(bot):
+    with pytest.raises(BadRequest, match="must be non-zero"):
+        await bot.send_message_draft(CHAT, draft_id=0, text="Par")
+
+
 async def test_message_drafts_are_refused_in_groups(bot):
     with pytest.raises(BadRequest, match="private chats"):
         await bot.send_message_draft(-100, draft_id=5, text="Par")
@@ -211,6 +274,23 @@ async def test_commands_are_kept_per_scope_and_language(bot, fake_telegram):
     assert fake_telegram.commands(scope={"type": "chat", "chat_id": CHAT})[0]["command"] == "help"
     assert [c.command for c in await bot.get_my_commands(language_code="ru")] == ["start"]
     assert await bot.get_my_commands() == ()
+
+
+async def test_deleted_commands_are_gone(bot, fake_telegram):
+    await bot.set_my_commands([BotCommand("start", "Start")])
+
+    await bot.delete_my_commands()
+
+    assert fake_telegram.commands() == []
+
+
+async def test_drop_pending_updates_discards_queued_updates(bot, fake_telegram):
+    fake_telegram.push_message(CHAT, "old")
+    assert (await bot.get_webhook_info()).pending_update_count == 1
+
+    await bot.delete_webhook(drop_pending_updates=True)
+
+    assert await bot.get_updates() == ()
 
 
 async def test_deleted_messages_disappear_and_cannot_be_deleted_twice(bot, fake_telegram):
@@ -238,6 +318,17 @@ async def test_callback_queries_can_be_answered_once_pushed(bot, fake_telegram):
 
     assert update.callback_query.message.text == "Pick"
     assert await update.callback_query.answer()
+
+
+async def test_callback_queries_on_unknown_messages_still_parse(bot, fake_telegram):
+    fake_telegram.push_callback_query(CHAT, "old", 999)
+
+    (update,) = await bot.get_updates()
+
+    assert update.callback_query.message.message_id == 999
+
+
+async def test_unknown_callback_query_ids_cannot_be_answered(bot):
     with pytest.raises(BadRequest, match="Query is too old"):
         await bot.answer_callback_query("unknown")
 
@@ -274,6 +365,15 @@ async def test_group_messages_and_replies_have_real_shapes(bot, fake_telegram):
 
     assert first.effective_chat.type == "supergroup" and first.effective_user.first_name == "Ann"
     assert second.message.reply_to_message.text == "first"
+
+
+async def test_replied_messages_can_be_given_whole(bot, fake_telegram):
+    original = {"message_id": 7, "date": 0, "chat": {"id": CHAT, "type": "private"}, "text": "x"}
+
+    fake_telegram.push_message(CHAT, "reply", reply_to_message=original)
+
+    (update,) = await bot.get_updates()
+    assert update.message.reply_to_message.text == "x"
 
 
 async def test_raw_updates_are_delivered_as_given(bot, fake_telegram):
@@ -361,9 +461,36 @@ async def test_json_and_query_string_requests_are_understood(fake_telegram):
     assert unknown.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
 
 
+async def test_unknown_paths_and_broken_json_are_refused(fake_telegram):
+    async with httpx.AsyncClient() as client:
+        bad_path = await client.get(f"{fake_telegram.base_url}/nothing")
+        bad_json = await client.post(
+            f"{fake_telegram.api_url}{TOKEN}/getMe",
+            content=b"{",
+            headers={"Content-Type": "application/json"},
+        )
+
+    assert bad_path.status_code == 404
+    assert bad_json.json()["description"] == "Bad Request: request body is not valid JSON"
+
+
+def test_wait_for_returns_once_messages_arrive(fake_telegram):
+    url = f"{fake_telegram.api_url}{TOKEN}/sendMessage"
+    _in_background(lambda: httpx.post(url, json={"chat_id": CHAT, "text": "hi"}))
+
+    (message,) = fake_telegram.wait_for_messages(CHAT, 1)
+
+    assert message.text == "hi"
+
+
 def test_wait_for_fails_the_test_when_the_condition_never_holds(fake_telegram):
     with pytest.raises(AssertionError, match=r"messages not met within 0\.05s"):
         fake_telegram.wait_for_messages(CHAT, 1, timeout=0.05)
+
+
+async def test_async_wait_fails_the_test_when_the_condition_never_holds(fake_telegram):
+    with pytest.raises(AssertionError, match="messages not met"):
+        await fake_telegram.wait_for_messages_async(CHAT, 1, timeout=0.05)
 
 
 def test_stopping_leaves_no_threads_even_with_a_pending_long_poll():
@@ -501,6 +628,20 @@ async def test_default_responder_can_echo_the_request(llm, fake_openai):
     assert completion.choices[0].message.content == "echo: Hi"
 
 
+async def test_echo_reads_text_parts(llm, fake_openai):
+    fake_openai.default = echo_last_user_message
+    parts = [{"role": "user", "content": [{"type": "text", "text": "in parts"}]}]
+
+    completion = await llm.chat.completions.create(model="m", messages=parts)
+
+    assert completion.choices[0].message.content == "echo: in parts"
+
+
+def test_waiting_for_requests_that_never_come_fails_the_test(fake_openai):
+    with pytest.raises(AssertionError, match="1 requests not received"):
+        fake_openai.wait_for_requests(1, timeout=0.05)
+
+
 async def test_requests_are_recorded_with_headers_and_arrival_time(llm, fake_openai):
     before = time.monotonic()
 
@@ -546,5 +687,6 @@ def test_openai_fake_stops_while_a_request_stalls():
     fake.stop()
     request.join(timeout=5)
     client.close()
+    fake.stop()  # a second stop is harmless
 
     assert threading.active_count() == before
