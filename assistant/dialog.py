@@ -127,6 +127,7 @@ async def receive(incoming: Incoming) -> Turn:
 class DetailsCapture:
     update: ContactUpdate | None
     invalid_phone: bool
+    saved: str = ""
 
 
 async def capture_details(turn: Turn, text: str) -> DetailsCapture:
@@ -136,7 +137,8 @@ async def capture_details(turn: Turn, text: str) -> DetailsCapture:
         update = await db_call(conversation_services.contact_record_details)(
             contact_id=turn.contact.id, phone=phone, email=email
         )
-        return DetailsCapture(update, invalid_phone=False)
+        saved = ", ".join(detail for detail in (phone, email) if detail)
+        return DetailsCapture(update, invalid_phone=False, saved=saved)
     return DetailsCapture(None, invalid_phone=looks_like_phone_attempt(text) and not email)
 
 

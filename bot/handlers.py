@@ -93,7 +93,10 @@ def _update_text(update: Update) -> str:
         return message.contact.phone_number or ""
     if message.location is not None:
         return f"{message.location.latitude},{message.location.longitude}"
-    return message.text or message.caption or ""
+    text = message.text or message.caption or ""
+    if update.effective_chat.type != ChatType.PRIVATE:
+        text = text.replace(f"@{update.get_bot().username}", "").strip()
+    return text
 
 
 async def reply(update: Update, text: str, **extra) -> None:
@@ -345,17 +348,13 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 @telegram_handler(Kind.TEXT)
 async def _answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> None:
-    text = update.effective_message.text or ""
-    if update.effective_chat.type != ChatType.PRIVATE:
-        text = text.replace(f"@{update.get_bot().username}", "").strip()
+    text = _update_text(update)
     if not text.strip():
         await reply_and_store(update, turn, _("Please write your question in words."))
         return
     capture = await dialog.capture_details(turn, text)
     if capture.update is not None and capture.update.changed:
-        contact = capture.update.contact
-        detail = contact.phone if contact.phone in text or not contact.email else contact.email
-        await thank_for_contact(update, turn, detail, capture.update.became_reachable)
+        await thank_for_contact(update, turn, capture.saved, capture.update.became_reachable)
         if dialog.is_only_contact_details(text):
             return
     elif capture.invalid_phone and dialog.is_only_contact_details(text):

@@ -1,0 +1,76 @@
+"""A running bot: the real PTB Application from `runbot`'s builder against the fakes."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connections
+
+from assistant.dialog import reset_limiter
+from assistant.gateway import reset_clients
+from bot.application import ALLOWED_UPDATES, build_application
+from conversations.models import Prompt
+from tests.factories import LLMModelFactory, LLMProviderFactory, PromptFactory, ServiceFactory
+from tests.fakes.telegram_server import TOKEN
+
+PROMPTS = {
+    "system": ("Ты вежливый консультант.", "You are a polite consultant."),
+    "greeting": ("Здравствуйте! Я помогу выбрать услугу.", "Hello! I will help you choose."),
+    "faq": ("Оплата картой.", "We accept cards."),
+    "contact_request": ("Оставьте телефон.", "Please leave your phone."),
+    "privacy_notice": (
+        "Мы храним ваши данные только для ответа. {privacy_url}",
+        "We keep your data only to answer you. {privacy_url}",
+    ),
+}
+
+
+@pytest.fixture
+def prompts(transactional_db):
+    for key, (russian, english) in PROMPTS.items():
+        PromptFactory(key=key, language="ru", text=russian)
+        PromptFactory(key=key, language="en", text=english)
+    return Prompt.objects.all()
+
+
+@pytest.fixture
+def llm_model(transactional_db, fake_openai):
+    provider = LLMProviderFactory(name="Fake", base_url=fake_openai.base_url)
+    return LLMModelFactory(
+        provider=provider, model_id="fake-model", display_name="Fake Model", is_default=True
+    )
+
+
+@pytest.fixture
+def services(transactional_db):
+    return [
+        ServiceFactory(title="Консультация", slug="consultation", price=3000),
+        ServiceFactory(title="Сопровождение", slug="support", price=None),
+    ]
+
+
+@pytest.fixture
+def bot_settings(settings):
+    settings.LLM_MAX_RETRIES = 2
+    settings.LLM_TOTAL_DEADLINE = 10
+    settings.TELEGRAM_STAFF_CHAT_ID = ""
+    settings.PRIVACY_POLICY_URL = "https://example.com/privacy"
+    settings.LLM_DEFAULT_MODEL = ""
+    settings.LLM_FALLBACK_MODEL = ""
+    return settings
+
+
+@pytest.fixture
+async def running_bot(fake_telegram, fake_openai, bot_settings, prompts, llm_model):
+    """Start polling in the test's event loop; stop it and close its DB connection after."""
+    reset_clients()
+    reset_limiter()
+    application = build_application(token=TOKEN, api_base_url=fake_telegram.base_url)
+    async with application:
+        await application.start()
+        await application.updater.start_polling(
+            poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
+        )
+        yield application
+        await application.updater.stop()
+        await application.stop()
+    reset_clients()
+    await sync_to_async(connections.close_all, thread_sensitive=True)()

@@ -1,0 +1,193 @@
+"""End-to-end: streamed LLM answers, long and badly formatted answers, provider faults."""
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from assistant.replies import failure_counts
+from conversations.models import Message
+from tests.bot.test_e2e_basics import wait_messages
+from tests.factories import LLMModelFactory
+from tests.fakes.openai_server import BrokenStream, Fail, Reply, Stall
+
+CHAT = 7001
+
+
+def assistant_messages():
+    return list(
+        Message.objects.filter(role="assistant").values(
+            "text", "status", "model_name", "prompt_tokens", "completion_tokens", "error"
+        )
+    )
+
+
+async def test_the_answer_streams_as_drafts_then_arrives_as_one_message(
+    running_bot, fake_telegram, fake_openai
+):
+    fake_openai.queue(Reply(text="Консультация стоит 3000 рублей.", chunk_size=4))
+    fake_telegram.push_message(CHAT, "Сколько стоит консультация?")
+    final = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    assert final.visible_text == "Консультация стоит 3000 рублей."
+    drafts = fake_telegram.drafts(CHAT)
+    assert drafts, "the person should see the answer growing"
+    assert drafts[0].at <= final.at
+    assert len({draft.draft_id for draft in drafts}) == 1
+    stored = await sync_to_async(assistant_messages)()
+    assert stored[0]["status"] == "complete"
+    assert stored[0]["model_name"] == "fake-model"
+    assert stored[0]["completion_tokens"] > 0
+
+
+async def test_the_model_gets_prompts_catalog_and_history(
+    running_bot, fake_telegram, fake_openai, services
+):
+    fake_telegram.push_message(CHAT, "Привет")
+    await wait_messages(fake_telegram, CHAT, 1)
+    fake_telegram.push_message(CHAT, "Какие есть услуги?")
+    await wait_messages(fake_telegram, CHAT, 2)
+    messages = fake_openai.completion_requests()[-1].body["messages"]
+    system = messages[0]["content"]
+    assert "Ты вежливый консультант." in system
+    assert "Оплата картой." in system
+    assert "Консультация: 3 000 RUB" in system
+    assert "Сопровождение: цена по запросу" in system or "price on request" in system
+    assert [m["role"] for m in messages[1:]] == ["user", "assistant", "user"]
+    assert messages[-1]["content"] == "Какие есть услуги?"
+
+
+async def test_a_long_answer_is_split_into_several_messages(
+    running_bot, fake_telegram, fake_openai
+):
+    paragraph = "Очень подробный ответ. " * 40
+    fake_openai.queue(Reply(text="\n\n".join([paragraph] * 12), chunk_size=500))
+    fake_telegram.push_message(CHAT, "Расскажите всё")
+    await fake_telegram.wait_for_async(
+        lambda: sum(len(m.visible_text) for m in fake_telegram.sent_messages(CHAT)) > 10000
+    )
+    parts = fake_telegram.sent_messages(CHAT)
+    assert len(parts) >= 3
+    assert all(len(part.text) <= 4096 for part in parts)
+
+
+async def test_broken_markdown_never_breaks_delivery(running_bot, fake_telegram, fake_openai):
+    fake_openai.queue(Reply(text="**Важно: a < b && c > d, `код без конца и _курсив"))
+    fake_telegram.push_message(CHAT, "Формат?")
+    final = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    assert "a < b && c > d" in final.visible_text
+
+
+async def test_markdown_is_shown_as_telegram_formatting(running_bot, fake_telegram, fake_openai):
+    fake_openai.queue(Reply(text="**Цена:** 3000 ₽"))
+    fake_telegram.push_message(CHAT, "Цена?")
+    final = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    assert final.parse_mode == "HTML"
+    assert "<b>Цена:</b>" in final.text
+
+
+async def test_html_rejected_by_telegram_falls_back_to_plain_text(
+    running_bot, fake_telegram, fake_openai
+):
+    fake_openai.queue(Reply(text="**Ответ** готов"))
+    fake_telegram.fail_next(
+        "sendMessage", error_code=400, description="Bad Request: can't parse entities"
+    )
+    fake_telegram.push_message(CHAT, "Вопрос")
+    final = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    assert final.parse_mode is None
+    assert final.text == "Ответ готов"
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fail(status=500), Fail(status=429, retry_after=0.2), BrokenStream(), Reply(text="")],
+    ids=["server-error", "rate-limited", "broken-stream", "empty-answer"],
+)
+async def test_a_passing_provider_fault_is_retried_and_the_person_gets_the_answer(
+    running_bot, fake_telegram, fake_openai, fault
+):
+    fake_openai.queue(fault, Reply(text="Ответ после сбоя."))
+    fake_telegram.push_message(CHAT, "Вопрос")
+    final = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    assert final.visible_text == "Ответ после сбоя."
+    assert len(fake_openai.completion_requests()) == 2
+
+
+async def test_retry_after_from_the_provider_is_honoured(running_bot, fake_telegram, fake_openai):
+    fake_openai.queue(Fail(status=429, retry_after=1), Reply(text="Готово."))
+    fake_telegram.push_message(CHAT, "Вопрос")
+    await wait_messages(fake_telegram, CHAT, 1)
+    first, second = fake_openai.completion_requests()
+    assert second.at - first.at >= 1.0
+
+
+async def test_a_provider_timeout_is_explicit_and_retried(
+    running_bot, fake_telegram, fake_openai, llm_model
+):
+    llm_model.provider.timeout_seconds = 0.5
+    await sync_to_async(llm_model.provider.save)()
+    fake_openai.queue(Stall(seconds=3), Reply(text="Успели."))
+    fake_telegram.push_message(CHAT, "Вопрос")
+    final = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    assert final.visible_text == "Успели."
+
+
+async def test_when_the_model_keeps_failing_the_fallback_model_answers(
+    running_bot, fake_telegram, fake_openai, bot_settings, llm_model
+):
+    await sync_to_async(LLMModelFactory)(
+        provider=llm_model.provider, model_id="backup-model", display_name="Backup"
+    )
+    bot_settings.LLM_FALLBACK_MODEL = "backup-model"
+    bot_settings.LLM_MAX_RETRIES = 1
+    fake_openai.queue(Fail(status=500), Fail(status=500), Reply(text="Запасная модель."))
+    fake_telegram.push_message(CHAT, "Вопрос")
+    final = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    assert final.visible_text == "Запасная модель."
+    models = [request.body["model"] for request in fake_openai.completion_requests()]
+    assert models == ["fake-model", "fake-model", "backup-model"]
+
+
+async def test_when_everything_fails_the_person_gets_an_apology_and_the_failure_is_kept(
+    running_bot, fake_telegram, fake_openai, bot_settings
+):
+    bot_settings.LLM_MAX_RETRIES = 1
+    fake_openai.default = Fail(status=503)
+    before = sum(failure_counts.values())
+    fake_telegram.push_message(CHAT, "Вопрос", language_code="en")
+    final = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    assert final.visible_text.startswith("Sorry, I cannot answer right now.")
+    stored = (await sync_to_async(assistant_messages)())[0]
+    assert stored["status"] == "failed"
+    assert "HTTP 503" in stored["error"]
+    assert sum(failure_counts.values()) - before == 2
+
+
+async def test_a_stream_broken_on_every_try_is_delivered_and_stored_as_partial(
+    running_bot, fake_telegram, fake_openai, bot_settings
+):
+    bot_settings.LLM_MAX_RETRIES = 0
+    fake_openai.queue(BrokenStream(text_before="Начало ответа"))
+    fake_telegram.push_message(CHAT, "Вопрос", language_code="en")
+    final = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    assert final.visible_text.startswith("Начало ответа")
+    assert "cut off" in final.visible_text
+    stored = (await sync_to_async(assistant_messages)())[0]
+    assert (stored["status"], stored["text"]) == ("partial", "Начало ответа")
+
+
+async def test_a_bad_api_key_is_not_retried(running_bot, fake_telegram, fake_openai):
+    fake_openai.default = Fail(status=401, message="Incorrect API key")
+    fake_telegram.push_message(CHAT, "Вопрос")
+    await wait_messages(fake_telegram, CHAT, 1)
+    assert len(fake_openai.completion_requests()) == 1
+
+
+async def test_the_whole_retry_sequence_respects_the_total_deadline(
+    running_bot, fake_telegram, fake_openai, bot_settings
+):
+    bot_settings.LLM_TOTAL_DEADLINE = 1
+    bot_settings.LLM_MAX_RETRIES = 5
+    fake_openai.default = Fail(status=429, retry_after=5)
+    fake_telegram.push_message(CHAT, "Вопрос", language_code="en")
+    final = (await wait_messages(fake_telegram, CHAT, 1, timeout=3))[0]
+    assert final.visible_text.startswith("Sorry")
+    assert len(fake_openai.completion_requests()) == 1
