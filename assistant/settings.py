@@ -3,6 +3,7 @@
 Each variable read here is listed in `.env.example` and the README (a test checks it).
 """
 
+import os
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +12,8 @@ from assistant.config import LOG_LEVELS, LOG_SINKS, EnvReader
 from assistant.logging_setup import build_logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-ENV = EnvReader(BASE_DIR / ".env", base_dir=BASE_DIR)
+ENV_FILE = Path(os.environ.get("ENV_FILE") or BASE_DIR / ".env")
+ENV = EnvReader(ENV_FILE, base_dir=BASE_DIR)
 
 # --- Core -------------------------------------------------------------------------------
 SECRET_KEY = ENV.required_str(
