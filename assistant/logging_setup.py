@@ -158,9 +158,12 @@ def _logger_levels(level: str) -> dict:
     debug = level == "DEBUG"
     quiet = "DEBUG" if debug else "WARNING"
     return {
+        # The openai SDK 2+ ships its own fork of httpx under the names httpx2/httpcore2.
         "httpx": quiet,
+        "httpx2": quiet,
         # httpcore logs every connection step at DEBUG; httpx's request line is enough.
         "httpcore": "INFO" if debug else "WARNING",
+        "httpcore2": "INFO" if debug else "WARNING",
         "openai": quiet,
         "telegram": "INFO",
         "asyncio": "WARNING",
