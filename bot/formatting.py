@@ -28,6 +28,9 @@ MIN_LIMIT = 64
 # Wider tables wrap on a phone screen, where a monospace grid is harder to read than text rows.
 PRE_TABLE_WIDTH = 40
 RULE = "———"
+# Emphasis openers waiting for a closer in one line; more would only deepen the tree towards
+# Python's recursion limit (Telegram shows just b, i and s anyway).
+_MAX_OPENERS = 32
 
 _ALLOWED_SCHEMES = re.compile(r"(?:https?://[^\s/?#]+|tg://\S|mailto:[^\s@]+@\S)", re.IGNORECASE)
 _LANGUAGE = re.compile(r"[\w+#.-]{1,40}")
@@ -39,7 +42,9 @@ _QUOTE = re.compile(r"[ \t]{0,3}(?:>[ \t]?)+")
 _SEPARATOR_CELL = re.compile(r":?-+:?")
 _CELL_BORDER = re.compile(r"(?<!\\)\|")
 _LINK = re.compile(r"\[((?:[^\[\]\\\n]|\\.)*)\]\(([^\s()]*(?:\([^\s()]*\)[^\s()]*)*)\)")
-_ORDINARY_TEXT = re.compile(r"[^\\`\[*_~]+")
+# Bare addresses are taken whole, so a `_` or `*` inside one never starts emphasis.
+_BARE_URL = re.compile(r"https?://[^\s<>`]*[^\s<>`.,;:!?'\")\]*_~]")
+_ORDINARY_TEXT = re.compile(r"(?:[^\\`\[*_~h]|h(?!ttps?://))+")
 _ESCAPABLE = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _EMPHASIS = {
     ("*", 1): "i",
@@ -407,6 +412,8 @@ def _tokens(line: str, links: bool) -> list[_Inline | _Delimiter]:
         elif char in "*_~":
             end = _run_end(line, index)
             token, index = _delimiter(line, index, end), end
+        elif char == "h" and (url := _BARE_URL.match(line, index)):
+            token, index = url[0], url.end()
         elif ordinary := _ORDINARY_TEXT.match(line, index):
             token, index = ordinary[0], ordinary.end()
         else:
@@ -445,6 +452,9 @@ def _inline(line: str, links: bool = True) -> list[_Inline]:
             del out[start:], openers[opener:]
             out.append(_wrap(tag, children))
         elif tag and token.can_open:
+            # Nesting is never deeper than the openers waiting at once, so capping them keeps
+            # the tree shallow; the oldest is the one least likely to be closed.
+            del openers[: len(openers) - _MAX_OPENERS + 1]
             openers.append(len(out))
             out.append(token)
         else:
