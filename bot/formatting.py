@@ -105,7 +105,8 @@ def render_for_telegram(text: str, limit: int = TELEGRAM_LIMIT) -> list[Telegram
     Whitespace-only input gives an empty list: the caller decides what an empty answer means.
     """
     _check_limit(limit)
-    return [part for chunk in _split(_normalize(text), limit) for part in _render(chunk, limit)]
+    chunks = _split(_normalize(text), limit, _rendered_size)
+    return [part for chunk in chunks for part in _render(chunk, limit)]
 
 
 def _check_limit(limit: int) -> None:
@@ -557,29 +558,48 @@ def _trim(part: str) -> str:
     return _BLANK_LINES_AT_START.sub("", part, count=1).rstrip()
 
 
-def _pack(items: list[tuple[str, Callable[[str], list[str]]]], limit: int) -> list[str]:
+# A splitter cuts one piece that is too long alone, given a limit in source units.
+_Splitter = Callable[[str, int], list[str]]
+
+
+def _pack(
+    items: list[tuple[str, _Splitter]], limit: int, size: Callable[[str], int] = _u16
+) -> list[str]:
     """Greedily join pieces into parts; a piece too long alone is split by its own splitter.
 
     Pieces end with their separator, so a part's trimmed size is what it holds so far plus the
-    new piece without its trailing whitespace; counting that way keeps packing linear.
+    new piece without its trailing whitespace; counting that way keeps packing linear. ``size``
+    may measure the rendered piece: a piece's splitter then gets a limit shrunk by that piece's
+    own growth, so code full of ``<`` is cut shorter than prose next to it.
     """
     parts: list[str] = []
     current: list[str] = []
-    size = 0
+    used = 0
     for piece, split_piece in items:
-        if not current:
-            piece = _BLANK_LINES_AT_START.sub("", piece)
-        if size + _u16(piece.rstrip()) <= limit:
+        whole, source = size(piece), _u16(piece)
+        trimmed = whole - (source - _u16(piece.rstrip()))
+        if used + trimmed <= limit:
             current.append(piece)
-            size += _u16(piece)
+            used += whole
             continue
         parts.append("".join(current))
-        piece = _BLANK_LINES_AT_START.sub("", piece)
-        current, size = ([piece], _u16(piece)) if _u16(piece.rstrip()) <= limit else ([], 0)
+        current, used = ([piece], whole) if trimmed <= limit else ([], 0)
         if not current:
-            parts.extend(split_piece(piece))
+            parts.extend(split_piece(piece, _source_limit(limit, source, whole)))
     parts.append("".join(current))
     return [trimmed for part in parts if (trimmed := _trim(part))]
+
+
+def _source_limit(limit: int, source: int, rendered: int) -> int:
+    """The limit in source units for a piece that grows when rendered, with 5% to spare."""
+    if rendered <= source:
+        return limit
+    return max(2, limit * source * 19 // (rendered * 20))
+
+
+def _rendered_size(piece: str) -> int:
+    html, plain = _convert(piece)
+    return max(_u16(html), _u16(plain))
 
 
 def _pieces(text: str, boundary: re.Pattern[str]) -> list[str]:
@@ -595,33 +615,33 @@ def _pieces(text: str, boundary: re.Pattern[str]) -> list[str]:
 def _split_text(text: str, limit: int, level: int = 0) -> list[str]:
     if level == len(_BOUNDARIES):
         return _hard_cut(text, limit)
-    deeper = partial(_split_text, limit=limit, level=level + 1)
+    deeper = partial(_split_text, level=level + 1)
     return _pack([(piece, deeper) for piece in _pieces(text, _BOUNDARIES[level])], limit)
 
 
-def _split(text: str, limit: int) -> list[str]:
-    items: list[tuple[str, Callable[[str], list[str]]]] = []
+def _split(text: str, limit: int, size: Callable[[str], int] = _u16) -> list[str]:
+    """Paragraphs and whole code blocks are the units; ``size`` measures them (see _pack)."""
+    items: list[tuple[str, _Splitter]] = []
     segments = _segments(text.split("\n"))
+    paragraph_split = partial(_split_text, level=1)
     for position, segment in enumerate(segments):
         newline = "\n" if position < len(segments) - 1 else ""
         if isinstance(segment, _Fenced):
             block = "\n".join(segment.lines) + newline
-            items.append((block, partial(_split_fence, segment, limit)))
+            items.append((block, partial(_split_fence, segment)))
         else:
             text_run = "\n".join(segment) + newline
-            paragraph_split = partial(_split_text, limit=limit, level=1)
             items.extend((piece, paragraph_split) for piece in _pieces(text_run, _BOUNDARIES[0]))
-    return _pack(items, limit)
+    return _pack(items, limit, size)
 
 
-def _split_fence(fenced: _Fenced, limit: int, _source: str) -> list[str]:
+def _split_fence(fenced: _Fenced, _block: str, limit: int) -> list[str]:
     """Cut a code block on line boundaries into blocks that each reopen the same fence."""
     closer = fenced.indent + fenced.fence
     budget = limit - _u16(fenced.opener) - _u16(closer) - 2
     if budget < 1:
         return _split_text("\n".join(fenced.lines), limit, level=1)
-    cut_line = partial(_hard_cut, limit=budget)
-    chunks = _pack([(line + "\n", cut_line) for line in fenced.body], budget)
+    chunks = _pack([(line + "\n", _hard_cut) for line in fenced.body], budget)
     return [f"{fenced.opener}\n{chunk}\n{closer}" for chunk in chunks]
 
 

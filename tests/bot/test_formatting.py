@@ -680,6 +680,15 @@ def test_render_resplits_escaped_code_into_valid_blocks():
         assert_valid(part.html)
 
 
+def test_render_recuts_a_part_where_escaping_is_denser_than_in_the_rest_of_its_paragraph():
+    answer = "\n".join(["plain words here"] * 125 + ["& < > & < >"] * 180)
+
+    parts = render_for_telegram(answer)
+
+    assert all(utf16(part.html) <= 4096 for part in parts)
+    assert sum(part.html.count("&amp;") for part in parts) == answer.count("&")
+
+
 def test_render_of_long_answer_keeps_limit_for_every_part():
     answer = paragraphs_answer(12) + "\n\n```\n" + "<tag> & 😀\n" * 700 + "```"
 
