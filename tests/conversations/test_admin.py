@@ -19,6 +19,11 @@ from tests.factories import ContactFactory, ConversationFactory, MessageFactory,
 CHANGELIST = reverse("admin:conversations_contact_changelist")
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
 def listed_usernames(response):
     return {contact.username for contact in response.context["cl"].result_list}
 

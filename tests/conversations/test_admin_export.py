@@ -208,3 +208,11 @@ def test_formulae_stay_when_escaping_is_off(admin_client, settings, db):
     rows = csv_rows(admin_client.post(EXPORT, export_form("0")))
 
     assert rows[1][1] == "=SUM(A1)"
+
+
+def test_csv_leaves_in_chunks(admin_client, leads, monkeypatch):
+    monkeypatch.setattr("conversations.export.CHUNK_SIZE", 1)
+
+    chunks = list(admin_client.post(EXPORT, export_form("0")).streaming_content)
+
+    assert [chunk.count(b"\n") for chunk in chunks] == [2, 1, 0]

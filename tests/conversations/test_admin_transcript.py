@@ -11,6 +11,11 @@ from conversations.models import Message
 from tests.factories import ContactFactory, ConversationFactory, MessageFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
 def transcript_url(contact):
     return reverse("admin:conversations_contact_transcript", args=[contact.pk])
 
