@@ -27,8 +27,10 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def _datetime(value) -> str:
-    return timezone.localtime(value).strftime(EXPORT_DATETIME_FORMAT) if value else ""
+def _datetime_renderer() -> Callable[[object], str]:
+    # The zone is looked up once per export, not once per cell.
+    zone = timezone.get_current_timezone()
+    return lambda value: value.astimezone(zone).strftime(EXPORT_DATETIME_FORMAT) if value else ""
 
 
 def _status_renderer() -> Callable[[str], str]:
@@ -36,6 +38,9 @@ def _status_renderer() -> Callable[[str], str]:
     labels = {value: str(label) for value, label in Contact.Status.choices}
     return lambda status: labels.get(status, status)
 
+
+#: Fields typed by people (or the bot's users): the only ones a formula can hide in.
+_FREE_TEXT = frozenset({"name", "username", "phone", "email", "source"})
 
 #: For each ContactResource field: the model columns it is built from and how to render them.
 _COLUMNS: dict[str, tuple[tuple[str, ...], Callable[[], Callable]]] = {
@@ -46,10 +51,10 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], Callable[[], Callable]]] = {
     "email": (("email",), lambda: _text),
     "status": (("status",), _status_renderer),
     "source": (("source",), lambda: _text),
-    "created": (("created_at",), lambda: _datetime),
-    "last_message": (("last_message_at",), lambda: _datetime),
+    "created": (("created_at",), _datetime_renderer),
+    "last_message": (("last_message_at",), _datetime_renderer),
     "language": (("language_code",), lambda: _text),
-    "consent": (("consent_at",), lambda: _datetime),
+    "consent": (("consent_at",), _datetime_renderer),
 }
 
 
@@ -58,7 +63,9 @@ def _escape_formula(cell: str) -> str:
     return cell.replace("=", "", 1) if cell.startswith("=") else cell
 
 
-def _cell_getter(render: Callable, indexes: list[int]) -> Callable[[tuple], str]:
+def _cell_getter(render: Callable, indexes: list[int], escape: bool) -> Callable[[tuple], str]:
+    if escape:
+        return _cell_getter(lambda *values: _escape_formula(render(*values)), indexes, False)
     if len(indexes) == 1:
         (index,) = indexes
         return lambda row: render(row[index])
@@ -68,12 +75,12 @@ def _cell_getter(render: Callable, indexes: list[int]) -> Callable[[tuple], str]
 def _row_plan(field_names: list[str]) -> tuple[list[str], Callable[[tuple], list[str]]]:
     """The columns to select and a function turning one selected tuple into CSV cells."""
     sources = list(dict.fromkeys(source for name in field_names for source in _COLUMNS[name][0]))
+    escaping = getattr(settings, "IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT", False)
     getters = []
     for name in field_names:
         columns, make_renderer = _COLUMNS[name]
-        getters.append(_cell_getter(make_renderer(), [sources.index(c) for c in columns]))
-    if getattr(settings, "IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT", False):
-        return sources, lambda row: [_escape_formula(get(row)) for get in getters]
+        indexes = [sources.index(column) for column in columns]
+        getters.append(_cell_getter(make_renderer(), indexes, escaping and name in _FREE_TEXT))
     return sources, lambda row: [get(row) for get in getters]
 
 
