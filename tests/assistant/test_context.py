@@ -1,0 +1,258 @@
+"""The LLM request: prompts, prices, what we know of the person, history cut to the window."""
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from assistant.context import (
+    SAFETY_MARGIN_TOKENS,
+    ContextParts,
+    build_messages,
+    catalog_text,
+    estimate_tokens,
+    format_price,
+    known_fields_text,
+    system_message,
+)
+from catalog.selectors import ServiceInfo
+from conversations.selectors import HistoryItem
+from conversations.services import ContactInfo
+
+CONTACT = ContactInfo(
+    id=1,
+    channel="telegram",
+    external_id="42",
+    first_name="",
+    last_name="",
+    username="anna",
+    language_code="en",
+    phone="",
+    email="",
+    status="new",
+    source="",
+    is_blocked=False,
+    consent_at=None,
+    chosen_model_id=None,
+)
+PROMPTS = {
+    "system": "You are a consultant.",
+    "faq": "We work on weekdays.",
+    "contact_request": "Ask for a phone politely.",
+}
+
+
+def service(**fields):
+    values = {
+        "id": 1,
+        "slug": "audit",
+        "title": "Audit",
+        "short_description": "",
+        "description": "",
+        "price": Decimal("5000"),
+        "currency": "RUB",
+        "duration": "",
+    }
+    return ServiceInfo(**{**values, **fields})
+
+
+def parts(contact=CONTACT, history=(), prompts=PROMPTS, services=()):
+    return ContextParts(
+        prompts=dict(prompts), services=list(services), contact=contact, history=list(history)
+    )
+
+
+def window_for(context, history_tokens, max_output_tokens=100):
+    """A context window leaving exactly `history_tokens` for history."""
+    system = estimate_tokens(system_message(context))
+    return system + SAFETY_MARGIN_TOKENS + max_output_tokens + history_tokens
+
+
+# --- tokens and prices ----------------------------------------------------------------------
+
+
+def test_token_estimate_grows_with_the_text():
+    assert estimate_tokens("") < estimate_tokens("word") < estimate_tokens("word " * 100)
+
+
+def test_cyrillic_costs_more_tokens_than_latin_of_the_same_length():
+    assert estimate_tokens("привет мир") > estimate_tokens("privet mir")
+
+
+def test_a_price_has_thousands_separated_by_spaces():
+    assert format_price(service(price=Decimal("1250000"))) == "1 250 000 RUB"
+
+
+def test_a_price_keeps_its_kopecks_when_there_are_any():
+    assert format_price(service(price=Decimal("1500.5"), currency="USD")) == "1 500.50 USD"
+
+
+def test_no_price_reads_price_on_request():
+    with translation.override("en"):
+        assert format_price(service(price=None)) == "price on request"
+
+
+def test_no_price_is_translated_into_the_active_language():
+    with translation.override("ru"):
+        assert format_price(service(price=None)) == translation.gettext("price on request")
+
+
+# --- catalog and known fields ---------------------------------------------------------------
+
+
+def test_a_catalog_line_has_title_and_price():
+    assert catalog_text([service()]) == "- Audit: 5 000 RUB"
+
+
+def test_a_catalog_line_adds_duration_and_short_description():
+    line = catalog_text([service(duration="2 hours", short_description="A full review")])
+    assert line == "- Audit: 5 000 RUB; 2 hours. A full review"
+
+
+def test_the_catalog_lists_one_service_per_line():
+    text = catalog_text([service(title="Audit"), service(title="Support")])
+    assert text.splitlines() == ["- Audit: 5 000 RUB", "- Support: 5 000 RUB"]
+
+
+def test_nothing_known_about_a_new_person_is_said_so():
+    assert known_fields_text(CONTACT) == "nothing yet"
+
+
+def test_known_name_phone_and_email_are_listed():
+    contact = replace(
+        CONTACT, first_name="Anna", last_name="K", phone="+79123456789", email="a@example.com"
+    )
+    assert known_fields_text(contact) == "name: Anna K\nphone: +79123456789\ne-mail: a@example.com"
+
+
+def test_a_username_alone_is_not_taken_for_a_name():
+    assert "name" not in known_fields_text(replace(CONTACT, username="anna_k"))
+
+
+# --- the system message ---------------------------------------------------------------------
+
+
+def test_the_system_message_asks_to_answer_in_the_person_s_language():
+    assert "Answer in English." in system_message(parts())
+
+
+def test_an_unknown_language_is_answered_in_russian():
+    assert "Answer in Russian." in system_message(parts(replace(CONTACT, language_code="de")))
+
+
+def test_the_system_message_carries_prompts_catalog_and_known_fields():
+    text = system_message(parts(services=[service()]))
+    assert text.startswith("You are a consultant.")
+    assert "## FAQ\nWe work on weekdays." in text
+    assert "- Audit: 5 000 RUB" in text
+    assert "## What we know about the person\nnothing yet" in text
+
+
+def test_prices_on_request_are_written_in_the_person_s_language():
+    with translation.override("ru"):
+        text = system_message(parts(services=[service(price=None)]))
+    assert "- Audit: price on request" in text
+
+
+def test_an_empty_catalog_is_said_to_be_empty():
+    assert "(the catalog is empty)" in system_message(parts())
+
+
+def test_a_person_without_contact_details_is_asked_for_them():
+    assert "## How to ask for a contact\nAsk for a phone politely." in system_message(parts())
+
+
+def test_a_person_with_a_phone_is_not_asked_for_a_contact_again():
+    text = system_message(parts(replace(CONTACT, phone="+79123456789")))
+    assert "How to ask for a contact" not in text
+
+
+def test_without_a_contact_request_prompt_there_is_no_contact_section():
+    prompts = {key: text for key, text in PROMPTS.items() if key != "contact_request"}
+    assert "How to ask for a contact" not in system_message(parts(prompts=prompts))
+
+
+def test_a_missing_system_prompt_leaves_no_empty_section():
+    text = system_message(parts(prompts={}))
+    assert text.startswith("Answer in English.")
+
+
+# --- fitting history into the window --------------------------------------------------------
+
+
+def test_messages_start_with_the_system_message_then_history_oldest_first():
+    history = [HistoryItem("user", "Hi"), HistoryItem("assistant", "Hello!")]
+    context = parts(history=history)
+    messages = build_messages(context, context_window=100_000, max_output_tokens=100)
+    assert messages == [
+        {"role": "system", "content": system_message(context)},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello!"},
+    ]
+
+
+def test_operator_and_system_notes_are_sent_as_assistant_messages():
+    context = parts(history=[HistoryItem("operator", "A manager will call")])
+    messages = build_messages(context, context_window=100_000, max_output_tokens=100)
+    assert messages[1] == {"role": "assistant", "content": "A manager will call"}
+
+
+def test_the_oldest_history_is_dropped_to_fit_the_window():
+    history = [HistoryItem("user", text) for text in ("old " * 10, "middle " * 10, "new " * 10)]
+    context = parts(history=history)
+    fits_two = estimate_tokens(history[1].text) + estimate_tokens(history[2].text)
+    messages = build_messages(
+        context, context_window=window_for(context, fits_two), max_output_tokens=100
+    )
+    assert [message["content"] for message in messages[1:]] == [history[1].text, history[2].text]
+
+
+def test_an_older_message_is_dropped_even_if_an_earlier_one_would_fit():
+    history = [
+        HistoryItem("user", "tiny"),
+        HistoryItem("user", "big " * 50),
+        HistoryItem("user", "x"),
+    ]
+    context = parts(history=history)
+    budget = estimate_tokens("x") + estimate_tokens("tiny")
+    messages = build_messages(
+        context, context_window=window_for(context, budget), max_output_tokens=100
+    )
+    assert [message["content"] for message in messages[1:]] == ["x"]
+
+
+def test_a_single_latest_message_too_long_for_the_window_keeps_its_end():
+    text = "start " + "filler " * 200 + "the actual question?"
+    context = parts(history=[HistoryItem("user", "earlier"), HistoryItem("user", text)])
+    messages = build_messages(
+        context, context_window=window_for(context, 20), max_output_tokens=100
+    )
+    assert len(messages) == 2
+    content = messages[1]["content"]
+    assert text.endswith(content)
+    assert content.endswith("the actual question?")
+    assert estimate_tokens(content) <= 20
+
+
+def test_a_truncated_cyrillic_message_has_no_broken_characters():
+    text = "вопрос " * 100
+    context = parts(history=[HistoryItem("user", text)])
+    messages = build_messages(
+        context, context_window=window_for(context, 15), max_output_tokens=100
+    )
+    content = messages[1]["content"]
+    assert content
+    assert "\ufffd" not in content
+    assert text.endswith(content)
+
+
+@pytest.mark.parametrize("history_tokens", [0, -500])
+def test_a_window_with_no_room_for_history_still_sends_a_few_bytes_of_the_latest_message(
+    history_tokens,
+):
+    context = parts(history=[HistoryItem("user", "please answer this")])
+    messages = build_messages(
+        context, context_window=window_for(context, history_tokens), max_output_tokens=100
+    )
+    assert messages[1]["content"] == "this"

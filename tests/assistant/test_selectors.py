@@ -1,0 +1,137 @@
+"""Which model answers: the contact's choice, LLM_DEFAULT_MODEL, the registry's default flag."""
+
+import pytest
+
+from assistant.selectors import (
+    active_model_specs,
+    default_model_spec,
+    fallback_model_spec,
+    model_spec_for,
+)
+from tests.factories import LLMModelFactory, LLMProviderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_models_named_in_the_environment(settings):
+    settings.LLM_DEFAULT_MODEL = ""
+    settings.LLM_FALLBACK_MODEL = ""
+
+
+def test_the_model_flagged_default_answers_by_default():
+    LLMModelFactory(model_id="first", position=0)
+    LLMModelFactory(model_id="flagged", position=1, is_default=True)
+    assert default_model_spec().model_id == "flagged"
+
+
+def test_the_default_model_named_by_id_in_the_environment_wins_over_the_flag(settings):
+    LLMModelFactory(model_id="flagged", is_default=True)
+    LLMModelFactory(model_id="chosen-in-env")
+    settings.LLM_DEFAULT_MODEL = "chosen-in-env"
+    assert default_model_spec().model_id == "chosen-in-env"
+
+
+def test_the_default_model_named_with_its_provider_wins_over_the_flag(settings):
+    LLMModelFactory(model_id="shared-name", is_default=True, provider__name="Alpha")
+    beta = LLMModelFactory(model_id="shared-name", provider__name="Beta")
+    settings.LLM_DEFAULT_MODEL = "beta/shared-name"
+    assert default_model_spec().pk == beta.pk
+
+
+def test_a_model_id_containing_a_slash_is_found_by_its_whole_id(settings):
+    LLMModelFactory(model_id="flagged", is_default=True)
+    LLMModelFactory(model_id="meta-llama/llama-3-8b")
+    settings.LLM_DEFAULT_MODEL = "meta-llama/llama-3-8b"
+    assert default_model_spec().model_id == "meta-llama/llama-3-8b"
+
+
+def test_an_unknown_default_model_name_falls_back_to_the_flag(settings):
+    LLMModelFactory(model_id="flagged", is_default=True)
+    settings.LLM_DEFAULT_MODEL = "no-such-model"
+    assert default_model_spec().model_id == "flagged"
+
+
+def test_an_inactive_model_named_in_the_environment_is_not_used(settings):
+    LLMModelFactory(model_id="flagged", is_default=True)
+    LLMModelFactory(model_id="retired", is_active=False)
+    settings.LLM_DEFAULT_MODEL = "retired"
+    assert default_model_spec().model_id == "flagged"
+
+
+def test_without_a_default_flag_the_first_active_model_answers():
+    LLMModelFactory(model_id="retired", position=0, is_active=False)
+    LLMModelFactory(model_id="second", position=2)
+    LLMModelFactory(model_id="first", position=1)
+    assert default_model_spec().model_id == "first"
+
+
+def test_an_inactive_model_flagged_default_is_skipped():
+    LLMModelFactory(model_id="retired", is_default=True, is_active=False)
+    LLMModelFactory(model_id="active")
+    assert default_model_spec().model_id == "active"
+
+
+def test_there_is_no_default_without_active_models():
+    LLMModelFactory(is_active=False)
+    assert default_model_spec() is None
+
+
+def test_the_default_spec_carries_the_provider_connection():
+    provider = LLMProviderFactory(base_url="http://127.0.0.1:8000/v1", timeout_seconds=12)
+    LLMModelFactory(provider=provider, model_id="m", context_window=4096)
+    spec = default_model_spec()
+    assert (spec.base_url, spec.timeout_seconds, spec.context_window) == (
+        "http://127.0.0.1:8000/v1",
+        12,
+        4096,
+    )
+
+
+def test_the_fallback_model_is_the_one_named_in_the_environment(settings):
+    LLMModelFactory(model_id="main", is_default=True)
+    LLMModelFactory(model_id="spare")
+    settings.LLM_FALLBACK_MODEL = "spare"
+    assert fallback_model_spec().model_id == "spare"
+
+
+def test_there_is_no_fallback_model_unless_one_is_named():
+    LLMModelFactory(model_id="main", is_default=True)
+    assert fallback_model_spec() is None
+
+
+def test_only_active_models_can_be_chosen():
+    LLMModelFactory(model_id="on", position=1)
+    LLMModelFactory(model_id="off", is_active=False)
+    LLMModelFactory(model_id="also-on", position=0)
+    assert [spec.model_id for spec in active_model_specs()] == ["also-on", "on"]
+
+
+def test_the_contact_s_active_choice_answers():
+    LLMModelFactory(model_id="main", is_default=True)
+    chosen = LLMModelFactory(model_id="chosen")
+    spec, replaced = model_spec_for(chosen_model_id=chosen.pk)
+    assert spec.model_id == "chosen"
+    assert replaced is False
+
+
+def test_an_inactive_choice_is_replaced_by_the_default_and_flagged():
+    LLMModelFactory(model_id="main", is_default=True)
+    chosen = LLMModelFactory(model_id="retired", is_active=False)
+    spec, replaced = model_spec_for(chosen_model_id=chosen.pk)
+    assert spec.model_id == "main"
+    assert replaced is True
+
+
+def test_a_deleted_choice_is_replaced_by_the_default_and_flagged():
+    LLMModelFactory(model_id="main", is_default=True)
+    spec, replaced = model_spec_for(chosen_model_id=999_999)
+    assert spec.model_id == "main"
+    assert replaced is True
+
+
+def test_without_a_choice_the_default_answers_unflagged():
+    LLMModelFactory(model_id="main", is_default=True)
+    spec, replaced = model_spec_for(chosen_model_id=None)
+    assert spec.model_id == "main"
+    assert replaced is False
