@@ -87,8 +87,6 @@ def _update_text(update: Update) -> str:
     if update.callback_query is not None:
         return update.callback_query.data or ""
     message = update.effective_message
-    if message is None:
-        return ""
     if message.contact is not None:
         return message.contact.phone_number or ""
     if message.location is not None:
@@ -411,9 +409,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     logger.error("Error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    user = update.effective_user
+    language = dialog.supported_language(user.language_code if user else None)
+    with translation.override(language):
+        apology = _("Sorry, something went wrong. Please try again.")
     try:
-        await update.get_bot().send_message(
-            update.effective_chat.id, _("Sorry, something went wrong. Please try again.")
-        )
+        await update.get_bot().send_message(update.effective_chat.id, apology)
     except TelegramError:
         logger.warning("Could not apologise in chat %s", update.effective_chat.id)

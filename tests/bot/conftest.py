@@ -3,10 +3,12 @@
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connections
+from telegram.ext import ExtBot
 
 from assistant.dialog import reset_limiter
 from assistant.gateway import reset_clients
 from bot.application import ALLOWED_UPDATES, build_application
+from bot.ratelimit import ChatRetryAfterLimiter
 from conversations.models import Prompt
 from tests.factories import LLMModelFactory, LLMProviderFactory, PromptFactory, ServiceFactory
 from tests.fakes.telegram_server import TOKEN
@@ -74,3 +76,21 @@ async def running_bot(fake_telegram, fake_openai, bot_settings, prompts, llm_mod
         await application.stop()
     reset_clients()
     await sync_to_async(connections.close_all, thread_sensitive=True)()
+
+
+class ManualClock:
+    """A clock the test moves by hand, for throttling and pauses."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+async def ext_bot(fake_telegram):
+    """A bare bot (no Application) with the project's 429 limiter, against the fake."""
+    limiter = ChatRetryAfterLimiter(clock=ManualClock())
+    async with ExtBot(TOKEN, base_url=fake_telegram.api_url, rate_limiter=limiter) as bot:
+        yield bot

@@ -39,6 +39,7 @@ class TerminalPrinter:
 
 class Command(BaseCommand):
     help = "Chat with the assistant in the terminal as a local contact (/new, /exit)."
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
         parser.add_argument("--user", default=getpass.getuser(), help="Local contact name.")
@@ -47,7 +48,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         reset_clients()
         dialog.reset_limiter()
-        asyncio.run(self.chat(options["user"], options["language"], sys.stdin))
+        lines = options.get("stdin") or sys.stdin
+        asyncio.run(self.chat(options["user"], options["language"], lines))
 
     async def chat(self, user: str, language: str, lines) -> None:
         self.stdout.write("Type your message; /new starts over, /exit quits.")

@@ -1,0 +1,91 @@
+"""`manage.py runbot`: clear errors without a token, clean start and stop with one."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from bot.application import is_valid_token
+from tests.fakes.telegram_server import TOKEN
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+@pytest.mark.parametrize(("token", "problem"), [("", "not set"), ("not-a-token", "malformed")])
+def test_runbot_without_a_proper_token_says_what_to_set_and_exits_with_2(settings, token, problem):
+    settings.TELEGRAM_BOT_TOKEN = token
+    with pytest.raises(CommandError) as error:
+        call_command("runbot")
+    assert error.value.returncode == 2
+    assert f"TELEGRAM_BOT_TOKEN is {problem}" in str(error.value)
+    assert "@BotFather" in str(error.value)
+
+
+def test_token_format_is_checked():
+    assert is_valid_token("123456789:AAEhBOweik6ad6PsWkyVgHmHgjgzVe2bYaP")
+    assert not is_valid_token("123456789")
+    assert not is_valid_token("bot:token")
+
+
+def test_runbot_starts_publishes_its_menu_answers_and_stops_cleanly_on_sigterm(
+    fake_telegram, tmp_path
+):
+    environment = {
+        **os.environ,
+        "ENV_FILE": "/nonexistent/.env",
+        "SECRET_KEY": "x" * 50,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": fake_telegram.base_url,
+        "LOG_SINKS": "console",
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run(
+        [*manage, "migrate", "-v0"], cwd=BASE_DIR, env=environment, check=True, timeout=120
+    )
+    process = subprocess.Popen(
+        [*manage, "runbot"],
+        cwd=BASE_DIR,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        fake_telegram.wait_for(lambda: fake_telegram.commands("ru"), 30, "command menu")
+        fake_telegram.push_message(4242, "/help")
+        fake_telegram.wait_for_messages(4242, 1, timeout=30)
+    finally:
+        time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        output, _unused = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "Bot starting" in output
+    assert "Bot stopped" in output
+    assert TOKEN not in output
+
+
+def test_runbot_in_process_answers_until_sigterm(
+    fake_telegram, transactional_db, settings, prompts, caplog
+):
+    settings.TELEGRAM_BOT_TOKEN = TOKEN
+    settings.TELEGRAM_API_BASE_URL = fake_telegram.base_url
+
+    def stop_after_first_answer():
+        fake_telegram.wait_for_messages(4343, 1, timeout=30)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    fake_telegram.push_message(4343, "/start")
+    stopper = threading.Thread(target=stop_after_first_answer)
+    stopper.start()
+    with caplog.at_level("INFO"):
+        call_command("runbot")
+    stopper.join()
+    assert fake_telegram.sent_messages(4343)[0].visible_text.startswith("Здравствуйте")
+    assert "Bot stopped" in caplog.text
