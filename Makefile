@@ -20,8 +20,12 @@ setup: $(VENV)/.installed .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_data
 
+# The admin and the bot side by side; Ctrl+C stops both (the bot finishes replies in flight).
+# Without TELEGRAM_BOT_TOKEN the bot explains what to set and the admin keeps running.
 run: setup
 	@echo "Admin: http://$(HOST)/admin/  (create a login with: make superuser)"
+	@$(PY) manage.py runbot & bot=$$!; \
+	trap 'kill $$bot 2>/dev/null; wait $$bot' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 superuser: setup
