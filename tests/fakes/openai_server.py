@@ -47,15 +47,17 @@ class RecordedRequest:
     headers: dict
     body: dict | None
     at: float
+    first_chunk_at: float | None = None  # monotonic, once the first streamed text is written
 
 
 class _Completion:
     """What a behaviour needs to answer one completion request."""
 
-    def __init__(self, fake, exchange, body):
+    def __init__(self, fake, exchange, body, record: RecordedRequest | None = None):
         self.fake = fake
         self.exchange = exchange
         self.body = body
+        self.record = record
         self.id = f"chatcmpl-fake{next(fake._ids)}"
         self.created = int(time.time())
         self.model = body.get("model") or "fake-model"
@@ -118,6 +120,13 @@ class _Completion:
         data = payload if isinstance(payload, str) else json.dumps(payload)
         self.exchange.write_chunk(f"data: {data}\n\n".encode())
 
+    def send_text(self, piece: str):
+        """Stream a piece of the answer; the first one stamps ``first_chunk_at``."""
+        self.send_event(self.chunk({"content": piece}))
+        if self.record is not None and self.record.first_chunk_at is None:
+            with self.fake._lock:
+                self.record.first_chunk_at = time.monotonic()
+
     def finish_stream(self, last_delta: dict, finish_reason: str, usage: dict):
         self.send_event(self.chunk(last_delta, finish_reason))
         if self.include_usage:
@@ -152,7 +161,7 @@ class Reply:
         call.send_event(call.chunk({"role": "assistant", "content": "", "refusal": None}))
         for piece in _pieces(self.text, self.chunk_size):
             call.pause(self.delay_between_chunks)
-            call.send_event(call.chunk({"content": piece}))
+            call.send_text(piece)
         call.finish_stream({}, self.finish_reason, usage)
 
 
@@ -228,7 +237,7 @@ class BrokenStream:
         if call.streaming:
             call.send_event(call.chunk({"role": "assistant", "content": ""}))
             for piece in _pieces(self.text_before, self.chunk_size):
-                call.send_event(call.chunk({"content": piece}))
+                call.send_text(piece)
         else:
             call.exchange.write_chunk(b'{"id": "' + call.id.encode() + b'", "choices": [')
         call.exchange.abort()
@@ -307,7 +316,8 @@ class FakeOpenAI(LoopbackServer):
     def handle(self, exchange):
         record = self._record(exchange)
         if record.method == "POST" and record.path == "/v1/chat/completions":
-            self._next_behaviour(record.body).serve(_Completion(self, exchange, record.body))
+            behaviour = self._next_behaviour(record.body)
+            behaviour.serve(_Completion(self, exchange, record.body, record))
         elif record.method == "GET" and record.path == "/v1/models":
             models = [
                 {"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in self.models

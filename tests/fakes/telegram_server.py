@@ -171,6 +171,7 @@ class _State:
     commands: dict = field(default_factory=dict)
     faults: list = field(default_factory=list)
     callback_ids: set = field(default_factory=set)
+    delivered_at: dict = field(default_factory=dict)
 
 
 class FakeTelegram(LoopbackServer):
@@ -326,6 +327,9 @@ class FakeTelegram(LoopbackServer):
                     "make sure that only one bot instance is running",
                 )
             batch = state.updates[:limit]
+            now = time.monotonic()
+            for update in batch:
+                state.delivered_at.setdefault(update.update_id, now)
             delivered = {id(u) for u in batch}
             state.updates = [u for u in state.updates if not (u.forced and id(u) in delivered)]
             return [copy.deepcopy(u.payload) for u in batch]
@@ -663,6 +667,12 @@ class FakeTelegram(LoopbackServer):
     def calls(self) -> list[Call]:
         with self._cond:
             return list(self._state.calls)
+
+    @property
+    def delivered_at(self) -> dict[int, float]:
+        """``time.monotonic()`` when getUpdates first handed out each update, by update id."""
+        with self._cond:
+            return dict(self._state.delivered_at)
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method.lower() == method.lower()]

@@ -397,6 +397,19 @@ async def test_confirmed_updates_are_dropped_and_redelivery_is_forced(bot, fake_
     assert await bot.get_updates(offset=update_id + 1) == ()
 
 
+async def test_delivery_time_is_when_get_updates_first_handed_the_update_out(bot, fake_telegram):
+    update_id = fake_telegram.push_message(CHAT, "hi")
+    assert fake_telegram.delivered_at == {}
+    before = time.monotonic()
+
+    await bot.get_updates()
+    first = fake_telegram.delivered_at[update_id]
+    await bot.get_updates()  # not confirmed yet, so handed out again
+
+    assert before <= first <= time.monotonic()
+    assert fake_telegram.delivered_at == {update_id: first}
+
+
 async def test_long_poll_answers_as_soon_as_an_update_arrives(bot, fake_telegram):
     started = time.monotonic()
     poll = asyncio.create_task(bot.get_updates(timeout=5))
@@ -522,6 +535,34 @@ async def test_streaming_yields_the_text_in_chunks_and_then_usage(llm, fake_open
     assert pieces == ["", "Hell", "o wo", "rld", None]
     assert chunks[-2].choices[0].finish_reason == "stop"
     assert (chunks[-1].usage.prompt_tokens, chunks[-1].usage.completion_tokens) == (12, 3)
+
+
+async def test_first_streamed_text_is_timestamped(llm, fake_openai):
+    fake_openai.queue(Reply(text="Hello world", chunk_size=4, delay_between_chunks=0.05))
+
+    stream = await llm.chat.completions.create(model="m", messages=USER_MESSAGE, stream=True)
+    [chunk async for chunk in stream]
+
+    request = fake_openai.completion_requests()[0]
+    assert request.at < request.first_chunk_at < request.at + 0.1
+
+
+async def test_broken_stream_timestamps_its_partial_text(llm, fake_openai):
+    fake_openai.queue(BrokenStream(text_before="Part"))
+
+    stream = await llm.chat.completions.create(model="m", messages=USER_MESSAGE, stream=True)
+    with pytest.raises(openai.APIConnectionError):
+        [chunk async for chunk in stream]
+
+    assert fake_openai.completion_requests()[0].first_chunk_at is not None
+
+
+async def test_answers_without_streamed_text_have_no_first_chunk_time(llm, fake_openai):
+    fake_openai.queue(Reply(text="Hi"))
+
+    await llm.chat.completions.create(model="m", messages=USER_MESSAGE)
+
+    assert fake_openai.completion_requests()[0].first_chunk_at is None
 
 
 async def test_streaming_without_include_usage_sends_no_usage(llm, fake_openai):
