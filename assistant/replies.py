@@ -102,7 +102,7 @@ async def generate_reply(
         status=status,
         model_name=model_name,
         latency_ms=_elapsed_ms(started),
-        error=last_error or "no model is configured",
+        error=last_error or ("deadline exceeded" if models else "no model is configured"),
     )
 
 
