@@ -1,0 +1,227 @@
+"""One answer from the models: retries, Retry-After, fallback, the total deadline, streaming."""
+
+import pytest
+
+from assistant import gateway, replies
+from assistant.gateway import ModelSpec
+from assistant.replies import generate_reply
+from tests.fakes.openai_server import BrokenStream, Fail, Reply, Stall
+
+MESSAGES = [{"role": "user", "content": "How much is an audit?"}]
+
+
+@pytest.fixture(autouse=True)
+def fresh_clients():
+    """Pooled clients belong to the event loop that made them; each test has its own loop."""
+    gateway.reset_clients()
+    yield
+    gateway.reset_clients()
+
+
+@pytest.fixture(autouse=True)
+def short_backoff(monkeypatch):
+    monkeypatch.setattr(replies, "BACKOFF_BASE_SECONDS", 0.01)
+
+
+class Texts:
+    """Collects what `on_text` was given."""
+
+    def __init__(self):
+        self.seen = []
+
+    async def __call__(self, text):
+        self.seen.append(text)
+
+
+def spec(fake_openai, model_id="fake-model"):
+    return ModelSpec(
+        pk=1,
+        model_id=model_id,
+        display_name="F",
+        base_url=fake_openai.base_url,
+        api_key_env="",
+        timeout_seconds=5,
+        connect_timeout_seconds=1,
+        temperature=0,
+        max_output_tokens=50,
+        context_window=1000,
+    )
+
+
+async def reply(models, on_text=None, deadline_seconds=2.0, max_retries=2):
+    return await generate_reply(
+        models=models,
+        messages=MESSAGES,
+        on_text=on_text or Texts(),
+        deadline_seconds=deadline_seconds,
+        max_retries=max_retries,
+    )
+
+
+async def test_a_streamed_answer_is_complete_with_model_and_latency(fake_openai):
+    fake_openai.queue(Reply(text="An audit costs 5 000 RUB."))
+    result = await reply([spec(fake_openai)])
+    assert (result.text, result.status) == ("An audit costs 5 000 RUB.", "complete")
+    assert result.model_name == "fake-model"
+    assert result.latency_ms >= 0
+    assert result.error == ""
+
+
+async def test_token_usage_of_the_answer_is_reported(fake_openai):
+    fake_openai.queue(Reply(text="Yes.", usage=(120, 3)))
+    result = await reply([spec(fake_openai)])
+    assert (result.prompt_tokens, result.completion_tokens) == (120, 3)
+
+
+async def test_on_text_gets_the_whole_answer_so_far_after_every_chunk(fake_openai):
+    fake_openai.queue(Reply(text="Hello there", chunk_size=4))
+    texts = Texts()
+    await reply([spec(fake_openai)], on_text=texts)
+    assert texts.seen == ["Hell", "Hello th", "Hello there"]
+
+
+async def test_the_request_carries_the_messages_and_the_model_s_limits(fake_openai):
+    fake_openai.queue(Reply(text="ok"))
+    await reply([spec(fake_openai)])
+    body = fake_openai.completion_requests()[0].body
+    assert (body["messages"], body["max_tokens"], body["stream"]) == (MESSAGES, 50, True)
+
+
+async def test_without_models_the_reply_fails_as_not_configured():
+    result = await reply([])
+    assert (result.status, result.text, result.model_name) == ("failed", "", "")
+    assert result.error == "no model is configured"
+
+
+async def test_a_deadline_already_spent_fails_without_asking_the_model(fake_openai):
+    result = await reply([spec(fake_openai)], deadline_seconds=0)
+    assert result.status == "failed"
+    assert result.error == "deadline exceeded"
+    assert fake_openai.completion_requests() == []
+
+
+async def test_a_server_error_is_retried(fake_openai):
+    fake_openai.queue(Fail(status=500), Reply(text="Recovered"))
+    result = await reply([spec(fake_openai)])
+    assert (result.text, result.status) == ("Recovered", "complete")
+    assert len(fake_openai.completion_requests()) == 2
+
+
+async def test_retries_stop_at_the_limit_and_report_the_last_error(fake_openai):
+    fake_openai.queue(Fail(status=503), Fail(status=502), Reply(text="too late"))
+    result = await reply([spec(fake_openai)], max_retries=1)
+    assert result.status == "failed"
+    assert result.error.startswith("HTTP 502: ")
+    assert len(fake_openai.completion_requests()) == 2
+
+
+async def test_a_refused_request_is_not_retried_on_the_same_model(fake_openai):
+    fake_openai.queue(Fail(status=401), Reply(text="never asked"))
+    result = await reply([spec(fake_openai)])
+    assert result.status == "failed"
+    assert result.error.startswith("HTTP 401: ")
+    assert len(fake_openai.completion_requests()) == 1
+
+
+async def test_a_refused_request_falls_back_to_the_next_model(fake_openai):
+    fake_openai.queue(Fail(status=400), Reply(text="From the spare"))
+    result = await reply([spec(fake_openai, "main"), spec(fake_openai, "spare")])
+    assert (result.text, result.model_name) == ("From the spare", "spare")
+    assert [r.body["model"] for r in fake_openai.completion_requests()] == ["main", "spare"]
+
+
+async def test_a_failed_reply_is_attributed_to_the_first_model(fake_openai):
+    fake_openai.queue(Fail(status=401), Fail(status=401))
+    result = await reply([spec(fake_openai, "main"), spec(fake_openai, "spare")])
+    assert (result.status, result.model_name) == ("failed", "main")
+
+
+async def test_a_rate_limit_without_retry_after_is_retried_after_the_backoff(fake_openai):
+    fake_openai.queue(Fail(status=429), Reply(text="Now it works"))
+    result = await reply([spec(fake_openai)])
+    assert result.text == "Now it works"
+    assert len(fake_openai.completion_requests()) == 2
+
+
+async def test_a_retry_after_given_as_a_date_falls_back_to_the_backoff(fake_openai):
+    fake_openai.queue(
+        Fail(status=429, retry_after="Wed, 21 Oct 2015 07:28:00 GMT"), Reply(text="ok")
+    )
+    result = await reply([spec(fake_openai)])
+    assert result.text == "ok"
+    first, second = fake_openai.completion_requests()
+    assert second.at - first.at < 1
+
+
+async def test_a_rate_limit_waits_as_long_as_retry_after_asks(fake_openai):
+    fake_openai.queue(Fail(status=429, retry_after=0.3), Reply(text="ok"))
+    await reply([spec(fake_openai)])
+    first, second = fake_openai.completion_requests()
+    assert second.at - first.at >= 0.3
+
+
+async def test_a_retry_after_beyond_the_deadline_gives_up_at_once(fake_openai):
+    fake_openai.queue(Fail(status=429, retry_after=30), Reply(text="never asked"))
+    result = await reply([spec(fake_openai)], deadline_seconds=2)
+    assert result.status == "failed"
+    assert result.latency_ms < 1000
+    assert len(fake_openai.completion_requests()) == 1
+
+
+async def test_a_rate_limited_model_hands_over_to_the_fallback_model(fake_openai):
+    fake_openai.queue(Fail(status=429, retry_after=30), Reply(text="From the spare"))
+    result = await reply([spec(fake_openai, "main"), spec(fake_openai, "spare")])
+    assert result.model_name == "spare"
+
+
+async def test_an_empty_answer_is_retried(fake_openai):
+    fake_openai.queue(Reply(text="  "), Reply(text="Real words"))
+    result = await reply([spec(fake_openai)])
+    assert result.text == "Real words"
+
+
+async def test_only_empty_answers_fail_as_empty(fake_openai):
+    fake_openai.queue(Reply(text=""))
+    result = await reply([spec(fake_openai)], max_retries=0)
+    assert (result.status, result.error) == ("failed", "empty answer")
+
+
+async def test_a_broken_stream_is_retried_and_on_text_starts_again(fake_openai):
+    fake_openai.queue(BrokenStream(text_before="Broken"), Reply(text="Whole", chunk_size=10))
+    texts = Texts()
+    result = await reply([spec(fake_openai)], on_text=texts)
+    assert result.text == "Whole"
+    assert texts.seen[-1] == "Whole"
+    assert "Broken" in texts.seen
+
+
+async def test_when_every_attempt_breaks_the_longest_part_is_kept_as_partial(fake_openai):
+    fake_openai.queue(
+        BrokenStream(text_before="The longest part"), BrokenStream(text_before="Short")
+    )
+    result = await reply([spec(fake_openai)], max_retries=1)
+    assert (result.status, result.text) == ("partial", "The longest part")
+    assert result.error
+
+
+async def test_a_stream_slower_than_the_deadline_ends_as_partial(fake_openai):
+    fake_openai.queue(Reply(text="word " * 40, chunk_size=5, delay_between_chunks=0.2))
+    result = await reply([spec(fake_openai)], deadline_seconds=1)
+    assert result.status == "partial"
+    assert result.text.startswith("word word")
+    assert result.error == "deadline exceeded"
+    assert 900 <= result.latency_ms < 1500
+
+
+async def test_a_model_that_never_answers_fails_by_the_deadline(fake_openai):
+    fake_openai.queue(Stall(seconds=5))
+    result = await reply([spec(fake_openai)], deadline_seconds=1)
+    assert (result.status, result.text) == ("failed", "")
+    assert result.latency_ms < 2000
+
+
+async def test_failures_are_counted_by_model_and_kind(fake_openai):
+    before = replies.failure_counts[("counted-model", "InternalServerError")]
+    fake_openai.queue(Fail(status=500), Reply(text="ok"))
+    await reply([spec(fake_openai, "counted-model")])
+    assert replies.failure_counts[("counted-model", "InternalServerError")] == before + 1
