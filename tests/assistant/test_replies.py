@@ -3,7 +3,7 @@
 import pytest
 
 from assistant import gateway, replies
-from assistant.gateway import ModelSpec
+from assistant.gateway import NO_API_KEY, ModelSpec
 from assistant.replies import generate_reply
 from tests.fakes.openai_server import BrokenStream, Fail, Reply, Stall
 
@@ -11,10 +11,14 @@ MESSAGES = [{"role": "user", "content": "How much is an audit?"}]
 
 
 @pytest.fixture(autouse=True)
-def fresh_clients():
-    """Pooled clients belong to the event loop that made them; each test has its own loop."""
+async def fresh_clients(fake_openai):
+    """Pooled clients belong to the event loop that made them; each test has its own loop.
+
+    The test's client is closed inside that loop, so no keep-alive socket outlives the test.
+    """
     gateway.reset_clients()
     yield
+    await gateway._async_client(fake_openai.base_url, NO_API_KEY).close()
     gateway.reset_clients()
 
 
