@@ -214,7 +214,7 @@ async def test_a_stream_slower_than_the_deadline_ends_as_partial(fake_openai):
     assert result.status == "partial"
     assert result.text.startswith("word word")
     assert result.error == "deadline exceeded"
-    assert 900 <= result.latency_ms < 1500
+    assert 900 <= result.latency_ms < 2000
 
 
 async def test_a_model_that_never_answers_fails_by_the_deadline(fake_openai):
