@@ -13,7 +13,6 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 
 import openai
 
@@ -80,15 +79,23 @@ def _timeout(spec: ModelSpec, read_timeout: float | None = None) -> openai.Timeo
     return openai.Timeout(read, connect=min(spec.connect_timeout_seconds, read))
 
 
-@lru_cache(maxsize=32)
+_clients: dict[tuple[str, str], openai.AsyncOpenAI] = {}
+
+
 def _async_client(base_url: str, api_key: str) -> openai.AsyncOpenAI:
     """One pooled client per endpoint and key; created lazily inside the running loop."""
-    return openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0)
+    key = (base_url, api_key)
+    if key not in _clients:
+        _clients[key] = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0)
+    return _clients[key]
 
 
-def reset_clients() -> None:
-    """Forget pooled clients (their connections belong to an event loop that may be gone)."""
-    _async_client.cache_clear()
+async def close_clients() -> None:
+    """Close pooled clients; their connections belong to the event loop that is ending."""
+    clients = list(_clients.values())
+    _clients.clear()
+    for client in clients:
+        await client.close()
 
 
 async def stream_chat(
@@ -140,10 +147,20 @@ def describe_error(error: Exception) -> str:
     if isinstance(error, openai.APITimeoutError):
         return "timeout"
     if isinstance(error, openai.APIStatusError):
-        return f"HTTP {error.status_code}: {_short(error.message)}"
+        return f"HTTP {error.status_code}: {_short(_provider_message(error))}"
     if isinstance(error, openai.APIConnectionError):
         return "connection failed"
     return f"{type(error).__name__}: {_short(str(error))}"
+
+
+def _provider_message(error: openai.APIStatusError) -> str:
+    """The provider's own words, without the SDK's "Error code: NNN - {...}" wrapping."""
+    body = error.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return inner["message"]
+    return error.message
 
 
 def _short(text: str, limit: int = 200) -> str:

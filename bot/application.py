@@ -16,6 +16,7 @@ from telegram.ext import (
     filters,
 )
 
+from assistant.gateway import close_clients
 from bot import handlers
 from bot.commands import COMMANDS
 from bot.processor import PerChatUpdateProcessor
@@ -51,6 +52,7 @@ def build_application(*, token: str, api_base_url: str) -> Application:
         .rate_limiter(ChatRetryAfterLimiter())
         .connection_pool_size(MAX_CONCURRENT_UPDATES)
         .post_init(publish_command_menu)
+        .post_shutdown(close_llm_clients)
         .build()
     )
     register_handlers(application)
@@ -85,6 +87,10 @@ async def publish_command_menu(application: Application) -> None:
     for language, _name in settings.LANGUAGES:
         await bot.set_my_commands(menu_commands(language), language_code=language)
     await bot.set_my_commands(menu_commands(settings.LANGUAGE_CODE))
+
+
+async def close_llm_clients(application: Application) -> None:
+    await close_clients()
 
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]

@@ -58,6 +58,8 @@ def pyproject_requirements():
 
 def test_environment_yml_pins_the_same_packages_as_pyproject():
     environment = yaml.safe_load((BASE_DIR / "environment.yml").read_text(encoding="utf-8"))
-    pip_section = next(item["pip"] for item in environment["dependencies"] if isinstance(item, dict))
+    pip_section = next(
+        item["pip"] for item in environment["dependencies"] if isinstance(item, dict)
+    )
     assert sorted(pip_section) == sorted(pyproject_requirements())
     assert "python>=3.11" in environment["dependencies"]

@@ -130,7 +130,7 @@ def test_well_formed_values_are_read(monkeypatch):
 
 def test_a_database_url_that_cannot_be_parsed_is_reported(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://user@host:notaport/db")
-    with pytest.raises(SettingsError, match="DATABASE_URL.*cannot be parsed"):
+    with pytest.raises(SettingsError, match=r"DATABASE_URL.*cannot be parsed"):
         EnvReader().database("DATABASE_URL", "")
 
 

@@ -5,7 +5,6 @@ import io
 import pytest
 from django.core.management import call_command
 
-from assistant.gateway import reset_clients
 from conversations.models import Contact, Message
 from tests.factories import LLMModelFactory, LLMProviderFactory
 from tests.fakes.openai_server import BrokenStream, Reply
@@ -14,10 +13,8 @@ from tests.fakes.openai_server import BrokenStream, Reply
 @pytest.fixture
 def chat_model(transactional_db, fake_openai, settings):
     settings.LLM_MAX_RETRIES = 0
-    reset_clients()
     provider = LLMProviderFactory(base_url=fake_openai.base_url)
-    yield LLMModelFactory(provider=provider, model_id="fake-model", is_default=True)
-    reset_clients()
+    return LLMModelFactory(provider=provider, model_id="fake-model", is_default=True)
 
 
 def run_chat(text, *args):

@@ -3,7 +3,7 @@
 import pytest
 
 from assistant import gateway, replies
-from assistant.gateway import NO_API_KEY, ModelSpec
+from assistant.gateway import ModelSpec
 from assistant.replies import generate_reply
 from tests.fakes.openai_server import BrokenStream, Fail, Reply, Stall
 
@@ -16,10 +16,8 @@ async def fresh_clients(fake_openai):
 
     The test's client is closed inside that loop, so no keep-alive socket outlives the test.
     """
-    gateway.reset_clients()
     yield
-    await gateway._async_client(fake_openai.base_url, NO_API_KEY).close()
-    gateway.reset_clients()
+    await gateway.close_clients()
 
 
 @pytest.fixture(autouse=True)

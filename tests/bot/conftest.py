@@ -6,7 +6,7 @@ from django.db import connections
 from telegram.ext import ExtBot
 
 from assistant.dialog import reset_limiter
-from assistant.gateway import reset_clients
+from assistant.gateway import close_clients
 from bot.application import ALLOWED_UPDATES, build_application
 from bot.ratelimit import ChatRetryAfterLimiter
 from conversations.models import Prompt
@@ -63,7 +63,6 @@ def bot_settings(settings):
 @pytest.fixture
 async def running_bot(fake_telegram, fake_openai, bot_settings, prompts, llm_model):
     """Start polling in the test's event loop; stop it and close its DB connection after."""
-    reset_clients()
     reset_limiter()
     application = build_application(token=TOKEN, api_base_url=fake_telegram.base_url)
     async with application:
@@ -74,7 +73,7 @@ async def running_bot(fake_telegram, fake_openai, bot_settings, prompts, llm_mod
         yield application
         await application.updater.stop()
         await application.stop()
-    reset_clients()
+    await close_clients()
     await sync_to_async(connections.close_all, thread_sensitive=True)()
 
 

@@ -7,7 +7,7 @@ import sys
 from django.core.management.base import BaseCommand
 
 from assistant import actions, dialog
-from assistant.gateway import reset_clients
+from assistant.gateway import close_clients
 from conversations.models import Contact
 
 EXIT_WORDS = {"/exit", "/quit"}
@@ -46,19 +46,21 @@ class Command(BaseCommand):
         parser.add_argument("--language", default="", help="ru or en (default: site language).")
 
     def handle(self, *args, **options):
-        reset_clients()
         dialog.reset_limiter()
         lines = options.get("stdin") or sys.stdin
         asyncio.run(self.chat(options["user"], options["language"], lines))
 
     async def chat(self, user: str, language: str, lines) -> None:
         self.stdout.write("Type your message; /new starts over, /exit quits.")
-        for line in lines:
-            text = line.strip()
-            if text in EXIT_WORDS:
-                break
-            if text:
-                await self.say(user, language, text)
+        try:
+            for line in lines:
+                text = line.strip()
+                if text in EXIT_WORDS:
+                    break
+                if text:
+                    await self.say(user, language, text)
+        finally:
+            await close_clients()
 
     async def say(self, user: str, language: str, text: str) -> None:
         incoming = dialog.Incoming(

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from assistant.dialog import reset_limiter
-from assistant.gateway import reset_clients
 from bot.application import ALLOWED_UPDATES, build_application, is_valid_token
 
 logger = logging.getLogger(__name__)
@@ -27,7 +26,6 @@ class Command(BaseCommand):
             raise CommandError(SETUP_HINT.format(problem="not set"), returncode=2)
         if not is_valid_token(token):
             raise CommandError(SETUP_HINT.format(problem="malformed"), returncode=2)
-        reset_clients()
         reset_limiter()
         application = build_application(token=token, api_base_url=settings.TELEGRAM_API_BASE_URL)
         logger.info("Bot starting (long polling)")
