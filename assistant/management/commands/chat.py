@@ -5,6 +5,7 @@ import getpass
 import sys
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from assistant import actions, dialog
 from assistant.gateway import close_clients
@@ -51,7 +52,7 @@ class Command(BaseCommand):
         asyncio.run(self.chat(options["user"], options["language"], lines))
 
     async def chat(self, user: str, language: str, lines) -> None:
-        self.stdout.write("Type your message; /new starts over, /exit quits.")
+        self.stdout.write(_("Type your message; /new starts over, /exit quits."))
         try:
             for line in lines:
                 text = line.strip()
@@ -73,12 +74,12 @@ class Command(BaseCommand):
         turn = await dialog.receive(incoming)
         if text == "/new":
             await actions.start_new_conversation(turn.contact)
-            self.stdout.write("(new conversation)")
+            self.stdout.write(_("(new conversation)"))
             return
         capture = await dialog.capture_details(turn, text)
         if capture.update is not None and capture.update.changed:
             saved = capture.update.contact
-            self.stdout.write(f"(saved: {saved.phone or saved.email})")
+            self.stdout.write(_("(saved: %(detail)s)") % {"detail": saved.phone or saved.email})
         printer = TerminalPrinter(self.stdout)
         answer = await dialog.answer(turn, text, printer.update)
         for note in answer.notes:
