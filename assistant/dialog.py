@@ -6,6 +6,7 @@ small sync functions through `db_call`; LLM calls stay on the event loop.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 
@@ -125,6 +126,9 @@ async def receive(incoming: Incoming) -> Turn:
 
 @dataclass(frozen=True)
 class DetailsCapture:
+    """What a message told us; `turn` carries the contact as it is now."""
+
+    turn: Turn
     update: ContactUpdate | None
     invalid_phone: bool
     saved: str = ""
@@ -138,8 +142,10 @@ async def capture_details(turn: Turn, text: str) -> DetailsCapture:
             contact_id=turn.contact.id, phone=phone, email=email
         )
         saved = ", ".join(detail for detail in (phone, email) if detail)
-        return DetailsCapture(update, invalid_phone=False, saved=saved)
-    return DetailsCapture(None, invalid_phone=looks_like_phone_attempt(text) and not email)
+        turn = dataclasses.replace(turn, contact=update.contact)
+        return DetailsCapture(turn, update, invalid_phone=False, saved=saved)
+    invalid = looks_like_phone_attempt(text) and not email
+    return DetailsCapture(turn, None, invalid_phone=invalid)
 
 
 def is_only_contact_details(text: str) -> bool:
@@ -163,7 +169,7 @@ class _Prepared:
 
 
 def _prepare(turn: Turn) -> _Prepared:
-    contact = conversation_selectors.contact_info(contact_id=turn.contact.id)
+    contact = turn.contact
     primary, replaced = model_spec_for(chosen_model_id=contact.chosen_model_id)
     if replaced:
         conversation_services.contact_set_model(contact_id=contact.id, model_id=None)
@@ -241,6 +247,7 @@ async def answer(turn: Turn, text: str, on_text: OnText) -> Answer:
     final_text = _final_text(result.text, result.status, language)
     await db_call(conversation_services.message_record_reply)(
         contact_id=turn.contact.id,
+        conversation_id=turn.conversation_id,
         text=result.text or final_text,
         reply_to_id=turn.message_id,
         model_name=result.model_name,
@@ -271,6 +278,7 @@ async def _store_note(turn: Turn, note: str) -> Answer:
     if note:
         await db_call(conversation_services.message_record_reply)(
             contact_id=turn.contact.id,
+            conversation_id=turn.conversation_id,
             text=note,
             reply_to_id=turn.message_id,
             role=Message.Role.SYSTEM,

@@ -351,6 +351,7 @@ async def _answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE, turn:
         await reply_and_store(update, turn, _("Please write your question in words."))
         return
     capture = await dialog.capture_details(turn, text)
+    turn = capture.turn
     if capture.update is not None and capture.update.changed:
         await thank_for_contact(update, turn, capture.saved, capture.update.became_reachable)
         if dialog.is_only_contact_details(text):

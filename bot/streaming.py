@@ -2,23 +2,24 @@
 
 Private chats get `sendMessageDraft` (the draft disappears when the message is sent);
 groups get one placeholder message edited at most once per interval. The first preview
-goes out at once (the person sees the bot is answering), later ones are throttled to stay
+goes out within FIRST_PREVIEW_DELAY of the first words, later ones are throttled to stay
 inside Telegram's limits, and an identical edit is never sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
-import time
 
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.formatting import TelegramPart, render_for_telegram
 
 logger = logging.getLogger(__name__)
 
+FIRST_PREVIEW_DELAY = 0.02
 PRIVATE_PREVIEW_INTERVAL = 1.0
 GROUP_PREVIEW_INTERVAL = 3.0  # 20 edits a minute is Telegram's budget in groups
 _draft_ids = itertools.count(1)
@@ -44,39 +45,70 @@ async def send_text(bot, chat_id: int, text: str, **extra) -> list[int]:
 
 
 class ReplyStreamer:
-    """Receives the whole answer so far (`update`) and the final answer (`finish`)."""
+    """Receives the whole answer so far (`update`) and the final answer (`finish`).
 
-    def __init__(self, bot, chat_id: int, *, private: bool, clock=time.monotonic):
+    Previews are shown by a background task, so a stream that pauses still shows its latest
+    text, and an answer that is complete within FIRST_PREVIEW_DELAY goes straight out as
+    the final message without a draft nobody would see.
+    """
+
+    def __init__(self, bot, chat_id: int, *, private: bool):
         self.bot = bot
         self.chat_id = chat_id
         self.private = private
-        self.clock = clock
         self.interval = PRIVATE_PREVIEW_INTERVAL if private else GROUP_PREVIEW_INTERVAL
+        self.first_delay = FIRST_PREVIEW_DELAY
         self.draft_id = next(_draft_ids)
         self.placeholder_id: int | None = None
         self.shown = ""
-        self.last_shown_at: float | None = None
+        self.latest = ""
+        self._changed = asyncio.Event()
+        self._finished = asyncio.Event()
+        self._previews: asyncio.Task | None = None
+        self._blocked: Forbidden | None = None
 
     async def update(self, text: str) -> None:
-        """Show a preview of `text` unless one was shown too recently."""
-        now = self.clock()
-        if self.last_shown_at is not None and now - self.last_shown_at < self.interval:
-            return
+        """Remember the answer so far; never raises, so the LLM stream is not disturbed."""
+        self.latest = text
+        self._changed.set()
+        if self._previews is None:
+            self._previews = asyncio.create_task(self._show_previews())
+
+    async def _show_previews(self) -> None:
+        delay = self.first_delay
+        while not self._finished.is_set():
+            await self._changed.wait()
+            if await self._finishes_within(delay):
+                return
+            self._changed.clear()
+            try:
+                await self._preview(self.latest)
+            except Forbidden as error:
+                self._blocked = error
+                return
+            delay = self.interval
+
+    async def _finishes_within(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._finished.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _preview(self, text: str) -> None:
         if self._paused():
             return
         parts = render_for_telegram(text)
         if not parts or parts[-1].html == self.shown:
             return
-        preview = parts[-1]
         try:
-            await self._show(preview)
+            await self._show(parts[-1])
         except Forbidden:
             raise
-        except (BadRequest, RetryAfter, TelegramError) as error:
+        except TelegramError as error:  # a preview is best effort; the final message matters
             logger.debug("Preview skipped for chat %s: %s", self.chat_id, error)
             return
-        self.shown = preview.html
-        self.last_shown_at = now
+        self.shown = parts[-1].html
 
     def _paused(self) -> bool:
         limiter = getattr(self.bot, "rate_limiter", None)
@@ -97,8 +129,18 @@ class ReplyStreamer:
                 preview.html, self.chat_id, self.placeholder_id, parse_mode=ParseMode.HTML
             )
 
+    async def _stop_previews(self) -> None:
+        """Let a preview in flight complete (a group placeholder must get its id), then stop."""
+        self._finished.set()
+        self._changed.set()
+        if self._previews is not None:
+            await self._previews
+        if self._blocked is not None:
+            raise self._blocked
+
     async def finish(self, text: str) -> None:
         """Deliver the final answer: the group placeholder becomes its first part."""
+        await self._stop_previews()
         parts = render_for_telegram(text)
         if not parts:
             return

@@ -133,13 +133,11 @@ def message_record_incoming(
     telegram_message_id: int | None = None,
     idle_hours: int = 24,
 ) -> RecordedMessage:
-    """Store what the person sent, once per update, before anything that can fail."""
-    if telegram_update_id is not None:
-        existing = Message.objects.filter(
-            contact_id=contact_id, telegram_update_id=telegram_update_id
-        ).first()
-        if existing:
-            return RecordedMessage(existing.pk, existing.conversation_id, duplicate=True)
+    """Store what the person sent, once per update, before anything that can fail.
+
+    A redelivered update hits the unique (contact, update id) constraint; that rare case
+    costs an exception instead of every message paying for a look-up first.
+    """
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -165,6 +163,7 @@ def message_record_reply(
     *,
     contact_id: int,
     text: str,
+    conversation_id: int | None = None,
     reply_to_id: int | None = None,
     role: str = Message.Role.ASSISTANT,
     model_name: str = "",
@@ -174,29 +173,26 @@ def message_record_reply(
     status: str = Message.Status.COMPLETE,
     error: str = "",
 ) -> int:
-    """Store what the assistant (or a note of the system) said, in the current conversation."""
-    now = timezone.now()
-    with transaction.atomic():
-        if reply_to_id is not None:
-            conversation_id = Message.objects.values_list("conversation_id", flat=True).get(
-                pk=reply_to_id
-            )
-        else:
-            conversation_id = _current_conversation(contact_id, now, idle_hours=None).pk
-        message = Message.objects.create(
-            conversation_id=conversation_id,
-            contact_id=contact_id,
-            role=role,
-            text=text,
-            reply_to_id=reply_to_id,
-            model_name=model_name,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            latency_ms=latency_ms,
-            status=status,
-            error=error[:500],
-        )
-        _mark_activity(contact_id, conversation_id, now)
+    """Store what the assistant (or a note of the system) said.
+
+    It goes into `conversation_id` (the conversation of the message it answers), else the
+    open one. Activity times follow the person's messages only, so they are not touched here.
+    """
+    if conversation_id is None:
+        conversation_id = _current_conversation(contact_id, timezone.now(), idle_hours=None).pk
+    message = Message.objects.create(
+        conversation_id=conversation_id,
+        contact_id=contact_id,
+        role=role,
+        text=text,
+        reply_to_id=reply_to_id,
+        model_name=model_name,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        latency_ms=latency_ms,
+        status=status,
+        error=error[:500],
+    )
     return message.pk
 
 

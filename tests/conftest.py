@@ -1,10 +1,22 @@
 """Fixtures shared by the whole suite."""
 
 import pytest
+from django.utils import translation
 
 from tests.factories import UserFactory
 
 pytest_plugins = ["tests.fakes.fixtures", "tests.file_server"]
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """Assertions read the English source strings; tests about Russian ask for it.
+
+    The product's default language stays Russian: the bot chooses each person's language
+    itself, and `tests/test_translations.py` checks the Russian catalogue.
+    """
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

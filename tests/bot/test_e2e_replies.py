@@ -23,7 +23,9 @@ def assistant_messages():
 async def test_the_answer_streams_as_drafts_then_arrives_as_one_message(
     running_bot, fake_telegram, fake_openai
 ):
-    fake_openai.queue(Reply(text="Консультация стоит 3000 рублей.", chunk_size=4))
+    fake_openai.queue(
+        Reply(text="Консультация стоит 3000 рублей.", chunk_size=4, delay_between_chunks=0.02)
+    )
     fake_telegram.push_message(CHAT, "Сколько стоит консультация?")
     final = (await wait_messages(fake_telegram, CHAT, 1))[0]
     assert final.visible_text == "Консультация стоит 3000 рублей."
@@ -35,6 +37,16 @@ async def test_the_answer_streams_as_drafts_then_arrives_as_one_message(
     assert stored[0]["status"] == "complete"
     assert stored[0]["model_name"] == "fake-model"
     assert stored[0]["completion_tokens"] > 0
+
+
+async def test_an_answer_complete_at_once_is_sent_without_a_draft(
+    running_bot, fake_telegram, fake_openai
+):
+    fake_openai.queue(Reply(text="Коротко: да.", chunk_size=100))
+    fake_telegram.push_message(CHAT, "Можно?")
+    final = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    assert final.visible_text == "Коротко: да."
+    assert fake_telegram.drafts(CHAT) == []
 
 
 async def test_the_model_gets_prompts_catalog_and_history(

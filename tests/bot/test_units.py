@@ -8,9 +8,6 @@ import pytest
 from bot.handlers import on_error
 from bot.processor import PerChatUpdateProcessor
 from bot.streaming import ReplyStreamer
-from tests.bot.conftest import ManualClock
-
-GROUP = -333
 
 
 async def test_updates_without_a_chat_are_processed_without_waiting():
@@ -41,15 +38,6 @@ async def test_chat_locks_are_dropped_when_no_update_waits(fake_telegram):
 async def test_errors_outside_updates_are_only_logged(caplog):
     await on_error(None, SimpleNamespace(error=RuntimeError("job failed")))
     assert "Error while handling an update" in caplog.text
-
-
-async def test_group_previews_edit_the_placeholder_after_the_interval(ext_bot, fake_telegram):
-    clock = ManualClock()
-    streamer = ReplyStreamer(ext_bot, GROUP, private=False, clock=clock)
-    await streamer.update("Начало")
-    clock.now += 5
-    await streamer.update("Начало ответа")
-    assert [edit.text for edit in fake_telegram.edits(GROUP)] == ["Начало ответа"]
 
 
 @pytest.mark.parametrize("private", [True, False])

@@ -77,6 +77,7 @@ class Command(BaseCommand):
             self.stdout.write(_("(new conversation)"))
             return
         capture = await dialog.capture_details(turn, text)
+        turn = capture.turn
         if capture.update is not None and capture.update.changed:
             saved = capture.update.contact
             self.stdout.write(_("(saved: %(detail)s)") % {"detail": saved.phone or saved.email})
