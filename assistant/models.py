@@ -40,6 +40,11 @@ class LLMModel(models.Model):
     display_name = models.CharField(_("display name"), max_length=200)
     is_active = models.BooleanField(_("active"), default=True)
     is_default = models.BooleanField(_("default"), default=False)
+    supports_tools = models.BooleanField(
+        _("supports tool calls"),
+        default=True,
+        help_text=_("Off for models without structured output: JSON in text is parsed instead."),
+    )
     temperature = models.FloatField(_("temperature"), default=0.3)
     max_output_tokens = models.PositiveIntegerField(_("max output tokens"), default=800)
     context_window = models.PositiveIntegerField(_("context window, tokens"), default=8192)

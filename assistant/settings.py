@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "assistant",
     "conversations",
     "catalog",
+    "discovery",
     "bot",
 ]
 

@@ -40,6 +40,16 @@ class Contact(models.Model):
     )
     source = models.CharField(_("source"), max_length=64, blank=True, db_index=True)
     consent_at = models.DateTimeField(_("personal data consent"), null=True, blank=True)
+    qualified_at = models.DateTimeField(_("qualified"), null=True, blank=True)
+    card_confirmed_at = models.DateTimeField(_("lead card confirmed"), null=True, blank=True)
+    scenario = models.ForeignKey(
+        "discovery.Scenario",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scenario"),
+    )
     is_blocked = models.BooleanField(_("blocked the bot"), default=False)
     chosen_model = models.ForeignKey(
         "assistant.LLMModel",
