@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assistant.context import format_price
-from assistant.dialog import db_call
+from assistant.dialog import db_call, record_details
 from assistant.gateway import ModelSpec
 from assistant.selectors import active_model_specs, model_spec_for
 from catalog.selectors import ServiceInfo, active_service, active_services
@@ -17,6 +17,7 @@ from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations.contact_details import normalize_phone
 from conversations.services import ContactInfo, ContactUpdate
+from discovery import selectors as discovery_selectors
 
 
 async def prompt(contact: ContactInfo, key: str) -> str:
@@ -122,9 +123,7 @@ async def record_phone(contact: ContactInfo, raw_phone: str) -> ContactUpdate | 
     phone = normalize_phone(raw_phone)
     if phone is None:
         return None
-    return await db_call(conversation_services.contact_record_details)(
-        contact_id=contact.id, phone=phone
-    )
+    return await db_call(record_details)(contact.id, phone, None)
 
 
 async def lead_summary(contact_id: int) -> str:
@@ -146,4 +145,6 @@ def _lead_summary(contact_id: int) -> str:
         ]
         if interests:
             lines.append(_("Interested in: %(services)s") % {"services": ", ".join(interests)})
+        card = discovery_selectors.lead_card(contact_id=contact_id)
+        lines += [f"{entry.label}: {entry.display}" for entry in card if entry.is_known]
     return "\n".join(lines)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from catalog.selectors import ServiceInfo
 from conversations.selectors import HistoryItem
 from conversations.services import ContactInfo
+from discovery.selectors import CardEntry, ScenarioInfo
 
 MESSAGE_OVERHEAD_TOKENS = 4
 SAFETY_MARGIN_TOKENS = 64
@@ -32,6 +33,7 @@ class ContextParts:
     services: list[ServiceInfo]
     contact: ContactInfo
     history: list[HistoryItem]
+    discovery: str = ""
 
 
 def format_price(service: ServiceInfo) -> str:
@@ -76,6 +78,8 @@ def system_message(parts: ContextParts) -> str:
         "## Services and prices (quote prices only from this list)\n" + catalog,
         "## What we know about the person\n" + known_fields_text(parts.contact),
     ]
+    if parts.discovery:
+        sections.append("## Need discovery\n" + parts.discovery)
     if not parts.contact.has_contact_details and parts.prompts.get("contact_request"):
         sections.append("## How to ask for a contact\n" + parts.prompts["contact_request"])
     return "\n\n".join(section for section in sections if section.strip())
@@ -105,3 +109,26 @@ def _truncate_to_tokens(text: str, tokens: int) -> str:
     keep_bytes = max(tokens - MESSAGE_OVERHEAD_TOKENS, 1) * 4
     encoded = text.encode("utf-8")
     return encoded[-keep_bytes:].decode("utf-8", errors="ignore")
+
+
+def discovery_brief(
+    scenario: ScenarioInfo, card: list[CardEntry], declined: set[str], language: str
+) -> str:
+    """The part of the reply's system message that steers the conversation by the scenario."""
+    known = [f"{entry.label}: {entry.display}" for entry in card if entry.is_known]
+    missing = [entry for entry in card if not entry.is_known and entry.key not in declined]
+    hints = {field.key: field.hint(language) for field in scenario.fields}
+    lines = [scenario.guidance_in(language)]
+    lines.append("Known about the person (never ask again): " + ("; ".join(known) or "nothing yet"))
+    if missing:
+        lines.append(
+            "Still to find out, in this order. First answer the person's question, then ask "
+            "for only the first missing item, in your own words:"
+        )
+        for entry in missing:
+            need = "" if entry.required else " (optional)"
+            hint = f" — {hints[entry.key]}" if hints.get(entry.key) else ""
+            lines.append(f"- {entry.label}{need}{hint}")
+    else:
+        lines.append("Everything needed is known: do not ask for more details.")
+    return "\n".join(line for line in lines if line)

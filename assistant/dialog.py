@@ -16,7 +16,7 @@ from django.db import close_old_connections
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from assistant.context import ContextParts, build_messages
+from assistant.context import ContextParts, build_messages, discovery_brief
 from assistant.flood import CallLimiter
 from assistant.gateway import ModelSpec
 from assistant.replies import OnText, generate_reply
@@ -33,6 +33,7 @@ from conversations.contact_details import (
 )
 from conversations.models import Message
 from conversations.services import ContactInfo, ContactUpdate
+from discovery import selectors as discovery_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -134,13 +135,19 @@ class DetailsCapture:
     saved: str = ""
 
 
+def record_details(contact_id: int, phone: str | None, email: str | None) -> ContactUpdate:
+    """Save contact details; they qualify the lead only when no discovery scenario applies."""
+    scenario = discovery_selectors.scenario_for_contact(contact_id=contact_id)
+    return conversation_services.contact_record_details(
+        contact_id=contact_id, phone=phone, email=email, qualify=scenario is None
+    )
+
+
 async def capture_details(turn: Turn, text: str) -> DetailsCapture:
     """Recognize a phone number or e-mail typed in free text and save it on the lead."""
     phone, email = find_phone(text), find_email(text)
     if phone or email:
-        update = await db_call(conversation_services.contact_record_details)(
-            contact_id=turn.contact.id, phone=phone, email=email
-        )
+        update = await db_call(record_details)(turn.contact.id, phone, email)
         saved = ", ".join(detail for detail in (phone, email) if detail)
         turn = dataclasses.replace(turn, contact=update.contact)
         return DetailsCapture(turn, update, invalid_phone=False, saved=saved)
@@ -185,11 +192,25 @@ def _prepare(turn: Turn) -> _Prepared:
         services=active_services(),
         contact=contact,
         history=history,
+        discovery=_discovery(contact),
     )
     window = primary.context_window if primary else 8192
     output = primary.max_output_tokens if primary else 800
     messages = build_messages(parts, context_window=window, max_output_tokens=output)
     return _Prepared(messages, models, replaced)
+
+
+def _discovery(contact: ContactInfo) -> str:
+    """The scenario's guidance with what is known and what is still to learn."""
+    scenario = discovery_selectors.scenario_for_contact(contact_id=contact.id)
+    if scenario is None:
+        return ""
+    language = contact.language_code
+    card = discovery_selectors.lead_card(
+        contact_id=contact.id, scenario=scenario, language=language
+    )
+    declined = discovery_selectors.declined_keys(contact_id=contact.id)
+    return discovery_brief(scenario, card, declined, language)
 
 
 def _cut(text: str) -> str:

@@ -35,6 +35,7 @@ class ModelSpec:
     context_window: int
     input_price_per_million: Decimal = Decimal(0)
     output_price_per_million: Decimal = Decimal(0)
+    supports_tools: bool = True
 
     @classmethod
     def from_model(cls, model) -> ModelSpec:
@@ -52,6 +53,7 @@ class ModelSpec:
             context_window=model.context_window,
             input_price_per_million=model.input_price_per_million,
             output_price_per_million=model.output_price_per_million,
+            supports_tools=model.supports_tools,
         )
 
     def api_key(self) -> str:
@@ -121,6 +123,46 @@ async def stream_chat(
                     prompt_tokens=chunk.usage.prompt_tokens,
                     completion_tokens=chunk.usage.completion_tokens,
                 )
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A whole (not streamed) answer: its text, or the arguments of the tool it called."""
+
+    content: str
+    tool_arguments: str | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+async def complete_chat(
+    spec: ModelSpec,
+    messages: list[dict],
+    *,
+    tools: list[dict] | None = None,
+    tool_choice: dict | None = None,
+    read_timeout: float | None = None,
+) -> Completion:
+    """One non-streamed completion, for structured output (a forced tool call or JSON)."""
+    client = _async_client(spec.base_url, spec.api_key())
+    extra = {"tools": tools, "tool_choice": tool_choice} if tools else {}
+    response = await client.chat.completions.create(
+        model=spec.model_id,
+        messages=messages,
+        temperature=0,
+        max_tokens=spec.max_output_tokens,
+        timeout=_timeout(spec, read_timeout),
+        **extra,
+    )
+    message = response.choices[0].message if response.choices else None
+    calls = (message.tool_calls or []) if message else []
+    usage = response.usage
+    return Completion(
+        content=(message.content or "") if message else "",
+        tool_arguments=calls[0].function.arguments if calls else None,
+        prompt_tokens=usage.prompt_tokens if usage else None,
+        completion_tokens=usage.completion_tokens if usage else None,
+    )
 
 
 def ping_model(model) -> PingResult:

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "conversations",
     "catalog",
     "discovery",
+    "analytics",
     "bot",
 ]
 
@@ -117,6 +118,7 @@ ASSISTANT_MAX_INPUT_CHARS = ENV.int("ASSISTANT_MAX_INPUT_CHARS", 4000, minimum=1
 ASSISTANT_HISTORY_MESSAGES = ENV.int("ASSISTANT_HISTORY_MESSAGES", 50, minimum=1)
 ASSISTANT_RATE_LIMIT_CALLS = ENV.int("ASSISTANT_RATE_LIMIT_CALLS", 6, minimum=1)
 ASSISTANT_RATE_LIMIT_WINDOW = ENV.float("ASSISTANT_RATE_LIMIT_WINDOW", 60.0, minimum=1.0)
+ASSISTANT_EXTRACTION_TIMEOUT = ENV.float("ASSISTANT_EXTRACTION_TIMEOUT", 20.0, minimum=1.0)
 
 # --- Telegram (read by `runbot`; missing values are reported there, not here) ---------------
 TELEGRAM_BOT_TOKEN = ENV.str("TELEGRAM_BOT_TOKEN")

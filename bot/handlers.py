@@ -17,7 +17,7 @@ from telegram.constants import ChatType, MessageEntityType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from assistant import actions, dialog
+from assistant import actions, card, dialog
 from assistant.dialog import Incoming, Turn
 from bot import keyboards
 from bot.commands import COMMANDS
@@ -260,6 +260,14 @@ async def _button_model(update: Update, turn: Turn, value: str) -> None:
     await reply_and_store(update, turn, text)
 
 
+async def _button_card(update: Update, turn: Turn, value: str) -> None:
+    if value == keyboards.CARD_CORRECT:
+        await card.confirm_card(turn.contact.id)
+        await reply_and_store(update, turn, _("Thank you! We will contact you soon."))
+        return
+    await reply_and_store(update, turn, _("Please write what should be corrected."))
+
+
 async def _button_language(update: Update, turn: Turn, value: str) -> None:
     language = dialog.supported_language(value)
     await actions.set_language(turn.contact, language)
@@ -274,6 +282,7 @@ BUTTONS = {
     keyboards.INTEREST: _button_interest,
     keyboards.MODEL: _button_model,
     keyboards.LANGUAGE: _button_language,
+    keyboards.CARD: _button_card,
 }
 
 
@@ -287,19 +296,20 @@ def _int(value: str) -> int:
 @telegram_handler(Kind.CONTACT)
 async def shared_contact(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> None:
     """Accept only the sender's own card: a forwarded card of someone else is refused."""
-    card = update.effective_message.contact
-    if card.user_id != update.effective_user.id:
+    shared = update.effective_message.contact
+    if shared.user_id != update.effective_user.id:
         await reply_and_store(
             update,
             turn,
             _("This looks like someone else's contact. Please share your own with the button."),
         )
         return
-    result = await actions.record_phone(turn.contact, card.phone_number)
+    result = await actions.record_phone(turn.contact, shared.phone_number)
     if result is None:
         await reply_and_store(update, turn, _("I could not read this phone number, sorry."))
         return
     await thank_for_contact(update, turn, result.contact.phone, result.became_reachable)
+    await follow_up_card(update, turn, card.start_card_update(turn))
 
 
 async def thank_for_contact(update: Update, turn: Turn, detail: str, is_new_lead: bool) -> None:
@@ -355,6 +365,7 @@ async def _answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE, turn:
     if capture.update is not None and capture.update.changed:
         await thank_for_contact(update, turn, capture.saved, capture.update.became_reachable)
         if dialog.is_only_contact_details(text):
+            await follow_up_card(update, turn, card.start_card_update(turn))
             return
     elif capture.invalid_phone and dialog.is_only_contact_details(text):
         await reply_and_store(
@@ -366,7 +377,19 @@ async def _answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE, turn:
             ),
         )
         return
+    card_update = card.start_card_update(turn)
     await stream_answer(update, turn, text)
+    await follow_up_card(update, turn, card_update)
+
+
+async def follow_up_card(update: Update, turn: Turn, card_update) -> None:
+    """After the answer is out: when the card became complete, confirm it and tell staff."""
+    outcome = await card_update
+    if outcome.qualified_now:
+        await reply_and_store(
+            update, turn, outcome.summary, reply_markup=keyboards.card_confirmation()
+        )
+        await notify_staff(update, turn.contact.id)
 
 
 async def stream_answer(update: Update, turn: Turn, text: str) -> None:

@@ -20,6 +20,9 @@ MODEL = "model"
 LANGUAGE = "lang"
 CATALOG = "catalog"
 CONTACT = "contact"
+CARD = "card"
+CARD_CORRECT = "ok"
+CARD_FIX = "fix"
 
 
 def parse_callback(data: str | None) -> tuple[str, str]:
@@ -70,6 +73,15 @@ def languages_menu() -> InlineKeyboardMarkup:
         [
             [InlineKeyboardButton(names.get(code, code), callback_data=f"{LANGUAGE}:{code}")]
             for code, _name in settings.LANGUAGES
+        ]
+    )
+
+
+def card_confirmation() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(_("Yes, correct"), callback_data=f"{CARD}:{CARD_CORRECT}")],
+            [InlineKeyboardButton(_("Fix something"), callback_data=f"{CARD}:{CARD_FIX}")],
         ]
     )
 

@@ -239,11 +239,12 @@ def contact_record_consent(*, contact_id: int) -> None:
 
 
 def contact_record_details(
-    *, contact_id: int, phone: str | None = None, email: str | None = None
+    *, contact_id: int, phone: str | None = None, email: str | None = None, qualify: bool = True
 ) -> ContactUpdate:
-    """Save a normalized phone and/or e-mail; the lead moves on from 'new' once reachable.
+    """Save a normalized phone and/or e-mail; sharing them is consent to be contacted.
 
-    Sharing details is consent to be contacted, so the consent time is recorded too.
+    With `qualify` (no discovery scenario applies) a new lead becomes qualified once it is
+    reachable; with a scenario, the scenario's required fields decide that instead.
     """
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact_id)
@@ -256,9 +257,10 @@ def contact_record_details(
             contact.email = email
             changed.append("email")
         if changed:
-            if contact.status == Contact.Status.NEW:
+            if qualify and contact.status == Contact.Status.NEW:
                 contact.status = Contact.Status.QUALIFIED
-                changed.append("status")
+                contact.qualified_at = timezone.now()
+                changed += ["status", "qualified_at"]
             if contact.consent_at is None:
                 contact.consent_at = timezone.now()
                 changed.append("consent_at")

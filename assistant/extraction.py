@@ -1,0 +1,215 @@
+"""Reading the lead card's fields out of the conversation with the model's structured output.
+
+A forced tool call where the model supports it; otherwise the model is asked for a bare JSON
+object, and the answer is parsed strictly (anything but that object is refused). Either way
+the values are only proposals: `discovery.validation` checks each by its field type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import re
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from assistant.gateway import Completion, ModelSpec, complete_chat, describe_error
+
+TOOL_NAME = "record_lead_fields"
+HISTORY_MESSAGES = 12
+MAX_MESSAGE_CHARS = 2000
+FENCED_JSON = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
+
+TYPE_INSTRUCTIONS = {
+    "text": "short text in the person's words",
+    "number": "a number",
+    "money": 'an amount with its currency, e.g. "50000 RUB"',
+    "date": "a date as YYYY-MM-DD; resolve words like 'next Friday' against today",
+    "choice": "exactly one of: {choices}",
+    "service": "exactly one of: {choices}",
+    "phone": "a phone number with the country code",
+    "email": "an e-mail address",
+}
+
+
+class InvalidOutput(ValueError):
+    """The model's answer is not the structure we asked for."""
+
+
+@dataclass(frozen=True)
+class FieldRequest:
+    """One field as the extraction prompt describes it."""
+
+    key: str
+    field_type: str
+    label: str
+    hint: str
+    required: bool
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What the model says the person told us: raw values by key, and refused keys."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    declined: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExtractionResult:
+    proposal: Proposal | None
+    status: str  # "ok", "invalid" or "failed", as ExtractionRun.Status
+    model_name: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    latency_ms: int = 0
+    error: str = ""
+
+
+def describe_field(request: FieldRequest) -> str:
+    kind = TYPE_INSTRUCTIONS[request.field_type].format(choices=" | ".join(request.choices))
+    need = "required" if request.required else "optional"
+    hint = f" — {request.hint}" if request.hint else ""
+    return f"- {request.key} ({need}; {kind}): {request.label}{hint}"
+
+
+def tool_definition(requests: list[FieldRequest]) -> dict:
+    keys = [request.key for request in requests]
+    properties = {
+        request.key: {"type": "string", "description": describe_field(request)}
+        for request in requests
+    }
+    return {
+        "type": "function",
+        "function": {
+            "name": TOOL_NAME,
+            "description": "Save what the person said about themselves and their request.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "values": {
+                        "type": "object",
+                        "properties": properties,
+                        "additionalProperties": False,
+                    },
+                    "declined": {"type": "array", "items": {"type": "string", "enum": keys}},
+                },
+                "additionalProperties": False,
+            },
+        },
+    }
+
+
+def instructions(
+    requests: list[FieldRequest], known: dict[str, str], *, today: dt.date, with_tools: bool
+) -> str:
+    """The system message of an extraction call; in English, for the model only."""
+    lines = [
+        "You read a conversation between a consultant and a person and fill in a lead card.",
+        f"Today is {today.isoformat()} ({today.strftime('%A')}), time zone {settings.TIME_ZONE}.",
+        "Fields:",
+        *(describe_field(request) for request in requests),
+        "Current card: "
+        + ("; ".join(f"{key} = {value}" for key, value in known.items()) or "empty"),
+        "Rules: include only values the person stated themselves; a correction replaces the "
+        "old value; never guess or copy the consultant's suggestions; leave out what is "
+        "unknown; list in `declined` the keys of fields the person clearly refused to give.",
+    ]
+    if with_tools:
+        lines.append(f"Call `{TOOL_NAME}` once.")
+    else:
+        lines.append(
+            'Reply with only a JSON object {"values": {"<key>": "<value>"}, '
+            '"declined": ["<key>"]} and no other text.'
+        )
+    return "\n".join(lines)
+
+
+def conversation_messages(history: list[tuple[str, str]]) -> list[dict]:
+    """The recent messages, as the model's chat history (long ones shortened)."""
+    recent = history[-HISTORY_MESSAGES:]
+    return [
+        {
+            "role": "user" if role == "user" else "assistant",
+            "content": text[:MAX_MESSAGE_CHARS],
+        }
+        for role, text in recent
+    ]
+
+
+def parse_proposal(raw: str, keys: set[str]) -> Proposal:
+    """Strictly parse `{"values": {...}, "declined": [...]}`; unknown keys are dropped."""
+    text = raw.strip()
+    fenced = FENCED_JSON.match(text)
+    if fenced:
+        text = fenced.group(1)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidOutput(f"not JSON: {error.msg}") from None
+    if not isinstance(data, dict):
+        raise InvalidOutput("not a JSON object")
+    values = data.get("values", {})
+    declined = data.get("declined", [])
+    if not isinstance(values, dict) or not isinstance(declined, list):
+        raise InvalidOutput("values must be an object and declined a list")
+    return Proposal(
+        values={key: value for key, value in values.items() if key in keys},
+        declined=tuple(key for key in declined if isinstance(key, str) and key in keys),
+    )
+
+
+async def extract(
+    spec: ModelSpec,
+    requests: list[FieldRequest],
+    known: dict[str, str],
+    history: list[tuple[str, str]],
+    *,
+    today: dt.date,
+    timeout: float,
+) -> ExtractionResult:
+    """One extraction call; never raises: failures come back as a result with an error."""
+    system = instructions(requests, known, today=today, with_tools=spec.supports_tools)
+    messages = [{"role": "system", "content": system}, *conversation_messages(history)]
+    started = time.monotonic()
+    try:
+        completion = await asyncio.wait_for(_call(spec, requests, messages, timeout), timeout)
+    except Exception as error:  # timeouts, HTTP errors, broken connections: all just logged
+        return ExtractionResult(
+            None, "failed", spec.model_id, latency_ms=_elapsed_ms(started), error=_describe(error)
+        )
+    usage = {
+        "prompt_tokens": completion.prompt_tokens,
+        "completion_tokens": completion.completion_tokens,
+        "latency_ms": _elapsed_ms(started),
+    }
+    raw = completion.tool_arguments if spec.supports_tools else completion.content
+    try:
+        proposal = parse_proposal(raw or "", {request.key for request in requests})
+    except InvalidOutput as error:
+        return ExtractionResult(None, "invalid", spec.model_id, error=str(error), **usage)
+    return ExtractionResult(proposal, "ok", spec.model_id, **usage)
+
+
+async def _call(spec, requests, messages, timeout) -> Completion:
+    if not spec.supports_tools:
+        return await complete_chat(spec, messages, read_timeout=timeout)
+    return await complete_chat(
+        spec,
+        messages,
+        tools=[tool_definition(requests)],
+        tool_choice={"type": "function", "function": {"name": TOOL_NAME}},
+        read_timeout=timeout,
+    )
+
+
+def _describe(error: Exception) -> str:
+    return "timeout" if isinstance(error, TimeoutError) else describe_error(error)
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

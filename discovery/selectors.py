@@ -1,0 +1,259 @@
+"""Reads of scenarios and lead cards, shared by the assistant (async, plain data) and the admin."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import translation
+
+from conversations.models import Contact
+from discovery.models import LeadFieldValue, Scenario, ScenarioField
+
+
+def localized(texts: Mapping[str, str], language: str | None) -> str:
+    """The text in `language` (or its base, "en" for "en-us"), else in the site language, else "".
+
+    Telegram reports codes like "pt-br"; staff write texts only for the languages the
+    admin offers, so a regional code falls back to its base language first.
+    """
+    language = (language or "").lower()
+    for code in (language, language.split("-")[0], settings.LANGUAGE_CODE):
+        if texts.get(code):
+            return texts[code]
+    return ""
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """One field to learn, detached from the ORM for the async pipeline."""
+
+    key: str
+    field_type: str
+    labels: Mapping[str, str]
+    hints: Mapping[str, str]
+    choices: tuple[str, ...]
+    required: bool
+
+    def label(self, language: str | None) -> str:
+        return localized(self.labels, language) or self.key
+
+    def hint(self, language: str | None) -> str:
+        return localized(self.hints, language)
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """The scenario the assistant follows with a lead, fields in the order to ask them."""
+
+    id: int
+    slug: str
+    name: str
+    guidance: Mapping[str, str]
+    fields: tuple[FieldInfo, ...]
+
+    def guidance_in(self, language: str | None) -> str:
+        return localized(self.guidance, language)
+
+
+@dataclass(frozen=True)
+class CardEntry:
+    """A line of the lead card: a field and its current value, if the lead told it."""
+
+    key: str
+    label: str
+    required: bool
+    display: str
+    created_at: datetime | None
+    source_message_id: int | None
+
+    @property
+    def is_known(self) -> bool:
+        return self.created_at is not None
+
+
+@dataclass(frozen=True)
+class CardChange:
+    """One change of a lead card value; `old_display` is "" for the first value of a field."""
+
+    key: str
+    label: str
+    old_display: str
+    new_display: str
+    created_at: datetime
+    source_message_id: int | None
+
+
+def scenario_info(*, scenario_id: int) -> ScenarioInfo:
+    return _info(Scenario.objects.get(pk=scenario_id))
+
+
+def scenario_for_contact(*, contact_id: int) -> ScenarioInfo | None:
+    """The active scenario for a lead: by service interest, else by source, else the default.
+
+    Among several services the most recent interest wins. Interests carry no time, so the
+    order the rows were added to the M2M table stands for it (adding an interest again keeps
+    its first place in that order).
+    """
+    source = Contact.objects.values_list("source", flat=True).get(pk=contact_id)
+    interests = list(
+        Contact.interested_in.through.objects.filter(contact_id=contact_id)
+        .order_by("-pk")
+        .values_list("service_id", flat=True)
+    )
+    matches = Q(applies_to=Scenario.AppliesTo.DEFAULT) | Q(
+        applies_to=Scenario.AppliesTo.SERVICE, service_id__in=interests
+    )
+    if source:
+        matches |= Q(applies_to=Scenario.AppliesTo.SOURCE, source=source)
+    candidates = list(Scenario.objects.filter(matches, is_active=True))
+    if not candidates:
+        return None
+    # min() keeps the first of equals: ties follow the model's (position, name) order.
+    best = min(candidates, key=lambda scenario: _rank(scenario, interests))
+    return _info(best)
+
+
+def _rank(scenario: Scenario, interests: list[int]) -> tuple[int, int]:
+    if scenario.applies_to == Scenario.AppliesTo.SERVICE:
+        return 0, interests.index(scenario.service_id)
+    if scenario.applies_to == Scenario.AppliesTo.SOURCE:
+        return 1, 0
+    return 2, 0
+
+
+def _info(scenario: Scenario) -> ScenarioInfo:
+    fields = ScenarioField.objects.filter(scenario=scenario).order_by("position", "id")
+    return ScenarioInfo(
+        id=scenario.pk,
+        slug=scenario.slug,
+        name=scenario.name,
+        guidance=dict(scenario.guidance or {}),
+        fields=tuple(
+            FieldInfo(
+                key=field.key,
+                field_type=field.field_type,
+                labels=dict(field.labels or {}),
+                hints=dict(field.hints or {}),
+                choices=tuple(field.choice_list()),
+                required=field.required,
+            )
+            for field in fields
+        ),
+    )
+
+
+def lead_card_scenario(*, contact_id: int) -> ScenarioInfo | None:
+    """The scenario a lead's card follows: the one the assistant used, else the one that applies."""
+    scenario_id = Contact.objects.values_list("scenario_id", flat=True).get(pk=contact_id)
+    if scenario_id is not None:
+        return scenario_info(scenario_id=scenario_id)
+    return scenario_for_contact(contact_id=contact_id)
+
+
+def lead_card(
+    *,
+    contact_id: int,
+    scenario: ScenarioInfo | None = None,
+    language: str | None = None,
+) -> list[CardEntry]:
+    """Current values in the scenario's field order; empty fields too, so staff see the gaps.
+
+    Values of fields the scenario no longer lists (it was edited or changed) follow at the
+    end, so nothing the person said is hidden.
+    """
+    scenario = scenario or lead_card_scenario(contact_id=contact_id)
+    rows = LeadFieldValue.objects.filter(contact_id=contact_id, is_current=True)
+    return _entries(scenario, rows, language or translation.get_language())
+
+
+def lead_card_history(
+    *,
+    contact_id: int,
+    scenario: ScenarioInfo | None = None,
+    language: str | None = None,
+) -> list[CardChange]:
+    """Every value the card ever held, newest first, each with the value it replaced."""
+    scenario = scenario or lead_card_scenario(contact_id=contact_id)
+    rows = LeadFieldValue.objects.filter(contact_id=contact_id).order_by("created_at", "id")
+    return _changes(scenario, rows, language or translation.get_language())
+
+
+@dataclass(frozen=True)
+class LeadCardPanel:
+    """Everything the admin shows about a lead's card, read with one query for the values."""
+
+    scenario: ScenarioInfo | None
+    entries: list[CardEntry]
+    history: list[CardChange]
+    qualified_at: datetime | None
+    card_confirmed_at: datetime | None
+
+    @property
+    def missing_required(self) -> list[str]:
+        return [entry.label for entry in self.entries if entry.required and not entry.is_known]
+
+
+def lead_card_panel(*, contact: Contact) -> LeadCardPanel:
+    scenario = lead_card_scenario(contact_id=contact.pk)
+    language = translation.get_language()
+    rows = list(LeadFieldValue.objects.filter(contact=contact).order_by("created_at", "id"))
+    return LeadCardPanel(
+        scenario=scenario,
+        entries=_entries(scenario, [row for row in rows if row.is_current], language),
+        history=_changes(scenario, rows, language),
+        qualified_at=contact.qualified_at,
+        card_confirmed_at=contact.card_confirmed_at,
+    )
+
+
+def _entries(scenario: ScenarioInfo | None, rows, language: str) -> list[CardEntry]:
+    current = {row.key: row for row in rows}
+    entries = [
+        _card_entry(field.key, field.label(language), field.required, current.pop(field.key, None))
+        for field in (scenario.fields if scenario else ())
+    ]
+    entries.extend(_card_entry(key, key, False, current[key]) for key in sorted(current))
+    return entries
+
+
+def _card_entry(key: str, label: str, required: bool, row: LeadFieldValue | None) -> CardEntry:
+    return CardEntry(
+        key=key,
+        label=label,
+        required=required,
+        display=row.display if row else "",
+        created_at=row.created_at if row else None,
+        source_message_id=row.source_message_id if row else None,
+    )
+
+
+def _changes(scenario: ScenarioInfo | None, rows, language: str) -> list[CardChange]:
+    """`rows` oldest first; each change is paired with the field's value before it."""
+    labels = {field.key: field.label(language) for field in scenario.fields} if scenario else {}
+    previous: dict[str, str] = {}
+    changes = []
+    for row in rows:
+        changes.append(
+            CardChange(
+                key=row.key,
+                label=labels.get(row.key, row.key),
+                old_display=previous.get(row.key, ""),
+                new_display=row.display,
+                created_at=row.created_at,
+                source_message_id=row.source_message_id,
+            )
+        )
+        previous[row.key] = row.display
+    return changes[::-1]
+
+
+def declined_keys(*, contact_id: int) -> set[str]:
+    """Fields the lead refused to tell: not asked again, and not counted as known."""
+    rows = LeadFieldValue.objects.filter(
+        contact_id=contact_id, is_current=True, value__declined=True
+    )
+    return set(rows.values_list("key", flat=True))
