@@ -1,0 +1,111 @@
+"""The analytics page's numbers as CSV: one section per table, each with its own header row."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from analytics.forms import Filters
+from analytics.selectors import STAGES, Report, Usage, source_label
+
+#: Spreadsheets run a cell that starts with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return str(value)
+    text = str(value)
+    if isinstance(value, str) and text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def _cost(value: Decimal) -> str:
+    return f"{value:.4f}"
+
+
+def _usage_cells(usage: Usage) -> list:
+    return [usage.calls, usage.prompt_tokens, usage.completion_tokens, _cost(usage.cost)]
+
+
+def _rows(filters: Filters, report: Report) -> Iterator[list]:
+    source = _("All sources") if filters.source is None else source_label(filters.source)
+    yield [_("Analytics"), _("From"), filters.date_from.isoformat()]
+    yield ["", _("To"), filters.date_to.isoformat()]
+    yield ["", _("Source"), source]
+
+    yield []
+    yield [_("Funnel")]
+    yield [_("Stage"), _("Leads"), _("From previous stage, %"), _("From start, %")]
+    for stage in report.funnel.total:
+        yield [stage.label, stage.count, stage.from_previous, stage.from_start]
+
+    stage_labels = [str(label) for _key, label in STAGES]
+    yield []
+    yield [_("Funnel by period")]
+    yield [_("Period start"), *stage_labels]
+    for row in report.funnel.by_period:
+        yield [row.key.isoformat(), *row.counts]
+
+    yield []
+    yield [_("Funnel by source")]
+    yield [_("Source"), *stage_labels]
+    for row in report.funnel.by_source:
+        yield [row.key, *row.counts]
+
+    conversations = report.conversations
+    yield []
+    yield [_("Messages per conversation")]
+    yield [_("Conversations"), _("Average messages"), _("Median messages")]
+    yield [
+        conversations.conversations,
+        conversations.average_messages,
+        conversations.median_messages,
+    ]
+
+    yield []
+    yield [_("Reply latency")]
+    yield [_("Replies"), *(_("p%(n)s, ms") % {"n": p} for p, _ms in report.latency.percentiles)]
+    yield [report.latency.replies, *(ms for _p, ms in report.latency.percentiles)]
+
+    usage_headers = [_("calls"), _("prompt tokens"), _("completion tokens"), _("cost")]
+    yield []
+    yield [_("Tokens and cost by model")]
+    yield [
+        _("Model"),
+        _("In the registry"),
+        *(f"{_('Replies')}: {header}" for header in usage_headers),
+        *(f"{_('Extraction')}: {header}" for header in usage_headers),
+        _("Total tokens"),
+        _("Total cost"),
+    ]
+    costs = report.costs
+    for model in costs.models:
+        yield [
+            model.model_name,
+            _("yes") if model.in_registry else _("no"),
+            *_usage_cells(model.replies),
+            *_usage_cells(model.extraction),
+            model.total.tokens,
+            _cost(model.total.cost),
+        ]
+    yield [
+        _("Total"),
+        "",
+        *_usage_cells(costs.replies),
+        *_usage_cells(costs.extraction),
+        costs.total.tokens,
+        _cost(costs.total.cost),
+    ]
+
+
+def write_report_csv(out, *, filters: Filters, report: Report) -> None:
+    writer = csv.writer(out)
+    for row in _rows(filters, report):
+        writer.writerow([_cell(value) for value in row])

@@ -1,0 +1,78 @@
+"""The analytics page's filters: period, granularity and source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from analytics.selectors import DAY, GRANULARITIES, known_sources, source_label
+
+DEFAULT_DAYS = 30
+#: The filter's value for leads without a deep-link source; no real payload looks like it,
+#: since Telegram deep-link payloads allow only letters, digits, "_" and "-".
+DIRECT = "(direct)"
+
+
+@dataclass(frozen=True)
+class Filters:
+    date_from: date
+    date_to: date
+    granularity: str
+    #: None for every source, "" for leads who came without a deep link.
+    source: str | None
+
+    def as_kwargs(self) -> dict:
+        return {
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "granularity": self.granularity,
+            "source": self.source,
+        }
+
+
+class AnalyticsFilterForm(forms.Form):
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    granularity = forms.ChoiceField(
+        label=_("Group by"), choices=GRANULARITIES, required=False, initial=DAY
+    )
+    source = forms.ChoiceField(label=_("Source"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An unbound form shows the period it reports on.
+        today = timezone.localdate()
+        self.fields["date_from"].initial = today - timedelta(days=DEFAULT_DAYS - 1)
+        self.fields["date_to"].initial = today
+        sources = [(DIRECT if not value else value, source_label(value)) for value in known_sources()]
+        self.fields["source"].choices = [("", _("All sources")), *sources]
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return cleaned
+
+    def filters(self) -> Filters:
+        """The chosen filters; by default (or when invalid) the last 30 days, today included."""
+        data = self.cleaned_data if self.is_valid() else {}
+        chosen_from, chosen_to = data.get("date_from"), data.get("date_to")
+        today = timezone.localdate()
+        date_to = chosen_to or max(today, chosen_from or today)
+        date_from = chosen_from or date_to - timedelta(days=DEFAULT_DAYS - 1)
+        source = data.get("source") or None
+        return Filters(
+            date_from=date_from,
+            date_to=date_to,
+            granularity=data.get("granularity") or DAY,
+            source="" if source == DIRECT else source,
+        )

@@ -1,0 +1,446 @@
+"""The numbers behind the analytics page: funnel, conversation length, latency and LLM cost.
+
+Every number is an aggregate computed by the database (a handful of grouped queries), so the
+page costs the same at 100,000 leads as at ten. Python only arranges the grouped results (a few
+hundred rows at most) for display: turning "furthest stage reached" counts into stage totals
+and conversion rates, and pricing the per-model token sums.
+
+Days are calendar days in `settings.TIME_ZONE`: a lead created at 23:30 UTC is counted on the
+next day in Moscow, as staff there would expect.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Trunc
+from django.utils.translation import gettext_lazy as _
+
+from assistant.models import LLMModel
+from conversations.models import Contact, Conversation, Message
+from discovery.models import ExtractionRun
+
+DAY = "day"
+WEEK = "week"
+GRANULARITIES = ((DAY, _("Day")), (WEEK, _("Week")))
+
+#: Funnel stages in order. A lead counts at a stage only if it also passed every earlier one,
+#: so the funnel never widens and no conversion rate goes above 100%.
+STAGES = (
+    ("started", _("Started")),
+    ("wrote", _("Wrote a question")),
+    ("shared", _("Shared a contact")),
+    ("qualified", _("Qualified")),
+    ("won", _("Won")),
+)
+QUALIFIED_STATUSES = (Contact.Status.QUALIFIED, Contact.Status.IN_WORK, Contact.Status.WON)
+PERCENTILES = (50, 90, 99)
+_PER_MILLION = Decimal(1_000_000)
+_ONE_DECIMAL = Decimal("0.1")
+
+
+# --- Periods and filters --------------------------------------------------------------------
+
+
+def period_bounds(*, date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """Aware datetimes [start, end) covering both days whole in the project's time zone."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = datetime.combine(date_from, time.min, tzinfo=zone)
+    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
+    return start, end
+
+
+def period_buckets(*, date_from: date, date_to: date, granularity: str) -> list[date]:
+    """Every day (or Monday of every week) in the range, so empty periods still show."""
+    step = timedelta(days=7 if granularity == WEEK else 1)
+    first = date_from - timedelta(days=date_from.weekday()) if granularity == WEEK else date_from
+    return [first + step * n for n in range((date_to - first) // step + 1)]
+
+
+def _in_period(queryset: QuerySet, field: str, date_from: date, date_to: date) -> QuerySet:
+    start, end = period_bounds(date_from=date_from, date_to=date_to)
+    return queryset.filter(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
+def _of_source(queryset: QuerySet, path: str, source: str | None) -> QuerySet:
+    """`source=None` keeps every lead; "" keeps leads who came without a deep link."""
+    return queryset if source is None else queryset.filter(**{path: source})
+
+
+def source_label(source: str) -> str:
+    return source or str(_("(direct)"))
+
+
+def known_sources() -> list[str]:
+    """Distinct lead sources, for the filter (read from the source index)."""
+    return list(
+        Contact.objects.order_by("source").values_list("source", flat=True).distinct()
+    )
+
+
+# --- Funnel ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    label: str
+    count: int
+    #: Percent of the previous stage (None for the first stage or when the previous is 0).
+    from_previous: Decimal | None
+    #: Percent of the leads who started (None for the first stage or when nobody started).
+    from_start: Decimal | None
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    #: A `date` (the first day of the period) or a source label.
+    key: date | str
+    stages: list[Stage]
+
+    @property
+    def counts(self) -> list[int]:
+        return [stage.count for stage in self.stages]
+
+
+@dataclass(frozen=True)
+class Funnel:
+    total: list[Stage]
+    by_period: list[FunnelRow]
+    by_source: list[FunnelRow]
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part * 100) / whole).quantize(_ONE_DECIMAL, rounding=ROUND_HALF_UP)
+
+
+def _stages(counts: list[int]) -> list[Stage]:
+    return [
+        Stage(
+            key=key,
+            label=str(label),
+            count=count,
+            from_previous=_percent(count, counts[index - 1]) if index else None,
+            from_start=_percent(count, counts[0]) if index else None,
+        )
+        for index, ((key, label), count) in enumerate(zip(STAGES, counts, strict=True))
+    ]
+
+
+def _furthest_stage() -> Case:
+    """1..5: the last stage of `STAGES` a lead reached without skipping one."""
+    wrote = Exists(
+        Message.objects.filter(
+            contact=OuterRef("pk"), role=Message.Role.USER, content_type=Message.ContentType.TEXT
+        )
+    )
+    shared = ~Q(phone="") | ~Q(email="")
+    qualified = Q(qualified_at__isnull=False) | Q(status__in=QUALIFIED_STATUSES)
+    won = Q(status=Contact.Status.WON)
+    return Case(
+        When(~wrote, then=Value(1)),
+        When(~shared, then=Value(2)),
+        When(~qualified, then=Value(3)),
+        When(~won, then=Value(4)),
+        default=Value(5),
+        output_field=IntegerField(),
+    )
+
+
+def _stage_counts(contacts: QuerySet, group: str | None) -> dict[object, list[int]]:
+    """Leads reaching each stage, per value of `group` (one key, None, when not grouped).
+
+    The database counts leads per (group, furthest stage); a lead that got to stage 4 also
+    passed stages 1-3, so each stage's count is the sum over the furthest stages at or beyond.
+    """
+    fields = [group, "stage"] if group else ["stage"]
+    rows = (
+        contacts.annotate(stage=_furthest_stage())
+        .values(*fields)
+        .annotate(leads=Count("pk"))
+        .order_by()
+    )
+    furthest: dict[object, list[int]] = defaultdict(lambda: [0] * len(STAGES))
+    for row in rows:
+        furthest[row[group] if group else None][row["stage"] - 1] = row["leads"]
+    return {
+        key: [sum(counts[level:]) for level in range(len(STAGES))]
+        for key, counts in furthest.items()
+    }
+
+
+def funnel(
+    *, date_from: date, date_to: date, granularity: str = DAY, source: str | None = None
+) -> Funnel:
+    """The funnel of leads created in the period (a cohort), in total, per period, per source."""
+    contacts = _of_source(
+        _in_period(Contact.objects.all(), "created_at", date_from, date_to), "source", source
+    )
+    empty = [0] * len(STAGES)
+    total = _stage_counts(contacts, None).get(None, empty)
+    bucketed = contacts.annotate(
+        bucket=Trunc(
+            "created_at",
+            granularity,
+            output_field=DateField(),
+            tzinfo=ZoneInfo(settings.TIME_ZONE),
+        )
+    )
+    per_bucket = _stage_counts(bucketed, "bucket")
+    buckets = period_buckets(date_from=date_from, date_to=date_to, granularity=granularity)
+    per_source = _stage_counts(contacts, "source")
+    by_source = sorted(per_source.items(), key=lambda item: (-item[1][0], item[0]))
+    return Funnel(
+        total=_stages(total),
+        by_period=[FunnelRow(bucket, _stages(per_bucket.get(bucket, empty))) for bucket in buckets],
+        by_source=[FunnelRow(source_label(key), _stages(counts)) for key, counts in by_source],
+    )
+
+
+# --- Conversations and latency --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConversationStats:
+    conversations: int
+    average_messages: Decimal | None
+    median_messages: Decimal | None
+
+
+def conversation_stats(
+    *, date_from: date, date_to: date, source: str | None = None
+) -> ConversationStats:
+    """Messages per conversation started in the period (every message of either side).
+
+    The median is read as the middle row(s) of the conversations ordered by their message
+    count (ORDER BY ... LIMIT/OFFSET), which SQLite and PostgreSQL both do in the database.
+    """
+    conversations = _of_source(
+        _in_period(Conversation.objects.all(), "started_at", date_from, date_to),
+        "contact__source",
+        source,
+    )
+    sized = conversations.annotate(size=Count("messages")).order_by()
+    summary = sized.aggregate(conversations=Count("pk"), average=Avg("size"))
+    count = summary["conversations"]
+    if not count:
+        return ConversationStats(0, None, None)
+    middle = list(
+        sized.order_by("size").values_list("size", flat=True)[(count - 1) // 2 : count // 2 + 1]
+    )
+    return ConversationStats(
+        conversations=count,
+        average_messages=Decimal(str(summary["average"])).quantize(_ONE_DECIMAL, ROUND_HALF_UP),
+        median_messages=(Decimal(sum(middle)) / len(middle)).quantize(_ONE_DECIMAL, ROUND_HALF_UP),
+    )
+
+
+@dataclass(frozen=True)
+class Latency:
+    replies: int
+    #: (percentile, milliseconds) for each of `PERCENTILES`; None when there are no replies.
+    percentiles: list[tuple[int, int | None]]
+
+
+def reply_latency(*, date_from: date, date_to: date, source: str | None = None) -> Latency:
+    """Nearest-rank percentiles of the assistant's reply latency in the period.
+
+    Each percentile is one `ORDER BY latency_ms LIMIT 1 OFFSET k` query: portable, and with
+    the (role, created_at) index only the period's replies are read and sorted.
+    """
+    replies = _of_source(
+        _in_period(
+            Message.objects.filter(role=Message.Role.ASSISTANT, latency_ms__isnull=False),
+            "created_at",
+            date_from,
+            date_to,
+        ),
+        "contact__source",
+        source,
+    ).order_by()
+    count = replies.count()
+    if not count:
+        return Latency(0, [(p, None) for p in PERCENTILES])
+    ordered = replies.order_by("latency_ms").values_list("latency_ms", flat=True)
+    return Latency(
+        replies=count,
+        percentiles=[(p, ordered[(p * count + 99) // 100 - 1]) for p in PERCENTILES],
+    )
+
+
+# --- Tokens and cost ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Usage:
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: Decimal = Decimal(0)
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.calls + other.calls,
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.cost + other.cost,
+        )
+
+
+@dataclass(frozen=True)
+class ModelCost:
+    model_name: str
+    #: False when the model is no longer in the registry: its price is unknown, cost shows 0.
+    in_registry: bool
+    replies: Usage
+    extraction: Usage
+
+    @property
+    def total(self) -> Usage:
+        return self.replies + self.extraction
+
+
+@dataclass(frozen=True)
+class CostReport:
+    models: list[ModelCost]
+
+    @property
+    def replies(self) -> Usage:
+        return sum((model.replies for model in self.models), Usage())
+
+    @property
+    def extraction(self) -> Usage:
+        return sum((model.extraction for model in self.models), Usage())
+
+    @property
+    def total(self) -> Usage:
+        return self.replies + self.extraction
+
+
+def _token_sums(queryset: QuerySet) -> dict[str, dict]:
+    rows = (
+        queryset.exclude(model_name="")
+        .values("model_name")
+        .annotate(
+            calls=Count("pk"),
+            prompt_tokens=Coalesce(Sum("prompt_tokens"), 0),
+            completion_tokens=Coalesce(Sum("completion_tokens"), 0),
+        )
+        .order_by()
+    )
+    return {row.pop("model_name"): row for row in rows}
+
+
+def _prices(model_ids) -> dict[str, tuple[Decimal, Decimal]]:
+    """Input and output price per million tokens by model id.
+
+    The same model id may be registered under two providers; the active, first-listed one
+    is taken, as the reply pipeline would pick it.
+    """
+    rows = (
+        LLMModel.objects.filter(model_id__in=model_ids)
+        .order_by("-is_active", "position", "pk")
+        .values_list("model_id", "input_price_per_million", "output_price_per_million")
+    )
+    prices: dict[str, tuple[Decimal, Decimal]] = {}
+    for model_id, input_price, output_price in rows:
+        prices.setdefault(model_id, (input_price, output_price))
+    return prices
+
+
+def _usage(sums: dict | None, price: tuple[Decimal, Decimal] | None) -> Usage:
+    if sums is None:
+        return Usage()
+    input_price, output_price = price or (Decimal(0), Decimal(0))
+    cost = (sums["prompt_tokens"] * input_price + sums["completion_tokens"] * output_price) / (
+        _PER_MILLION
+    )
+    return Usage(sums["calls"], sums["prompt_tokens"], sums["completion_tokens"], cost)
+
+
+def llm_costs(*, date_from: date, date_to: date, source: str | None = None) -> CostReport:
+    """Tokens and cost per model in the period: the assistant's replies and lead-card extraction.
+
+    Cost is tokens / 1,000,000 x the model's current price in the registry.
+    """
+    replies = _token_sums(
+        _of_source(
+            _in_period(
+                Message.objects.filter(role=Message.Role.ASSISTANT),
+                "created_at",
+                date_from,
+                date_to,
+            ),
+            "contact__source",
+            source,
+        )
+    )
+    extraction = _token_sums(
+        _of_source(
+            _in_period(ExtractionRun.objects.all(), "created_at", date_from, date_to),
+            "contact__source",
+            source,
+        )
+    )
+    names = sorted(replies.keys() | extraction.keys())
+    prices = _prices(names)
+    models = [
+        ModelCost(
+            model_name=name,
+            in_registry=name in prices,
+            replies=_usage(replies.get(name), prices.get(name)),
+            extraction=_usage(extraction.get(name), prices.get(name)),
+        )
+        for name in names
+    ]
+    models.sort(key=lambda model: (-model.total.cost, -model.total.tokens, model.model_name))
+    return CostReport(models)
+
+
+# --- The whole page -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Report:
+    funnel: Funnel
+    conversations: ConversationStats
+    latency: Latency
+    costs: CostReport
+
+
+def analytics_report(
+    *, date_from: date, date_to: date, granularity: str = DAY, source: str | None = None
+) -> Report:
+    """Everything the analytics page and its CSV show, for one choice of filters."""
+    period = {"date_from": date_from, "date_to": date_to, "source": source}
+    return Report(
+        funnel=funnel(**period, granularity=granularity),
+        conversations=conversation_stats(**period),
+        latency=reply_latency(**period),
+        costs=llm_costs(**period),
+    )
