@@ -1,6 +1,8 @@
 """Fixtures shared by the whole suite."""
 
 import pytest
+from asgiref.sync import SyncToAsync
+from django.db import connections
 from django.utils import translation
 
 from tests.factories import UserFactory
@@ -17,6 +19,17 @@ def english_by_default():
     """
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def close_connections_of_async_code():
+    """Database work of async code runs in asgiref's shared thread; close what it opened.
+
+    Otherwise that thread keeps a PostgreSQL session open past the test, and the test
+    database cannot be dropped at the end of the run.
+    """
+    yield
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
 
 
 @pytest.fixture

@@ -153,7 +153,12 @@ async def test_a_dropped_database_connection_is_recovered_on_the_next_update(
     bot_backend = await sync_to_async(
         lambda: connections["default"].connection.info.backend_pid, thread_sensitive=True
     )()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [bot_backend])
+
+    def terminate(pid):
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        connections["default"].close()
+
+    await asyncio.to_thread(terminate, bot_backend)
     fake_telegram.push_message(CHAT, "/help")
     await wait_messages(fake_telegram, CHAT, 2)
