@@ -7,7 +7,7 @@ from django.utils import translation
 
 from tests.factories import UserFactory
 
-pytest_plugins = ["tests.fakes.fixtures", "tests.file_server"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.file_server", "tests.running_bot"]
 
 
 @pytest.fixture(autouse=True)

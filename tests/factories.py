@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from assistant.models import LLMModel, LLMProvider
 from catalog.models import Service
 from conversations.models import Contact, Conversation, Message, Prompt
+from discovery.models import LeadFieldValue, Scenario, ScenarioField
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -84,3 +85,33 @@ class PromptFactory(factory.django.DjangoModelFactory):
     key = Prompt.Key.SYSTEM
     language = "ru"
     text = "You are a helpful consultant."
+
+
+class ScenarioFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Scenario
+
+    name = factory.Sequence(lambda n: f"Scenario {n}")
+    slug = factory.Sequence(lambda n: f"scenario-{n}")
+    guidance = factory.LazyFunction(lambda: {"ru": "Выясни задачу.", "en": "Find out the task."})
+
+
+class ScenarioFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScenarioField
+
+    scenario = factory.SubFactory(ScenarioFactory)
+    key = factory.Sequence(lambda n: f"field_{n}")
+    field_type = ScenarioField.Type.TEXT
+    labels = factory.LazyAttribute(lambda field: {"ru": f"Поле {field.key}", "en": field.key})
+    position = factory.Sequence(lambda n: n)
+
+
+class LeadFieldValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LeadFieldValue
+
+    contact = factory.SubFactory(ContactFactory)
+    key = "name"
+    value = factory.LazyAttribute(lambda value: value.display)
+    display = "Anna"

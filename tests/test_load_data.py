@@ -28,6 +28,8 @@ def test_a_fresh_database_gets_every_shipped_record():
     assert output.splitlines() == [
         "prompts: 10 created, 0 updated, 0 unchanged, 0 deactivated",
         "services: 2 created, 0 updated, 0 unchanged, 0 deactivated",
+        "scenarios and their fields: 9 created, 0 updated, 0 unchanged, 0 deactivated, "
+        "0 fields deleted",
         "LLM providers and models: 5 created, 0 updated, 0 unchanged, 0 deactivated",
     ]
 
@@ -41,6 +43,8 @@ def test_a_second_run_changes_nothing():
     assert output.splitlines() == [
         "prompts: 0 created, 0 updated, 10 unchanged, 0 deactivated",
         "services: 0 created, 0 updated, 2 unchanged, 0 deactivated",
+        "scenarios and their fields: 0 created, 0 updated, 9 unchanged, 0 deactivated, "
+        "0 fields deleted",
         "LLM providers and models: 0 created, 0 updated, 5 unchanged, 0 deactivated",
     ]
 
@@ -86,11 +90,11 @@ def test_a_dry_run_saves_nothing():
 def test_one_broken_file_leaves_everything_unwritten(tmp_path, monkeypatch):
     broken = tmp_path / "models.yaml"
     broken.write_text("providers: [oops\n", encoding="utf-8")
-    prompts, services, models = load_data_command.LOADERS
+    *first, models = load_data_command.LOADERS
     monkeypatch.setattr(
         load_data_command,
         "LOADERS",
-        (prompts, services, dataclasses.replace(models, default_source=broken)),
+        (*first, dataclasses.replace(models, default_source=broken)),
     )
 
     with pytest.raises(CommandError, match=r"models\.yaml: not valid YAML"):

@@ -1,4 +1,4 @@
-"""A running bot: the real PTB Application from `runbot`'s builder against the fakes."""
+"""Fixtures for a running bot: the real PTB Application from `runbot`'s builder, on the fakes."""
 
 import pytest
 from asgiref.sync import sync_to_async
