@@ -44,7 +44,8 @@ class AnalyticsFilterForm(forms.Form):
     granularity = forms.ChoiceField(
         label=_("Group by"), choices=GRANULARITIES, required=False, initial=DAY
     )
-    source = forms.ChoiceField(label=_("Source"), required=False)
+    # Free text shown as a list: a source that has no leads yet simply reports zeros.
+    source = forms.CharField(label=_("Source"), required=False, widget=forms.Select)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,19 +53,26 @@ class AnalyticsFilterForm(forms.Form):
         today = timezone.localdate()
         self.fields["date_from"].initial = today - timedelta(days=DEFAULT_DAYS - 1)
         self.fields["date_to"].initial = today
-        sources = [(DIRECT if not value else value, source_label(value)) for value in known_sources()]
-        self.fields["source"].choices = [("", _("All sources")), *sources]
+        sources = [(value or DIRECT, source_label(value)) for value in known_sources()]
+        self.fields["source"].widget.choices = [("", _("All sources")), *sources]
 
     def clean(self):
         cleaned = super().clean()
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to and date_from > date_to:
-            raise forms.ValidationError(_("The start date is after the end date."))
+            self.add_error(None, _("The start date is after the end date."))
+            del cleaned["date_from"], cleaned["date_to"]
         return cleaned
 
     def filters(self) -> Filters:
-        """The chosen filters; by default (or when invalid) the last 30 days, today included."""
-        data = self.cleaned_data if self.is_valid() else {}
+        """The chosen filters; a missing or invalid one falls back to its default.
+
+        By default the period is the last 30 days, today included.
+        """
+        data = {}
+        if self.is_bound:
+            self.full_clean()
+            data = self.cleaned_data  # only the fields that passed validation
         chosen_from, chosen_to = data.get("date_from"), data.get("date_to")
         today = timezone.localdate()
         date_to = chosen_to or max(today, chosen_from or today)

@@ -92,9 +92,7 @@ def source_label(source: str) -> str:
 
 def known_sources() -> list[str]:
     """Distinct lead sources, for the filter (read from the source index)."""
-    return list(
-        Contact.objects.order_by("source").values_list("source", flat=True).distinct()
-    )
+    return list(Contact.objects.order_by("source").values_list("source", flat=True).distinct())
 
 
 # --- Funnel ---------------------------------------------------------------------------------

@@ -106,7 +106,7 @@ def test_direct_source_filter_keeps_leads_without_a_source(admin_client, funnel_
 def test_source_filter_offers_every_known_source(admin_client, funnel_leads):
     form = admin_client.get(PAGE).context["form"]
 
-    assert [value for value, _label in form.fields["source"].choices] == [
+    assert [value for value, _label in form.fields["source"].widget.choices] == [
         "",
         "(direct)",
         "ads",
