@@ -29,6 +29,7 @@ from conversations.export import log_leads_exported, stream_contacts_csv
 from conversations.models import Contact, Conversation, Message, Prompt
 from conversations.resources import ContactResource
 from conversations.selectors import contact_transcript_page, conversations_with_message_count
+from discovery.selectors import lead_card_panel
 
 admin.site.site_header = _("Consultation assistant")
 admin.site.site_title = _("Consultation assistant")
@@ -159,6 +160,7 @@ class ContactAdmin(FastListMixin, ExportActionMixin, admin.ModelAdmin):
     # Rendering the editable status of each row is most of a page's time: 50 rows keep it quick.
     list_per_page = 50
     raw_id_fields = ("chosen_model",)
+    change_form_template = "admin/conversations/contact/change_form.html"
     readonly_fields = (
         "transcript_link",
         "channel",
@@ -183,6 +185,11 @@ class ContactAdmin(FastListMixin, ExportActionMixin, admin.ModelAdmin):
         if digits:
             results = results | queryset.filter(phone__contains=digits)
         return results, may_have_duplicates
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["lead_card"] = lead_card_panel(contact=obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
         transcript = path(
@@ -209,6 +216,7 @@ class ContactAdmin(FastListMixin, ExportActionMixin, admin.ModelAdmin):
             "opts": self.opts,
             "title": _("Conversation transcript: %(lead)s") % {"lead": contact.display_name},
             "contact": contact,
+            "lead_card": lead_card_panel(contact=contact),
             "entries": transcript.entries,
             "page": page,
             "page_range": page.paginator.get_elided_page_range(page.number),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import translation
 
 from conversations.models import Contact
@@ -99,27 +99,32 @@ def scenario_for_contact(*, contact_id: int) -> ScenarioInfo | None:
     its first place in that order).
     """
     source = Contact.objects.values_list("source", flat=True).get(pk=contact_id)
-    interests = list(
-        Contact.interested_in.through.objects.filter(contact_id=contact_id)
-        .order_by("-pk")
-        .values_list("service_id", flat=True)
+    return _applying_scenario(contact_id, source)
+
+
+def _applying_scenario(contact_id: int, source: str) -> ScenarioInfo | None:
+    interest = Contact.interested_in.through.objects.filter(
+        contact_id=contact_id, service_id=OuterRef("service_id")
     )
     matches = Q(applies_to=Scenario.AppliesTo.DEFAULT) | Q(
-        applies_to=Scenario.AppliesTo.SERVICE, service_id__in=interests
+        applies_to=Scenario.AppliesTo.SERVICE, service_id__in=interest.values("service_id")
     )
     if source:
         matches |= Q(applies_to=Scenario.AppliesTo.SOURCE, source=source)
-    candidates = list(Scenario.objects.filter(matches, is_active=True))
+    candidates = list(
+        Scenario.objects.filter(matches, is_active=True).annotate(
+            interest_id=Subquery(interest.values("pk")[:1])
+        )
+    )
     if not candidates:
         return None
     # min() keeps the first of equals: ties follow the model's (position, name) order.
-    best = min(candidates, key=lambda scenario: _rank(scenario, interests))
-    return _info(best)
+    return _info(min(candidates, key=_rank))
 
 
-def _rank(scenario: Scenario, interests: list[int]) -> tuple[int, int]:
+def _rank(scenario: Scenario) -> tuple[int, int]:
     if scenario.applies_to == Scenario.AppliesTo.SERVICE:
-        return 0, interests.index(scenario.service_id)
+        return 0, -scenario.interest_id
     if scenario.applies_to == Scenario.AppliesTo.SOURCE:
         return 1, 0
     return 2, 0
@@ -148,10 +153,14 @@ def _info(scenario: Scenario) -> ScenarioInfo:
 
 def lead_card_scenario(*, contact_id: int) -> ScenarioInfo | None:
     """The scenario a lead's card follows: the one the assistant used, else the one that applies."""
-    scenario_id = Contact.objects.values_list("scenario_id", flat=True).get(pk=contact_id)
+    scenario_id, source = Contact.objects.values_list("scenario_id", "source").get(pk=contact_id)
+    return _card_scenario(contact_id, scenario_id, source)
+
+
+def _card_scenario(contact_id: int, scenario_id: int | None, source: str) -> ScenarioInfo | None:
     if scenario_id is not None:
         return scenario_info(scenario_id=scenario_id)
-    return scenario_for_contact(contact_id=contact_id)
+    return _applying_scenario(contact_id, source)
 
 
 def lead_card(
@@ -198,7 +207,7 @@ class LeadCardPanel:
 
 
 def lead_card_panel(*, contact: Contact) -> LeadCardPanel:
-    scenario = lead_card_scenario(contact_id=contact.pk)
+    scenario = _card_scenario(contact.pk, contact.scenario_id, contact.source)
     language = translation.get_language()
     rows = list(LeadFieldValue.objects.filter(contact=contact).order_by("created_at", "id"))
     return LeadCardPanel(

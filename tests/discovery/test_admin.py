@@ -468,3 +468,22 @@ def test_the_transcript_page_shows_the_card_at_the_top(admin_client, lead):
 
     content = response.content.decode()
     assert content.index("Lead card") < content.index(lead.messages.get().text)
+
+
+def test_a_lead_card_value_opens_read_only(admin_client):
+    value = LeadFieldValue.objects.create(
+        contact=ContactFactory(), key="city", value="Kazan", display="Kazan"
+    )
+
+    response = admin_client.get(reverse("admin:discovery_leadfieldvalue_change", args=[value.pk]))
+
+    assert response.context["title"] == "View lead card value"
+    assert "city: Kazan" in response.content.decode()
+
+
+def test_an_extraction_run_opens_read_only(admin_client, runs):
+    run = ExtractionRun.objects.get(status="ok")
+
+    response = admin_client.get(reverse("admin:discovery_extractionrun_change", args=[run.pk]))
+
+    assert "gpt-4o-mini · Completed" in response.content.decode()

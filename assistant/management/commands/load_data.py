@@ -1,4 +1,4 @@
-"""`manage.py load_data`: the shipped prompts, catalog and model registry, run by `make run`.
+"""`manage.py load_data`: the shipped prompts, catalog, scenarios and models, run by `make run`.
 
 It runs on every start, so by default it only creates what is missing: a prompt or price
 that staff changed in admin is never overwritten behind their back. `--update` makes the
@@ -12,14 +12,17 @@ from assistant.management.commands.load_models import LOADER as MODELS
 from assistant.management.load_command import LoadCommand, add_dry_run_argument
 from catalog.management.commands.load_catalog import LOADER as SERVICES
 from conversations.management.commands.load_prompts import LOADER as PROMPTS
+from discovery.management.commands.load_scenarios import LOADER as SCENARIOS
 
-LOADERS = (PROMPTS, SERVICES, MODELS)
+# Scenarios after the catalog: a scenario may name a service by its slug.
+LOADERS = (PROMPTS, SERVICES, SCENARIOS, MODELS)
 
 
 class Command(LoadCommand):
     help = _(
-        "Load the shipped prompts, services and LLM models in one transaction. Creates missing "
-        "records and keeps existing ones as staff edited them; --update overwrites them."
+        "Load the shipped prompts, services, scenarios and LLM models in one transaction. "
+        "Creates missing records and keeps existing ones as staff edited them; --update "
+        "overwrites them."
     )
 
     def add_arguments(self, parser):

@@ -1,0 +1,159 @@
+"""Staff admin for need discovery: scenarios edited without code, lead card values and their cost.
+
+Lead card values and extraction runs grow like messages do, so their lists follow the same
+rules as the message list: no full COUNT, related rows in the same query, read-only.
+"""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from assistant.models import LLMModel
+from conversations.admin import FastListMixin, phone_search_digits
+from discovery.forms import (
+    ScenarioChangelistFormSet,
+    ScenarioFieldForm,
+    ScenarioForm,
+    language_field_names,
+)
+from discovery.models import ExtractionRun, LeadFieldValue, Scenario, ScenarioField
+
+
+class ScenarioFieldInline(admin.StackedInline):
+    model = ScenarioField
+    form = ScenarioFieldForm
+    extra = 0
+    fields = (
+        ("key", "field_type", "required", "position"),
+        tuple(language_field_names("label")),
+        tuple(language_field_names("hint")),
+        "choices",
+    )
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(admin.ModelAdmin):
+    form = ScenarioForm
+    inlines = (ScenarioFieldInline,)
+    list_display = ("name", "applies", "is_active", "field_count", "position")
+    list_display_links = ("name",)
+    list_editable = ("is_active",)
+    list_filter = ("applies_to", "is_active")
+    list_select_related = ("service",)
+    search_fields = ("name", "slug", "source")
+    prepopulated_fields = {"slug": ("name",)}
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "is_active", "position")}),
+        (
+            _("When it applies"),
+            {
+                "fields": ("applies_to", "source", "service"),
+                "description": _(
+                    "A scenario for a service wins over one for a deep-link source, and "
+                    "either wins over the default one."
+                ),
+            },
+        ),
+        (_("Guidance for the assistant"), {"fields": tuple(language_field_names("guidance"))}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(field_count=Count("fields"))
+
+    def get_changelist_formset(self, request, **kwargs):
+        return super().get_changelist_formset(request, formset=ScenarioChangelistFormSet, **kwargs)
+
+    @admin.display(description=_("applies"), ordering="applies_to")
+    def applies(self, scenario):
+        detail = {
+            Scenario.AppliesTo.SOURCE: scenario.source,
+            Scenario.AppliesTo.SERVICE: scenario.service,
+        }.get(scenario.applies_to)
+        label = scenario.get_applies_to_display()
+        return f"{label}: {detail}" if detail else label
+
+    @admin.display(description=_("fields"), ordering="field_count")
+    def field_count(self, scenario):
+        return scenario.field_count
+
+
+class ReadOnlyAdmin(FastListMixin, admin.ModelAdmin):
+    """Written only by the assistant; staff read them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class FieldKeyFilter(admin.SimpleListFilter):
+    """Keys come from the scenarios (a small table), not from a DISTINCT over every value."""
+
+    title = _("field")
+    parameter_name = "key"
+
+    def lookups(self, request, model_admin):
+        keys = ScenarioField.objects.order_by("key").values_list("key", flat=True).distinct()
+        return [(key, key) for key in keys]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(key=self.value()) if self.value() else queryset
+
+
+class ModelNameFilter(admin.SimpleListFilter):
+    """Models come from the registry rather than a DISTINCT over every run."""
+
+    title = _("model")
+    parameter_name = "model"
+
+    def lookups(self, request, model_admin):
+        ids = LLMModel.objects.order_by("model_id").values_list("model_id", flat=True).distinct()
+        return [(model_id, model_id) for model_id in ids]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(model_name=self.value()) if self.value() else queryset
+
+
+@admin.register(LeadFieldValue)
+class LeadFieldValueAdmin(ReadOnlyAdmin):
+    list_display = ("contact", "key", "display", "is_current", "created_at")
+    list_filter = (FieldKeyFilter, "is_current")
+    list_select_related = ("contact",)
+    raw_id_fields = ("contact", "source_message")
+    search_fields = ("contact__first_name", "contact__last_name", "contact__username")
+    search_help_text = _("Lead's name, username or phone (any format).")
+    ordering = ("-pk",)
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        digits = phone_search_digits(search_term)
+        if digits:
+            results = results | queryset.filter(contact__phone__contains=digits)
+        return results, may_have_duplicates
+
+
+@admin.register(ExtractionRun)
+class ExtractionRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "contact",
+        "model_name",
+        "prompt_tokens",
+        "completion_tokens",
+        "latency_ms",
+        "status",
+        "short_error",
+    )
+    list_filter = ("status", ModelNameFilter)
+    list_select_related = ("contact",)
+    raw_id_fields = ("contact", "message")
+    ordering = ("-created_at",)
+
+    @admin.display(description=_("error"))
+    def short_error(self, run):
+        return Truncator(run.error).chars(80)
