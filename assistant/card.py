@@ -56,9 +56,11 @@ def _context(turn: Turn) -> _Context | None:
     discovery_services.contact_set_scenario(
         contact_id=turn.contact.id, scenario_id=scenario.id if scenario else None
     )
+    if scenario is None or not scenario.fields:
+        return None
     contact = conversation_selectors.contact_info(contact_id=turn.contact.id)
     spec, _replaced = model_spec_for(chosen_model_id=contact.chosen_model_id)
-    if scenario is None or not scenario.fields or spec is None:
+    if spec is None:
         return None
     _copy_contact_details(contact, scenario, turn.message_id)
     language = contact.language_code

@@ -87,3 +87,9 @@ async def test_an_unexpected_error_leaves_the_card_alone_and_is_logged(
     turn, _contact = await sync_to_async(turn_for_new_contact)()
     assert await card.update_card(turn) == card.CardOutcome()
     assert "Lead card update failed" in caplog.text
+
+
+async def test_without_any_model_the_card_is_left_for_later(phone_scenario):
+    turn, _contact = await sync_to_async(turn_for_new_contact)()
+    assert await card.update_card(turn) == card.CardOutcome()
+    assert await sync_to_async(LeadFieldValue.objects.count)() == 0
