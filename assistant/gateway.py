@@ -8,6 +8,7 @@ SDK's 600 s default.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import AsyncIterator
@@ -81,20 +82,25 @@ def _timeout(spec: ModelSpec, read_timeout: float | None = None) -> openai.Timeo
     return openai.Timeout(read, connect=min(spec.connect_timeout_seconds, read))
 
 
-_clients: dict[tuple[str, str], openai.AsyncOpenAI] = {}
+_clients: dict[tuple[int, str, str], openai.AsyncOpenAI] = {}
 
 
 def _async_client(base_url: str, api_key: str) -> openai.AsyncOpenAI:
-    """One pooled client per endpoint and key; created lazily inside the running loop."""
-    key = (base_url, api_key)
+    """One pooled client per event loop, endpoint and key, created on first use.
+
+    A client's connections belong to the loop that opened them, so a new loop (a restarted
+    bot, the next test) never reuses another loop's client.
+    """
+    key = (id(asyncio.get_running_loop()), base_url, api_key)
     if key not in _clients:
         _clients[key] = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0)
     return _clients[key]
 
 
 async def close_clients() -> None:
-    """Close pooled clients; their connections belong to the event loop that is ending."""
-    clients = list(_clients.values())
+    """Close this loop's pooled clients and forget those of loops that are gone."""
+    loop_id = id(asyncio.get_running_loop())
+    clients = [client for (owner, *_rest), client in _clients.items() if owner == loop_id]
     _clients.clear()
     for client in clients:
         await client.close()

@@ -7,6 +7,7 @@ from assistant import card
 from assistant.context import discovery_brief
 from assistant.dialog import Turn
 from assistant.extraction import InvalidOutput, parse_proposal
+from assistant.gateway import close_clients
 from conversations.models import Contact
 from conversations.services import contact_touch
 from discovery.models import LeadFieldValue, Scenario, ScenarioField
@@ -71,6 +72,7 @@ async def test_a_phone_told_in_words_reaches_the_leads_contact_fields(
     turn, contact = await sync_to_async(turn_for_new_contact)()
     fake_openai.queue(ToolCall("record_lead_fields", '{"values": {"phone": "8 912 345 67 89"}}'))
     outcome = await card.update_card(turn)
+    await close_clients()
     assert outcome.qualified_now is True
     phone = await sync_to_async(lambda: Contact.objects.get(pk=contact.id).phone)()
     assert phone == "+79123456789"
