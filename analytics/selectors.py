@@ -1,9 +1,9 @@
 """The numbers behind the analytics page: funnel, conversation length, latency and LLM cost.
 
-Every number is an aggregate computed by the database (a handful of grouped queries), so the
-page costs the same at 100,000 leads as at ten. Python only arranges the grouped results (a few
-hundred rows at most) for display: turning "furthest stage reached" counts into stage totals
-and conversion rates, and pricing the per-model token sums.
+Every number is an aggregate computed by the database (a handful of grouped queries); no lead
+or message row is ever loaded into Python. Python only arranges the grouped results for
+display: adding up "leads per furthest stage" into stage totals and conversion rates, and
+pricing the per-model token sums.
 
 Days are calendar days in `settings.TIME_ZONE`: a lead created at 23:30 UTC is counted on the
 next day in Moscow, as staff there would expect.
@@ -166,52 +166,52 @@ def _furthest_stage() -> Case:
     )
 
 
-def _stage_counts(contacts: QuerySet, group: str | None) -> dict[object, list[int]]:
-    """Leads reaching each stage, per value of `group` (one key, None, when not grouped).
-
-    The database counts leads per (group, furthest stage); a lead that got to stage 4 also
-    passed stages 1-3, so each stage's count is the sum over the furthest stages at or beyond.
-    """
-    fields = [group, "stage"] if group else ["stage"]
-    rows = (
-        contacts.annotate(stage=_furthest_stage())
-        .values(*fields)
-        .annotate(leads=Count("pk"))
-        .order_by()
-    )
-    furthest: dict[object, list[int]] = defaultdict(lambda: [0] * len(STAGES))
-    for row in rows:
-        furthest[row[group] if group else None][row["stage"] - 1] = row["leads"]
-    return {
-        key: [sum(counts[level:]) for level in range(len(STAGES))]
-        for key, counts in furthest.items()
-    }
+def _reached(furthest: list[int]) -> list[int]:
+    """Leads per stage from leads per furthest stage: reaching stage 4 means passing 1-3."""
+    return [sum(furthest[level:]) for level in range(len(STAGES))]
 
 
 def funnel(
     *, date_from: date, date_to: date, granularity: str = DAY, source: str | None = None
 ) -> Funnel:
-    """The funnel of leads created in the period (a cohort), in total, per period, per source."""
+    """The funnel of leads created in the period (a cohort), in total, per period, per source.
+
+    One grouped query counts leads per (period, source, furthest stage): at most a few
+    thousand rows even for a year by day, which are then added up per period and per source.
+    """
     contacts = _of_source(
         _in_period(Contact.objects.all(), "created_at", date_from, date_to), "source", source
     )
-    empty = [0] * len(STAGES)
-    total = _stage_counts(contacts, None).get(None, empty)
-    bucketed = contacts.annotate(
-        bucket=Trunc(
-            "created_at",
-            granularity,
-            output_field=DateField(),
-            tzinfo=ZoneInfo(settings.TIME_ZONE),
+    rows = (
+        contacts.annotate(
+            bucket=Trunc(
+                "created_at",
+                granularity,
+                output_field=DateField(),
+                tzinfo=ZoneInfo(settings.TIME_ZONE),
+            ),
+            stage=_furthest_stage(),
         )
+        .values("bucket", "source", "stage")
+        .annotate(leads=Count("pk"))
+        .order_by()
     )
-    per_bucket = _stage_counts(bucketed, "bucket")
+    total = [0] * len(STAGES)
+    per_bucket: dict[date, list[int]] = defaultdict(lambda: [0] * len(STAGES))
+    per_source: dict[str, list[int]] = defaultdict(lambda: [0] * len(STAGES))
+    for row in rows:
+        stage, leads = row["stage"] - 1, row["leads"]
+        total[stage] += leads
+        per_bucket[row["bucket"]][stage] += leads
+        per_source[row["source"]][stage] += leads
     buckets = period_buckets(date_from=date_from, date_to=date_to, granularity=granularity)
-    per_source = _stage_counts(contacts, "source")
-    by_source = sorted(per_source.items(), key=lambda item: (-item[1][0], item[0]))
+    by_source = sorted(
+        ((key, _reached(counts)) for key, counts in per_source.items()),
+        key=lambda item: (-item[1][0], item[0]),
+    )
     return Funnel(
-        total=_stages(total),
-        by_period=[FunnelRow(bucket, _stages(per_bucket.get(bucket, empty))) for bucket in buckets],
+        total=_stages(_reached(total)),
+        by_period=[FunnelRow(bucket, _stages(_reached(per_bucket[bucket]))) for bucket in buckets],
         by_source=[FunnelRow(source_label(key), _stages(counts)) for key, counts in by_source],
     )
 
@@ -265,7 +265,7 @@ def reply_latency(*, date_from: date, date_to: date, source: str | None = None) 
     """Nearest-rank percentiles of the assistant's reply latency in the period.
 
     Each percentile is one `ORDER BY latency_ms LIMIT 1 OFFSET k` query: portable, and with
-    the (role, created_at) index only the period's replies are read and sorted.
+    the (role, created_at, latency_ms) index only the period's replies are read, from the index.
     """
     replies = _of_source(
         _in_period(
@@ -280,11 +280,24 @@ def reply_latency(*, date_from: date, date_to: date, source: str | None = None) 
     count = replies.count()
     if not count:
         return Latency(0, [(p, None) for p in PERCENTILES])
-    ordered = replies.order_by("latency_ms").values_list("latency_ms", flat=True)
     return Latency(
         replies=count,
-        percentiles=[(p, ordered[(p * count + 99) // 100 - 1]) for p in PERCENTILES],
+        percentiles=[
+            (p, _nth_latency(replies, (p * count + 99) // 100 - 1, count)) for p in PERCENTILES
+        ],
     )
+
+
+def _nth_latency(replies: QuerySet, index: int, count: int) -> int:
+    """The `index`-th smallest latency, counted from whichever end is nearer.
+
+    The database keeps only OFFSET + 1 rows while sorting, so p99 read from the top
+    (OFFSET n/100 instead of 99n/100) costs a fraction of the same value read from the bottom.
+    """
+    from_top = count - 1 - index
+    if from_top < index:
+        return replies.order_by("-latency_ms").values_list("latency_ms", flat=True)[from_top]
+    return replies.order_by("latency_ms").values_list("latency_ms", flat=True)[index]
 
 
 # --- Tokens and cost ------------------------------------------------------------------------
