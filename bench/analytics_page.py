@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from admin_scale import BATCH, seed, setup_django, time_page  # noqa: E402
+from admin_scale import BATCH, seed, setup_django, time_page
 
 TARGET_MS = 1000
 PRICED_MODEL = "gpt-4o-mini"
