@@ -12,37 +12,17 @@ Each number is the median of --runs requests after one warm-up. Target: every pa
 """
 
 import argparse
-import os
 import statistics
-import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchsetup import setup_django
+
 TARGET_MS = 300
 WHALE_MESSAGES = 10_000
 BATCH = 10_000
-
-
-def setup_django(database_path: Path) -> None:
-    """A fresh, migrated SQLite database; production-like settings (no query log)."""
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = f"sqlite:///{database_path}"
-    os.environ["DEBUG"] = "False"
-    os.environ["SECURE_SSL_REDIRECT"] = "False"
-    # The test client's host. setup_test_environment() is not used: it instruments template
-    # rendering for assertions, which would add its own cost to every page measured.
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "assistant.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def seed(contacts: int, messages: int):

@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import logging
 import multiprocessing
-import os
 import re
 import statistics
 import sys
@@ -236,20 +235,11 @@ class LocalHost:
 
 
 def setup_django(database_path: Path) -> None:
-    """A fresh, migrated SQLite database; no `.env`; the flood limit out of the way."""
-    os.environ["ENV_FILE"] = "/nonexistent"
-    os.environ["DATABASE_URL"] = f"sqlite:///{database_path}"
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ["ASSISTANT_RATE_LIMIT_CALLS"] = "1000000"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "assistant.settings"
-    import django
+    """The shared benchmark set-up, with the flood limit out of the way of a load test."""
+    from benchsetup import setup_django as setup
 
-    django.setup()
+    setup(database_path, ASSISTANT_RATE_LIMIT_CALLS="1000000")
     logging.getLogger("telegram").setLevel(logging.WARNING)  # no "Application started" lines
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 PROMPTS = {

@@ -15,36 +15,16 @@ Targets: admin >= 3x faster than default, <= 2x the bare writer, peak growth < 5
 
 import argparse
 import csv
-import os
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchsetup import setup_django
+
 MB = 1024 * 1024
-
-
-def setup_django(database_path: Path) -> None:
-    """A fresh, migrated SQLite database; production-like settings (no query log)."""
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = f"sqlite:///{database_path}"
-    os.environ["DEBUG"] = "False"
-    os.environ["SECURE_SSL_REDIRECT"] = "False"
-    # The test client's host. setup_test_environment() is not used: it instruments template
-    # rendering for assertions, which would add its own cost to every page measured.
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "assistant.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def seed_leads(count: int) -> None:
