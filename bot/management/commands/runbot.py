@@ -5,16 +5,19 @@ import signal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from assistant.dialog import reset_limiter
 from bot.application import ALLOWED_UPDATES, build_application, is_valid_token
 
 logger = logging.getLogger(__name__)
 
-SETUP_HINT = (
-    "TELEGRAM_BOT_TOKEN is {problem}. Set it in .env: create a bot with @BotFather in "
-    "Telegram (/newbot) and copy the token it gives you (it looks like 123456789:AAE...)."
-)
+
+def setup_hint(problem: str) -> str:
+    return _(
+        "TELEGRAM_BOT_TOKEN is %(problem)s. Set it in .env: create a bot with @BotFather in "
+        "Telegram (/newbot) and copy the token it gives you (it looks like 123456789:AAE...)."
+    ) % {"problem": problem}
 
 
 class Command(BaseCommand):
@@ -23,9 +26,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         token = settings.TELEGRAM_BOT_TOKEN
         if not token:
-            raise CommandError(SETUP_HINT.format(problem="not set"), returncode=2)
+            raise CommandError(setup_hint(_("not set")), returncode=2)
         if not is_valid_token(token):
-            raise CommandError(SETUP_HINT.format(problem="malformed"), returncode=2)
+            raise CommandError(setup_hint(_("malformed")), returncode=2)
         reset_limiter()
         application = build_application(token=token, api_base_url=settings.TELEGRAM_API_BASE_URL)
         logger.info("Bot starting (long polling)")
