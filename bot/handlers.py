@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.utils import translation
@@ -59,8 +60,11 @@ def incoming_from(update: Update, text: str, content_type: str) -> Incoming:
     )
 
 
-def telegram_handler(content_type: str = Kind.TEXT):
-    """Store the update first, skip redeliveries, and treat `Forbidden` as a blocked bot."""
+def telegram_handler(content_type: str | Callable[[Update], str] = Kind.TEXT):
+    """Store the update first, skip redeliveries, and treat `Forbidden` as a blocked bot.
+
+    `content_type` is the stored message's kind, or a function of the update that tells it.
+    """
 
     def decorate(function):
         @functools.wraps(function)
@@ -68,8 +72,9 @@ def telegram_handler(content_type: str = Kind.TEXT):
             if update.effective_user is None or update.effective_chat is None:
                 return
             text = _update_text(update)
+            kind = content_type(update) if callable(content_type) else content_type
             try:
-                turn = await dialog.receive(incoming_from(update, text, content_type))
+                turn = await dialog.receive(incoming_from(update, text, kind))
                 if turn.duplicate:
                     logger.info("Update %s was delivered again; skipped", update.update_id)
                     return
@@ -410,14 +415,17 @@ def unsupported_kind(update: Update) -> str:
 
 
 async def other_content(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, photos, files, voice, locations: stored with their kind, answered politely."""
-    kind = unsupported_kind(update)
+    """Stickers, photos, files, voice, locations: stored with their kind, answered politely.
+
+    In groups they are other people's traffic, not addressed to the bot: left alone.
+    """
     if update.effective_chat and update.effective_chat.type != ChatType.PRIVATE:
         return
-    await telegram_handler(kind)(_unsupported_body)(update, context)
+    await _note_unsupported(update, context)
 
 
-async def _unsupported_body(update, context, turn: Turn) -> None:
+@telegram_handler(unsupported_kind)
+async def _note_unsupported(update, context, turn: Turn) -> None:
     await reply_and_store(
         update, turn, _("I can read only text for now. Please write your question in words.")
     )
