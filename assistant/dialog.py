@@ -236,15 +236,32 @@ def reset_limiter() -> None:
     _limiter = None
 
 
+@dataclass(frozen=True)
+class Admission:
+    """Whether a message may use the LLM (answer and lead card); if not, the note to send."""
+
+    allowed: bool
+    note: str = ""
+
+
+def admit(turn: Turn) -> Admission:
+    """The flood limit: a person gets a configured number of LLM calls per window.
+
+    Checked once per message, before the answer and the lead card start, so a flood costs
+    neither; the slow-down note comes once per window.
+    """
+    allowed, warn = limiter().allow(turn.contact.id)
+    if allowed:
+        return Admission(True)
+    logger.info("Contact %s is over the message limit", turn.contact.id)
+    with translation.override(turn.contact.language_code):
+        note = _("You are writing faster than I can answer. Please wait a minute.")
+    return Admission(False, note if warn else "")
+
+
 async def answer(turn: Turn, text: str, on_text: OnText) -> Answer:
     """Answer a text message with the LLM, streaming through `on_text`, and store the reply."""
     language = turn.contact.language_code
-    allowed, warn = limiter().allow(turn.contact.id)
-    if not allowed:
-        logger.info("Contact %s is over the message limit", turn.contact.id)
-        with translation.override(language):
-            note = _("You are writing faster than I can answer. Please wait a minute.")
-        return await _store_note(turn, note if warn else "")
     notes = []
     with translation.override(language):
         if len(text) > settings.ASSISTANT_MAX_INPUT_CHARS:
@@ -295,18 +312,12 @@ def _final_text(text: str, status: str, language: str) -> str:
         )
 
 
-async def _store_note(turn: Turn, note: str) -> Answer:
-    if note:
-        await db_call(conversation_services.message_record_reply)(
-            contact_id=turn.contact.id,
-            conversation_id=turn.conversation_id,
-            text=note,
-            reply_to_id=turn.message_id,
-            role=Message.Role.SYSTEM,
-        )
-    return Answer(note, Message.Status.COMPLETE)
-
-
 async def record_note(turn: Turn, note: str) -> None:
     """Store a fixed reply of the bot (a button's answer, a notice) in the history."""
-    await _store_note(turn, note)
+    await db_call(conversation_services.message_record_reply)(
+        contact_id=turn.contact.id,
+        conversation_id=turn.conversation_id,
+        text=note,
+        reply_to_id=turn.message_id,
+        role=Message.Role.SYSTEM,
+    )

@@ -382,6 +382,11 @@ async def _answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE, turn:
             ),
         )
         return
+    admission = dialog.admit(turn)
+    if not admission.allowed:
+        if admission.note:
+            await reply_and_store(update, turn, admission.note)
+        return
     card_update = card.start_card_update(turn)
     await stream_answer(update, turn, text)
     await follow_up_card(update, turn, card_update)

@@ -51,3 +51,13 @@ def test_a_broken_stream_is_reprinted_with_the_note(chat_model, fake_openai):
     assert "Начало" in output
     assert "cut off" in output
     assert Message.objects.get(role="assistant").status == "partial"
+
+
+def test_the_terminal_chat_keeps_the_flood_limit(chat_model, settings):
+    from assistant.dialog import reset_limiter
+
+    settings.ASSISTANT_RATE_LIMIT_CALLS = 1
+    reset_limiter()
+    output = run_chat("раз\nдва\nтри\n", "--language", "en")
+    assert output.count("faster than I can answer") == 1
+    assert Message.objects.filter(role="assistant").count() == 1

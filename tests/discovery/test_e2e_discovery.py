@@ -296,3 +296,21 @@ async def test_fix_button_asks_what_to_correct(running_bot, fake_telegram, scena
     fake_telegram.push_callback_query(CHAT, "card:fix", 1, language_code="en")
     reply = (await wait_messages(fake_telegram, CHAT, 1))[0]
     assert reply.visible_text == "Please write what should be corrected."
+
+
+async def test_a_flood_costs_neither_answers_nor_lead_card_calls(
+    running_bot, fake_telegram, fake_openai, scenario, bot_settings
+):
+    from assistant.dialog import reset_limiter
+
+    bot_settings.ASSISTANT_RATE_LIMIT_CALLS = 1
+    reset_limiter()
+    ScriptedModel(fake_openai)
+    for number in range(3):
+        fake_telegram.push_message(CHAT, f"сообщение {number}", language_code="en")
+    await wait_messages(fake_telegram, CHAT, 2)
+    await until(lambda: ExtractionRun.objects.exists())
+    await asyncio.sleep(0.2)
+    assert len(fake_openai.completion_requests()) == 2  # one answer, one card update
+    texts = [message.visible_text for message in fake_telegram.sent_messages(CHAT)]
+    assert texts[1].startswith("You are writing faster than I can answer.")

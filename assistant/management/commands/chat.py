@@ -81,6 +81,11 @@ class Command(BaseCommand):
         if capture.update is not None and capture.update.changed:
             saved = capture.update.contact
             self.stdout.write(_("(saved: %(detail)s)") % {"detail": saved.phone or saved.email})
+        admission = dialog.admit(turn)
+        if not admission.allowed:
+            if admission.note:
+                self.stdout.write(f"({admission.note})")
+            return
         printer = TerminalPrinter(self.stdout)
         answer = await dialog.answer(turn, text, printer.update)
         for note in answer.notes:
