@@ -76,11 +76,12 @@ class LLMModelAdmin(admin.ModelAdmin):
         "model_id",
         "is_active",
         "is_default",
+        "supports_tools",
         "context_window",
         "input_price_per_million",
         "output_price_per_million",
     )
-    list_filter = ("provider", "is_active", "is_default")
+    list_filter = ("provider", "is_active", "is_default", "supports_tools")
     list_select_related = ("provider",)
     search_fields = ("display_name", "model_id")
     readonly_fields = ("is_default",)

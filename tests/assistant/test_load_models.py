@@ -59,6 +59,13 @@ def test_shipped_local_model_waits_switched_off():
     assert local.provider.base_url == "http://127.0.0.1:11434/v1"
 
 
+def test_the_local_model_reads_the_lead_card_from_json_and_openai_from_tool_calls():
+    load()
+
+    supports = dict(LLMModel.objects.values_list("provider__name", "supports_tools").distinct())
+    assert supports == {"Local": False, "OpenAI": True}
+
+
 def test_running_twice_does_not_duplicate():
     load()
 
