@@ -2,20 +2,15 @@
 
 import socket
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from assistant.data_sources import MAX_BYTES, DataSourceError, SourceRecord, read_records
 from catalog.models import Service
+from tests.loading import write_source
 
-
-def write(tmp_path, name, content):
-    path = tmp_path / name
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
+write = write_source
 
 
 def record(**data):
@@ -88,7 +83,7 @@ def test_an_unknown_format_is_reported(tmp_path):
 def test_a_file_url_is_read(tmp_path):
     path = write(tmp_path, "items.yaml", "- slug: a\n")
 
-    assert read_records(path.as_uri(), root_key="items")[0].data == {"slug": "a"}
+    assert read_records(Path(path).as_uri(), root_key="items")[0].data == {"slug": "a"}
 
 
 def test_other_url_schemes_are_refused():

@@ -1,14 +1,13 @@
 """`load_models`: the shipped registry, one default model at all times, and clear refusals."""
 
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from assistant.models import LLMModel, LLMProvider
 from tests.factories import LLMModelFactory
+from tests.loading import command_output, write_source
 
 pytestmark = pytest.mark.django_db
 
@@ -16,15 +15,11 @@ PROVIDER = "- name: Lab\n  base_url: http://127.0.0.1:8080/v1\n  models:\n"
 
 
 def load(*args):
-    out = StringIO()
-    call_command("load_models", *args, stdout=out)
-    return out.getvalue()
+    return command_output("load_models", *args)
 
 
 def write(tmp_path, text, name="m.yaml"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+    return write_source(tmp_path, name, text)
 
 
 def snapshot():

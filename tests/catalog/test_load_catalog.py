@@ -3,28 +3,22 @@
 import json
 import socket
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from catalog.models import Service
 from tests.factories import ServiceFactory
+from tests.loading import command_output, write_source
 
 pytestmark = pytest.mark.django_db
 
 
 def load(*args):
-    out = StringIO()
-    call_command("load_catalog", *args, stdout=out)
-    return out.getvalue()
+    return command_output("load_catalog", *args)
 
 
-def write(tmp_path, name, text):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+write = write_source
 
 
 def snapshot():

@@ -1,28 +1,22 @@
 """`load_prompts`: shipped prompts, updates from a file or URL, and refusals that change nothing."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import ManagementUtility, call_command
+from django.core.management import ManagementUtility
 from django.core.management.base import CommandError
 
 from assistant.data_sources import MAX_BYTES
 from conversations.models import Prompt
 from tests.factories import PromptFactory
+from tests.loading import command_output, write_source
 
 pytestmark = pytest.mark.django_db
 
 
 def load(*args):
-    out = StringIO()
-    call_command("load_prompts", *args, stdout=out)
-    return out.getvalue()
+    return command_output("load_prompts", *args)
 
 
-def write(tmp_path, name, text):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+write = write_source
 
 
 def snapshot():

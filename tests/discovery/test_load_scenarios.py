@@ -3,30 +3,25 @@
 import dataclasses
 import json
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from assistant.management.commands import load_data as load_data_command
 from discovery.management.commands.load_scenarios import LOADER
 from discovery.models import Scenario, ScenarioField
 from tests.factories import ScenarioFactory, ScenarioFieldFactory, ServiceFactory
+from tests.loading import command_output, write_source
 
 pytestmark = pytest.mark.django_db
 
 
 def load(*args, command="load_scenarios"):
-    out = StringIO()
-    call_command(command, *args, stdout=out)
-    return out.getvalue()
+    return command_output(command, *args)
 
 
 def write(tmp_path, text, name="s.yaml"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
+    return write_source(tmp_path, name, text)
 
 
 def snapshot():
