@@ -11,14 +11,11 @@ bulk_create take minutes); leads and conversations use bulk_create.
 Each number is the median of --runs requests after one warm-up. Target: every page < 300 ms.
 """
 
-import argparse
 import statistics
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
-from benchsetup import setup_django
+from benchsetup import run_at_scale
 
 TARGET_MS = 300
 WHALE_MESSAGES = 10_000
@@ -143,17 +140,6 @@ def time_page(client, url: str, runs: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--contacts", type=int, default=100_000)
-    parser.add_argument("--messages", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-admin-") as directory:
-        setup_django(Path(directory) / "bench.sqlite3")
-        run(args.contacts, args.messages, args.runs)
-
-
 def run(contacts: int, messages: int, runs: int) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -196,4 +182,4 @@ def run(contacts: int, messages: int, runs: int) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_at_scale(__doc__, run)

@@ -11,15 +11,14 @@ a superuser for several filters. Each number is the median of --runs requests af
 warm-up. Target: every request under 1 s.
 """
 
-import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from admin_scale import BATCH, seed, setup_django, time_page
+from admin_scale import BATCH, seed, time_page
+from benchsetup import run_at_scale
 
 TARGET_MS = 1000
 PRICED_MODEL = "gpt-4o-mini"
@@ -81,17 +80,6 @@ def _insert_extraction_runs(run_model, contact_model) -> None:
             cursor.executemany(sql, rows[start : start + BATCH])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--contacts", type=int, default=100_000)
-    parser.add_argument("--messages", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-analytics-") as directory:
-        setup_django(Path(directory) / "bench.sqlite3")
-        run(args.contacts, args.messages, args.runs)
-
-
 def run(contacts: int, messages: int, runs: int) -> None:
     from datetime import timedelta
 
@@ -138,4 +126,4 @@ def run(contacts: int, messages: int, runs: int) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_at_scale(__doc__, run)

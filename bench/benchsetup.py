@@ -34,3 +34,18 @@ def setup_django(database_path: Path, **environment: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def run_at_scale(doc: str, run) -> None:
+    """Parse --contacts/--messages/--runs and call `run` on a fresh throwaway database."""
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-") as directory:
+        setup_django(Path(directory) / "bench.sqlite3")
+        run(args.contacts, args.messages, args.runs)
