@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.utils import translation
@@ -108,8 +109,10 @@ async def set_language(contact: ContactInfo, language_code: str) -> None:
     )
 
 
-async def start_new_conversation(contact: ContactInfo) -> None:
-    await db_call(conversation_services.conversation_start_new)(contact_id=contact.id)
+async def start_new_conversation(contact: ContactInfo, *, group_chat_id: str = "") -> None:
+    await db_call(conversation_services.conversation_start_new)(
+        contact_id=contact.id, group_chat_id=group_chat_id
+    )
 
 
 async def set_source(contact: ContactInfo, source: str) -> bool:
@@ -124,6 +127,21 @@ async def record_phone(contact: ContactInfo, raw_phone: str) -> ContactUpdate | 
     if phone is None:
         return None
     return await db_call(record_details)(contact.id, phone, None)
+
+
+async def claim_staff_notice(
+    contact: ContactInfo, *, reason: str, subject: str, quiet_period: timedelta
+) -> int | None:
+    """The right to tell staff this news now; None when they heard it within the period."""
+    return await db_call(conversation_services.staff_notice_claim)(
+        contact_id=contact.id, reason=reason, subject=subject, quiet_period=quiet_period
+    )
+
+
+async def record_staff_notice_sent(notice_id: int, telegram_message_id: int | None) -> None:
+    await db_call(conversation_services.staff_notice_record_sent)(
+        notice_id=notice_id, telegram_message_id=telegram_message_id
+    )
 
 
 async def lead_summary(contact_id: int) -> str:

@@ -221,5 +221,6 @@ def start_card_update(turn: Turn) -> asyncio.Task:
     return asyncio.create_task(update_card(turn))
 
 
-async def confirm_card(contact_id: int) -> None:
-    await db_call(discovery_services.lead_card_confirm)(contact_id=contact_id)
+async def confirm_card(contact_id: int) -> bool:
+    """Confirm the card summary shown to the person; False when none was shown."""
+    return await db_call(discovery_services.lead_card_confirm)(contact_id=contact_id)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assistant.context import ContextParts, build_messages, discovery_brief
 from assistant.flood import CallLimiter
@@ -73,25 +74,32 @@ class Incoming:
     language_code: str = ""
     update_id: int | None = None
     message_id: int | None = None
+    group_chat_id: str = ""
 
 
 @dataclass(frozen=True)
 class Turn:
-    """The stored incoming message and its contact; `duplicate` means already handled."""
+    """The stored incoming message and its contact; `duplicate` means already handled.
+
+    `in_group`: said in a group chat, where nothing private (contact details, the lead card,
+    the private chat's history) is used or repeated.
+    """
 
     contact: ContactInfo
     message_id: int
     conversation_id: int
     duplicate: bool
     contact_created: bool
+    in_group: bool = False
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What to show the person: notes first, then the answer itself."""
+    """What to show the person: notes first, then the answer itself (stored as `message_id`)."""
 
     text: str
     status: str
+    message_id: int
     notes: list[str] = field(default_factory=list)
     model_name: str = ""
 
@@ -116,8 +124,16 @@ def _receive(incoming: Incoming) -> Turn:
         telegram_update_id=incoming.update_id,
         telegram_message_id=incoming.message_id,
         idle_hours=settings.CONVERSATION_IDLE_HOURS,
+        group_chat_id=incoming.group_chat_id,
     )
-    return Turn(contact, recorded.id, recorded.conversation_id, recorded.duplicate, created)
+    return Turn(
+        contact,
+        recorded.id,
+        recorded.conversation_id,
+        recorded.duplicate,
+        created,
+        in_group=bool(incoming.group_chat_id),
+    )
 
 
 async def receive(incoming: Incoming) -> Turn:
@@ -218,22 +234,30 @@ def _cut(text: str) -> str:
     return text if len(text) <= limit else text[:limit]
 
 
-_limiter: CallLimiter | None = None
+#: Button presses a person may make per minute; each may write to the database or to staff.
+BUTTON_PRESSES_PER_MINUTE = 20
+
+_limiters: dict[str, CallLimiter] = {}
 
 
 def limiter() -> CallLimiter:
-    """The process-wide flood limiter, built from settings on first use."""
-    global _limiter
-    if _limiter is None:
-        _limiter = CallLimiter(
+    """The process-wide flood limiter on LLM use, built from settings on first use."""
+    if "llm" not in _limiters:
+        _limiters["llm"] = CallLimiter(
             settings.ASSISTANT_RATE_LIMIT_CALLS, settings.ASSISTANT_RATE_LIMIT_WINDOW
         )
-    return _limiter
+    return _limiters["llm"]
+
+
+def press_limiter() -> CallLimiter:
+    """The process-wide limit on button presses per person."""
+    if "press" not in _limiters:
+        _limiters["press"] = CallLimiter(BUTTON_PRESSES_PER_MINUTE, 60)
+    return _limiters["press"]
 
 
 def reset_limiter() -> None:
-    global _limiter
-    _limiter = None
+    _limiters.clear()
 
 
 @dataclass(frozen=True)
@@ -247,16 +271,33 @@ class Admission:
 def admit(turn: Turn) -> Admission:
     """The flood limit: a person gets a configured number of LLM calls per window.
 
-    Checked once per message, before the answer and the lead card start, so a flood costs
-    neither; the slow-down note comes once per window.
+    Asked exactly once per message, before the first LLM call of any kind (the answer or the
+    lead card), so a flood costs neither; the slow-down note comes once per window.
     """
-    allowed, warn = limiter().allow(turn.contact.id)
+    return _admission(limiter(), turn, TOO_FAST_NOTE)
+
+
+def admit_press(turn: Turn) -> Admission:
+    """A button press may act unless the person presses faster than anyone reads."""
+    return _admission(press_limiter(), turn, TOO_MANY_PRESSES_NOTE)
+
+
+TOO_FAST_NOTE = gettext_lazy("You are writing faster than I can answer. Please wait a minute.")
+TOO_MANY_PRESSES_NOTE = gettext_lazy("You are pressing buttons too fast. Please wait a moment.")
+
+
+def _admission(calls: CallLimiter, turn: Turn, note) -> Admission:
+    allowed, warn = calls.allow(turn.contact.id)
     if allowed:
         return Admission(True)
-    logger.info("Contact %s is over the message limit", turn.contact.id)
+    logger.info(
+        "Contact %s is over a limit (%s per %s s)",
+        turn.contact.id,
+        calls.max_calls,
+        calls.window_seconds,
+    )
     with translation.override(turn.contact.language_code):
-        note = _("You are writing faster than I can answer. Please wait a minute.")
-    return Admission(False, note if warn else "")
+        return Admission(False, str(note) if warn else "")
 
 
 async def answer(turn: Turn, text: str, on_text: OnText) -> Answer:
@@ -283,7 +324,7 @@ async def answer(turn: Turn, text: str, on_text: OnText) -> Answer:
         max_retries=settings.LLM_MAX_RETRIES,
     )
     final_text = _final_text(result.text, result.status, language)
-    await db_call(conversation_services.message_record_reply)(
+    reply_id = await db_call(conversation_services.message_record_reply)(
         contact_id=turn.contact.id,
         conversation_id=turn.conversation_id,
         text=result.text or final_text,
@@ -297,7 +338,7 @@ async def answer(turn: Turn, text: str, on_text: OnText) -> Answer:
     )
     if result.status != Message.Status.COMPLETE:
         logger.error("No full answer for contact %s: %s", turn.contact.id, result.error)
-    return Answer(final_text, result.status, notes, result.model_name)
+    return Answer(final_text, result.status, reply_id, notes, result.model_name)
 
 
 def _final_text(text: str, status: str, language: str) -> str:
@@ -312,12 +353,19 @@ def _final_text(text: str, status: str, language: str) -> str:
         )
 
 
-async def record_note(turn: Turn, note: str) -> None:
+async def record_note(turn: Turn, note: str) -> int:
     """Store a fixed reply of the bot (a button's answer, a notice) in the history."""
-    await db_call(conversation_services.message_record_reply)(
+    return await db_call(conversation_services.message_record_reply)(
         contact_id=turn.contact.id,
         conversation_id=turn.conversation_id,
         text=note,
         reply_to_id=turn.message_id,
         role=Message.Role.SYSTEM,
+    )
+
+
+async def record_delivery(message_id: int, *, state: str, parts: list[dict], error: str) -> None:
+    """What became of a stored reply or note once the channel tried to deliver it."""
+    await db_call(conversation_services.message_record_delivery)(
+        message_id=message_id, delivery=state, parts=parts, error=error
     )

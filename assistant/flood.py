@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from dataclasses import dataclass, field
+
+from core.expiring import ExpiringMap
+
+
+@dataclass
+class _Window:
+    calls: deque[float] = field(default_factory=deque)
+    warned_until: float = 0.0
 
 
 class CallLimiter:
@@ -11,37 +20,33 @@ class CallLimiter:
 
     The bot runs in one asyncio loop, so no lock is needed. `warn` is True on the first
     refusal of a window only, so the person gets one polite note rather than one per message.
+    A key is forgotten once its window has passed, so memory follows the active senders.
     """
 
     def __init__(self, max_calls: int, window_seconds: float, clock=time.monotonic):
         self.max_calls = max_calls
         self.window_seconds = window_seconds
         self.clock = clock
-        self._calls: dict[object, deque[float]] = {}
-        self._warned_until: dict[object, float] = {}
+        self._windows: ExpiringMap[object, _Window] = ExpiringMap(clock)
 
     def allow(self, key: object) -> tuple[bool, bool]:
         """Return (allowed, warn)."""
         now = self.clock()
-        calls = self._calls.setdefault(key, deque())
+        window = self._windows.get(key) or _Window()
+        calls = window.calls
         while calls and now - calls[0] >= self.window_seconds:
             calls.popleft()
-        if len(calls) < self.max_calls:
+        allowed, warn = len(calls) < self.max_calls, False
+        if allowed:
             calls.append(now)
-            return True, False
-        warn = self._warned_until.get(key, 0.0) <= now
-        if warn:
-            self._warned_until[key] = calls[0] + self.window_seconds
-        return False, warn
+        elif window.warned_until <= now:
+            warn = True
+            window.warned_until = (calls[0] if calls else now) + self.window_seconds
+        last_call = calls[-1] if calls else now
+        expires_at = max(last_call + self.window_seconds, window.warned_until)
+        self._windows.set(key, window, expires_at=expires_at)
+        return allowed, warn
 
-    def forget_idle(self) -> None:
-        """Drop keys with no recent calls so memory stays bounded in a long-running bot."""
-        now = self.clock()
-        idle = [
-            key
-            for key, calls in self._calls.items()
-            if not calls or now - calls[-1] >= self.window_seconds
-        ]
-        for key in idle:
-            self._calls.pop(key, None)
-            self._warned_until.pop(key, None)
+    def tracked_keys(self) -> int:
+        """How many senders are remembered (for memory checks)."""
+        return len(self._windows)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
 from django.utils import translation
@@ -22,8 +24,9 @@ from assistant import actions, card, dialog
 from assistant.dialog import Incoming, Turn
 from bot import keyboards
 from bot.commands import COMMANDS
-from bot.streaming import ReplyStreamer, send_text
-from conversations.models import Contact, Message
+from bot.delivery import Courier, Delivery
+from bot.streaming import ReplyStreamer
+from conversations.models import Contact, Message, StaffNotice
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +44,12 @@ UNSUPPORTED_KINDS = {
     "location": Kind.LOCATION,
     "venue": Kind.LOCATION,
 }
+#: Staff hear the same news about a lead (a reason and its subject) at most once per period.
+STAFF_QUIET_PERIOD = timedelta(hours=1)
+
+
+def is_private(update: Update) -> bool:
+    return update.effective_chat.type == ChatType.PRIVATE
 
 
 def incoming_from(update: Update, text: str, content_type: str) -> Incoming:
@@ -57,6 +66,7 @@ def incoming_from(update: Update, text: str, content_type: str) -> Incoming:
         language_code=user.language_code or "",
         update_id=update.update_id,
         message_id=message.message_id if message else None,
+        group_chat_id="" if is_private(update) else str(update.effective_chat.id),
     )
 
 
@@ -97,18 +107,36 @@ def _update_text(update: Update) -> str:
     if message.location is not None:
         return f"{message.location.latitude},{message.location.longitude}"
     text = message.text or message.caption or ""
-    if update.effective_chat.type != ChatType.PRIVATE:
-        text = text.replace(f"@{update.get_bot().username}", "").strip()
+    if not is_private(update):
+        mention = re.compile(rf"@{re.escape(update.get_bot().username)}\b", re.IGNORECASE)
+        text = mention.sub("", text).strip()
     return text
 
 
-async def reply(update: Update, text: str, **extra) -> None:
-    await send_text(update.get_bot(), update.effective_chat.id, text, **extra)
+def courier(update: Update, chat_id: int | str | None = None) -> Courier:
+    """Delivery to the update's chat (or another one) within the delivery deadline."""
+    return Courier(
+        update.get_bot(),
+        update.effective_chat.id if chat_id is None else chat_id,
+        deadline_seconds=settings.TELEGRAM_DELIVERY_DEADLINE,
+    )
+
+
+async def record_delivery(message_id: int, delivery: Delivery) -> None:
+    """Keep what arrived; stop handling the update when the person blocked the bot."""
+    await dialog.record_delivery(
+        message_id,
+        state=delivery.state,
+        parts=[part.as_record() for part in delivery.parts],
+        error=delivery.error,
+    )
+    delivery.raise_if_blocked()
 
 
 async def reply_and_store(update: Update, turn: Turn, text: str, **extra) -> None:
-    await dialog.record_note(turn, text)
-    await reply(update, text, **extra)
+    """Store what the bot says, then deliver it and record what became of it."""
+    message_id = await dialog.record_note(turn, text)
+    await record_delivery(message_id, await courier(update).send_text(text, **extra))
 
 
 # --- Commands -----------------------------------------------------------------------------
@@ -153,10 +181,27 @@ async def contact_command(update, context, turn: Turn) -> None:
 
 
 async def ask_for_contact(update: Update, turn: Turn) -> None:
-    """The personal-data notice always comes before the request itself."""
+    """The personal-data notice always comes before the request itself.
+
+    In a group nobody is asked for a phone in front of others: the person is invited to the
+    private chat instead.
+    """
+    if turn.in_group:
+        await invite_to_private_chat(update, turn)
+        return
     notice, request = await actions.contact_request(turn.contact)
     await reply_and_store(update, turn, notice)
     await reply_and_store(update, turn, request, reply_markup=keyboards.share_contact_keyboard())
+
+
+async def invite_to_private_chat(update: Update, turn: Turn) -> None:
+    username = update.get_bot().username
+    await reply_and_store(
+        update,
+        turn,
+        _("To leave a contact, write to me in a private chat: @%(bot)s") % {"bot": username},
+        reply_markup=keyboards.private_chat_link(username),
+    )
 
 
 @telegram_handler(Kind.COMMAND)
@@ -184,7 +229,8 @@ async def language_command(update, context, turn: Turn) -> None:
 
 @telegram_handler(Kind.COMMAND)
 async def new_command(update, context, turn: Turn) -> None:
-    await actions.start_new_conversation(turn.contact)
+    group_chat_id = "" if is_private(update) else str(update.effective_chat.id)
+    await actions.start_new_conversation(turn.contact, group_chat_id=group_chat_id)
     await reply_and_store(update, turn, _("Let's start over. What would you like to know?"))
 
 
@@ -199,13 +245,24 @@ async def unknown_command(update, context, turn: Turn) -> None:
 @telegram_handler(Kind.CALLBACK)
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> None:
     query = update.callback_query
-    await query.answer()
+    admission = dialog.admit_press(turn)
+    await answer_query(query, admission.note)
+    if not admission.allowed:
+        return
     kind, value = keyboards.parse_callback(query.data)
     handler = BUTTONS.get(kind)
     if handler is None:
         await reply_and_store(update, turn, _("This button is no longer active."))
         return
     await handler(update, turn, value)
+
+
+async def answer_query(query, note: str) -> None:
+    """Stop the button's spinner (with a short note, if any); a failure here costs nothing."""
+    try:
+        await query.answer(note or None)
+    except TelegramError as error:
+        logger.info("Could not answer a button press: %s", error)
 
 
 async def _button_catalog(update: Update, turn: Turn, value: str) -> None:
@@ -234,6 +291,9 @@ async def _button_interest(update: Update, turn: Turn, value: str) -> None:
     if item is None:
         await reply_and_store(update, turn, _("This service is no longer offered."))
         return
+    if turn.in_group:
+        await invite_to_private_chat(update, turn)
+        return
     await actions.record_interest(turn.contact, item.id)
     if turn.contact.has_contact_details:
         await reply_and_store(
@@ -242,7 +302,7 @@ async def _button_interest(update: Update, turn: Turn, value: str) -> None:
             _("Thank you! We noted your interest in “%(service)s” and will contact you soon.")
             % {"service": item.title},
         )
-        await notify_staff(update, turn.contact.id)
+        await notify_staff(update, turn, StaffNotice.Reason.INTEREST, subject=str(item.id))
         return
     await reply_and_store(
         update,
@@ -267,8 +327,10 @@ async def _button_model(update: Update, turn: Turn, value: str) -> None:
 
 async def _button_card(update: Update, turn: Turn, value: str) -> None:
     if value == keyboards.CARD_CORRECT:
-        await card.confirm_card(turn.contact.id)
-        await reply_and_store(update, turn, _("Thank you! We will contact you soon."))
+        if await card.confirm_card(turn.contact.id):
+            await reply_and_store(update, turn, _("Thank you! We will contact you soon."))
+        else:
+            await reply_and_store(update, turn, _("This button is no longer active."))
         return
     await reply_and_store(update, turn, _("Please write what should be corrected."))
 
@@ -298,8 +360,14 @@ def _int(value: str) -> int:
 # --- Contacts, free text, everything else ---------------------------------------------------
 
 
+async def shared_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A contact card in a group is other people's traffic: left alone."""
+    if update.effective_chat and is_private(update):
+        await _record_shared_contact(update, context)
+
+
 @telegram_handler(Kind.CONTACT)
-async def shared_contact(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> None:
+async def _record_shared_contact(update: Update, context, turn: Turn) -> None:
     """Accept only the sender's own card: a forwarded card of someone else is refused."""
     shared = update.effective_message.contact
     if shared.user_id != update.effective_user.id:
@@ -314,7 +382,13 @@ async def shared_contact(update: Update, context: ContextTypes.DEFAULT_TYPE, tur
         await reply_and_store(update, turn, _("I could not read this phone number, sorry."))
         return
     await thank_for_contact(update, turn, result.contact.phone, result.became_reachable)
-    await follow_up_card(update, turn, card.start_card_update(turn))
+    await update_card_if_admitted(update, turn)
+
+
+async def update_card_if_admitted(update: Update, turn: Turn) -> None:
+    """A message that needs no answer may still teach the lead card, within the flood limit."""
+    if dialog.admit(turn).allowed:
+        await follow_up_card(update, turn, card.start_card_update(turn))
 
 
 async def thank_for_contact(update: Update, turn: Turn, detail: str, is_new_lead: bool) -> None:
@@ -325,19 +399,29 @@ async def thank_for_contact(update: Update, turn: Turn, detail: str, is_new_lead
         reply_markup=ReplyKeyboardRemove(),
     )
     if is_new_lead:
-        await notify_staff(update, turn.contact.id)
+        await notify_staff(update, turn, StaffNotice.Reason.NEW_LEAD)
 
 
-async def notify_staff(update: Update, contact_id: int) -> None:
-    """Post the lead card to the staff chat; a failure there must not hurt the person's chat."""
+async def notify_staff(update: Update, turn: Turn, reason: str, subject: str = "") -> None:
+    """Post the lead card to the staff chat, once per lead, reason and quiet period.
+
+    A failure there must not hurt the person's chat: it is logged, never raised.
+    """
     if not settings.TELEGRAM_STAFF_CHAT_ID:
         return
+    notice_id = await actions.claim_staff_notice(
+        turn.contact, reason=reason, subject=subject, quiet_period=STAFF_QUIET_PERIOD
+    )
+    if notice_id is None:
+        logger.info("Staff already told about contact %s (%s)", turn.contact.id, reason)
+        return
     with translation.override(settings.LANGUAGE_CODE):
-        card = await actions.lead_summary(contact_id)
-    try:
-        await update.get_bot().send_message(settings.TELEGRAM_STAFF_CHAT_ID, card)
-    except TelegramError as error:
-        logger.error("Could not notify the staff chat: %s", error)
+        summary = await actions.lead_summary(turn.contact.id)
+    delivery = await courier(update, settings.TELEGRAM_STAFF_CHAT_ID).send_text(summary)
+    message_ids = delivery.message_ids
+    await actions.record_staff_notice_sent(notice_id, message_ids[0] if message_ids else None)
+    if delivery.state != Message.Delivery.DELIVERED:
+        logger.error("Could not notify the staff chat: %s", delivery.error)
 
 
 def addressed_to_bot(update: Update, bot_username: str, bot_id: int) -> bool:
@@ -365,14 +449,32 @@ async def _answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE, turn:
     if not text.strip():
         await reply_and_store(update, turn, _("Please write your question in words."))
         return
+    if not turn.in_group:
+        turn, handled = await _take_contact_details(update, turn, text)
+        if handled:
+            return
+    admission = dialog.admit(turn)
+    if not admission.allowed:
+        if admission.note:
+            await reply_and_store(update, turn, admission.note)
+        return
+    card_update = None if turn.in_group else card.start_card_update(turn)
+    await stream_answer(update, turn, text)
+    if card_update is not None:
+        await follow_up_card(update, turn, card_update)
+
+
+async def _take_contact_details(update: Update, turn: Turn, text: str) -> tuple[Turn, bool]:
+    """Save a phone or e-mail typed in the text; True when the message needs nothing more."""
     capture = await dialog.capture_details(turn, text)
     turn = capture.turn
+    only_details = dialog.is_only_contact_details(text)
     if capture.update is not None and capture.update.changed:
         await thank_for_contact(update, turn, capture.saved, capture.update.became_reachable)
-        if dialog.is_only_contact_details(text):
-            await follow_up_card(update, turn, card.start_card_update(turn))
-            return
-    elif capture.invalid_phone and dialog.is_only_contact_details(text):
+        if only_details:
+            await update_card_if_admitted(update, turn)
+        return turn, only_details
+    if capture.invalid_phone and only_details:
         await reply_and_store(
             update,
             turn,
@@ -381,15 +483,8 @@ async def _answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE, turn:
                 "Please check it, e.g. +7 912 345-67-89."
             ),
         )
-        return
-    admission = dialog.admit(turn)
-    if not admission.allowed:
-        if admission.note:
-            await reply_and_store(update, turn, admission.note)
-        return
-    card_update = card.start_card_update(turn)
-    await stream_answer(update, turn, text)
-    await follow_up_card(update, turn, card_update)
+        return turn, True
+    return turn, False
 
 
 async def follow_up_card(update: Update, turn: Turn, card_update) -> None:
@@ -399,16 +494,20 @@ async def follow_up_card(update: Update, turn: Turn, card_update) -> None:
         await reply_and_store(
             update, turn, outcome.summary, reply_markup=keyboards.card_confirmation()
         )
-        await notify_staff(update, turn.contact.id)
+        await notify_staff(update, turn, StaffNotice.Reason.QUALIFIED)
 
 
 async def stream_answer(update: Update, turn: Turn, text: str) -> None:
-    chat = update.effective_chat
-    streamer = ReplyStreamer(update.get_bot(), chat.id, private=chat.type == ChatType.PRIVATE)
+    """Stream the answer; the stored reply then records what reached the person."""
+    streamer = ReplyStreamer(courier(update), private=is_private(update))
     answer = await dialog.answer(turn, text, streamer.update)
-    for note in answer.notes:
-        await reply(update, note)
-    await streamer.finish(answer.text)
+    try:
+        for note in answer.notes:
+            await reply_and_store(update, turn, note)
+    except Forbidden as error:
+        await streamer.stop()
+        await record_delivery(answer.message_id, Delivery.blocked(1, error))
+    await record_delivery(answer.message_id, await streamer.finish(answer.text))
 
 
 def unsupported_kind(update: Update) -> str:
@@ -424,7 +523,7 @@ async def other_content(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
     In groups they are other people's traffic, not addressed to the bot: left alone.
     """
-    if update.effective_chat and update.effective_chat.type != ChatType.PRIVATE:
+    if update.effective_chat and not is_private(update):
         return
     await _note_unsupported(update, context)
 

@@ -86,6 +86,12 @@ def card_confirmation() -> InlineKeyboardMarkup:
     )
 
 
+def private_chat_link(bot_username: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_("Write to me privately"), url=f"https://t.me/{bot_username}")]]
+    )
+
+
 def share_contact_keyboard() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         [[KeyboardButton(_("Share my phone number"), request_contact=True)]],

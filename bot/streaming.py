@@ -3,7 +3,8 @@
 Private chats get `sendMessageDraft` (the draft disappears when the message is sent);
 groups get one placeholder message edited at most once per interval. The first preview
 goes out within FIRST_PREVIEW_DELAY of the first words, later ones are throttled to stay
-inside Telegram's limits, and an identical edit is never sent.
+inside Telegram's limits, and an identical edit is never sent. Previews are best effort;
+the final answer goes through the `Courier`, which retries it and reports what arrived.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import itertools
 import logging
 
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import Forbidden, TelegramError
 
+from bot.delivery import Courier, Delivery
 from bot.formatting import TelegramPart, render_for_telegram
 
 logger = logging.getLogger(__name__)
@@ -25,25 +27,6 @@ GROUP_PREVIEW_INTERVAL = 3.0  # 20 edits a minute is Telegram's budget in groups
 _draft_ids = itertools.count(1)
 
 
-async def send_parts(bot, chat_id: int, parts: list[TelegramPart], **extra) -> list[int]:
-    """Send parts as messages, falling back to plain text if Telegram rejects the HTML."""
-    message_ids = []
-    for part in parts:
-        try:
-            message = await bot.send_message(chat_id, part.html, parse_mode=ParseMode.HTML, **extra)
-        except BadRequest as error:
-            logger.warning("HTML rejected (%s); sending plain text to chat %s", error, chat_id)
-            message = await bot.send_message(chat_id, part.plain, **extra)
-        message_ids.append(message.message_id)
-        extra.pop("reply_to_message_id", None)
-    return message_ids
-
-
-async def send_text(bot, chat_id: int, text: str, **extra) -> list[int]:
-    """Send Markdown-ish text of any length as one or more formatted messages."""
-    return await send_parts(bot, chat_id, render_for_telegram(text), **extra)
-
-
 class ReplyStreamer:
     """Receives the whole answer so far (`update`) and the final answer (`finish`).
 
@@ -52,9 +35,10 @@ class ReplyStreamer:
     the final message without a draft nobody would see.
     """
 
-    def __init__(self, bot, chat_id: int, *, private: bool):
-        self.bot = bot
-        self.chat_id = chat_id
+    def __init__(self, courier: Courier, *, private: bool):
+        self.courier = courier
+        self.bot = courier.bot
+        self.chat_id = courier.chat_id
         self.private = private
         self.interval = PRIVATE_PREVIEW_INTERVAL if private else GROUP_PREVIEW_INTERVAL
         self.first_delay = FIRST_PREVIEW_DELAY
@@ -129,32 +113,23 @@ class ReplyStreamer:
                 preview.html, self.chat_id, self.placeholder_id, parse_mode=ParseMode.HTML
             )
 
-    async def _stop_previews(self) -> None:
-        """Let a preview in flight complete (a group placeholder must get its id), then stop."""
+    async def stop(self) -> Forbidden | None:
+        """Let a preview in flight complete (a group placeholder must get its id), then stop.
+
+        Returns the refusal when a preview found that the person blocked the bot.
+        """
         self._finished.set()
         self._changed.set()
         if self._previews is not None:
             await self._previews
-        if self._blocked is not None:
-            raise self._blocked
+        return self._blocked
 
-    async def finish(self, text: str) -> None:
+    async def finish(self, text: str) -> Delivery:
         """Deliver the final answer: the group placeholder becomes its first part."""
-        await self._stop_previews()
+        blocked = await self.stop()
         parts = render_for_telegram(text)
-        if not parts:
-            return
-        if self.placeholder_id is not None:
-            first, parts = parts[0], parts[1:]
-            await self._finish_placeholder(first)
-        await send_parts(self.bot, self.chat_id, parts)
-
-    async def _finish_placeholder(self, part: TelegramPart) -> None:
-        if part.html == self.shown:
-            return
-        try:
-            await self.bot.edit_message_text(
-                part.html, self.chat_id, self.placeholder_id, parse_mode=ParseMode.HTML
-            )
-        except BadRequest:
-            await self.bot.edit_message_text(part.plain, self.chat_id, self.placeholder_id)
+        if blocked is not None:
+            return Delivery.blocked(len(parts), blocked)
+        if self.placeholder_id is not None and parts:
+            return await self.courier.replace(self.placeholder_id, parts, shown_html=self.shown)
+        return await self.courier.send_parts(parts)

@@ -99,10 +99,20 @@ class Contact(models.Model):
 
 
 class Conversation(models.Model):
-    """A dialogue session; a new one starts on /new or after a long pause."""
+    """A dialogue session; a new one starts on /new or after a long pause.
+
+    What a person says in a group chat is a conversation of its own (`group_chat_id`), so
+    nothing from their private chat is used or repeated in front of the group.
+    """
 
     contact = models.ForeignKey(
         Contact, on_delete=models.CASCADE, related_name="conversations", verbose_name=_("lead")
+    )
+    group_chat_id = models.CharField(
+        _("group chat"),
+        max_length=64,
+        blank=True,
+        help_text=_("Empty for the private chat with the person."),
     )
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
@@ -113,7 +123,10 @@ class Conversation(models.Model):
         verbose_name_plural = _("conversations")
         ordering = ["-started_at"]
         indexes = [
-            models.Index(fields=["contact", "-started_at"], name="conversation_contact_started"),
+            models.Index(
+                fields=["contact", "group_chat_id", "-started_at"],
+                name="conversation_contact_chat",
+            ),
         ]
 
     def __str__(self):
@@ -146,6 +159,12 @@ class Message(models.Model):
         COMPLETE = "complete", _("Complete")
         PARTIAL = "partial", _("Partial")
         FAILED = "failed", _("Failed")
+
+    class Delivery(models.TextChoices):
+        PENDING = "pending", _("Sending")
+        DELIVERED = "delivered", _("Delivered")
+        UNCERTAIN = "uncertain", _("Maybe delivered (not confirmed)")
+        UNDELIVERED = "undelivered", _("Not delivered")
 
     conversation = models.ForeignKey(
         Conversation,
@@ -180,6 +199,20 @@ class Message(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.COMPLETE
     )
     error = models.CharField(_("error"), max_length=500, blank=True)
+    delivery = models.CharField(
+        _("delivery"),
+        max_length=12,
+        choices=Delivery.choices,
+        blank=True,
+        help_text=_("For the bot's messages: whether Telegram confirmed every part."),
+    )
+    delivery_parts = models.JSONField(
+        _("delivered parts"),
+        default=list,
+        blank=True,
+        help_text=_("Each part's state and Telegram message id."),
+    )
+    delivery_error = models.CharField(_("delivery error"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("message")
@@ -198,6 +231,11 @@ class Message(models.Model):
             # Analytics: a period's replies (count, tokens) and their latency percentiles,
             # read from the index alone.
             models.Index(fields=["role", "created_at", "latency_ms"], name="message_role_time"),
+            models.Index(
+                fields=["delivery", "-created_at"],
+                condition=Q(delivery__in=["uncertain", "undelivered"]),
+                name="message_not_delivered",
+            ),
         ]
 
     def __str__(self):
@@ -239,3 +277,35 @@ class Prompt(models.Model):
 
     def __str__(self):
         return f"{self.get_key_display()} ({self.language})"
+
+
+class StaffNotice(models.Model):
+    """A card about a lead posted to the staff chat, kept so the same news is not repeated."""
+
+    class Reason(models.TextChoices):
+        NEW_LEAD = "new_lead", _("New lead")
+        INTEREST = "interest", _("Interest in a service")
+        QUALIFIED = "qualified", _("Lead card complete")
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="staff_notices", verbose_name=_("lead")
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    subject = models.CharField(
+        _("subject"), max_length=64, blank=True, help_text=_("The service, for an interest.")
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    telegram_message_id = models.BigIntegerField(_("Telegram message id"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff notice")
+        verbose_name_plural = _("staff notices")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["contact", "reason", "subject", "-created_at"], name="staff_notice_recent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()}: {self.contact_id}"

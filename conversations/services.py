@@ -20,7 +20,7 @@ from assistant.data_sources import (
     reject_duplicates,
     upsert,
 )
-from conversations.models import Contact, Conversation, Message, Prompt
+from conversations.models import Contact, Conversation, Message, Prompt, StaffNotice
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +132,7 @@ def message_record_incoming(
     telegram_update_id: int | None = None,
     telegram_message_id: int | None = None,
     idle_hours: int = 24,
+    group_chat_id: str = "",
 ) -> RecordedMessage:
     """Store what the person sent, once per update, before anything that can fail.
 
@@ -141,7 +142,7 @@ def message_record_incoming(
     now = timezone.now()
     try:
         with transaction.atomic():
-            conversation = _current_conversation(contact_id, now, idle_hours)
+            conversation = _current_conversation(contact_id, group_chat_id, now, idle_hours)
             message = Message.objects.create(
                 conversation=conversation,
                 contact_id=contact_id,
@@ -172,14 +173,16 @@ def message_record_reply(
     latency_ms: int | None = None,
     status: str = Message.Status.COMPLETE,
     error: str = "",
+    delivery: str = Message.Delivery.PENDING,
 ) -> int:
-    """Store what the assistant (or a note of the system) said.
+    """Store what the assistant (or a note of the system) said, before it is sent.
 
     It goes into `conversation_id` (the conversation of the message it answers), else the
-    open one. Activity times follow the person's messages only, so they are not touched here.
+    open private one. Activity times follow the person's messages only, so they are not
+    touched here. `delivery` starts as pending; `message_record_delivery` says what became of it.
     """
     if conversation_id is None:
-        conversation_id = _current_conversation(contact_id, timezone.now(), idle_hours=None).pk
+        conversation_id = _current_conversation(contact_id, "", timezone.now(), None).pk
     message = Message.objects.create(
         conversation_id=conversation_id,
         contact_id=contact_id,
@@ -192,15 +195,29 @@ def message_record_reply(
         latency_ms=latency_ms,
         status=status,
         error=error[:500],
+        delivery=delivery,
     )
     return message.pk
 
 
-def conversation_start_new(*, contact_id: int) -> int:
+def message_record_delivery(
+    *, message_id: int, delivery: str, parts: list[dict], error: str = ""
+) -> None:
+    """What became of a message of the bot: each part's state and Telegram message id."""
+    Message.objects.filter(pk=message_id).update(
+        delivery=delivery, delivery_parts=parts, delivery_error=error[:500]
+    )
+    if delivery != Message.Delivery.DELIVERED:
+        logger.warning("Message %s is %s: %s", message_id, delivery, error)
+
+
+def conversation_start_new(*, contact_id: int, group_chat_id: str = "") -> int:
     """Close the current conversation so the next message starts with a clean context."""
     now = timezone.now()
-    Conversation.objects.filter(contact_id=contact_id, closed_at__isnull=True).update(closed_at=now)
-    return Conversation.objects.create(contact_id=contact_id).pk
+    Conversation.objects.filter(
+        contact_id=contact_id, group_chat_id=group_chat_id, closed_at__isnull=True
+    ).update(closed_at=now)
+    return Conversation.objects.create(contact_id=contact_id, group_chat_id=group_chat_id).pk
 
 
 def contact_set_language(*, contact_id: int, language_code: str) -> None:
@@ -276,10 +293,14 @@ def contact_record_interest(*, contact_id: int, service_id: int) -> None:
     logger.info("Contact %s is interested in service %s", contact_id, service_id)
 
 
-def _current_conversation(contact_id: int, now: datetime, idle_hours: int | None):
-    """The open conversation, or a new one after /new or a long pause."""
+def _current_conversation(
+    contact_id: int, group_chat_id: str, now: datetime, idle_hours: int | None
+):
+    """The open conversation in that chat, or a new one after /new or a long pause."""
     conversation = (
-        Conversation.objects.filter(contact_id=contact_id, closed_at__isnull=True)
+        Conversation.objects.filter(
+            contact_id=contact_id, group_chat_id=group_chat_id, closed_at__isnull=True
+        )
         .order_by("-started_at")
         .first()
     )
@@ -287,7 +308,9 @@ def _current_conversation(contact_id: int, now: datetime, idle_hours: int | None
         conversation.closed_at = now
         conversation.save(update_fields=["closed_at"])
         conversation = None
-    return conversation or Conversation.objects.create(contact_id=contact_id)
+    return conversation or Conversation.objects.create(
+        contact_id=contact_id, group_chat_id=group_chat_id
+    )
 
 
 def _is_idle(conversation, now: datetime, idle_hours: int | None) -> bool:
@@ -299,6 +322,28 @@ def _is_idle(conversation, now: datetime, idle_hours: int | None) -> bool:
 def _mark_activity(contact_id: int, conversation_id: int, now: datetime) -> None:
     Contact.objects.filter(pk=contact_id).update(last_message_at=now)
     Conversation.objects.filter(pk=conversation_id).update(last_message_at=now)
+
+
+def staff_notice_claim(
+    *, contact_id: int, reason: str, subject: str = "", quiet_period: timedelta
+) -> int | None:
+    """Reserve the right to tell staff this news; None when they were told within the period.
+
+    The contact row is locked for the check, so two updates of one lead cannot both claim.
+    """
+    since = timezone.now() - quiet_period
+    with transaction.atomic():
+        Contact.objects.select_for_update().only("pk").get(pk=contact_id)
+        told = StaffNotice.objects.filter(
+            contact_id=contact_id, reason=reason, subject=subject, created_at__gte=since
+        ).exists()
+        if told:
+            return None
+        return StaffNotice.objects.create(contact_id=contact_id, reason=reason, subject=subject).pk
+
+
+def staff_notice_record_sent(*, notice_id: int, telegram_message_id: int | None) -> None:
+    StaffNotice.objects.filter(pk=notice_id).update(telegram_message_id=telegram_message_id)
 
 
 PROMPT_FIELDS = ("key", "language", "text", "is_active")

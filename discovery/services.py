@@ -87,11 +87,18 @@ def lead_qualify(*, contact_id: int) -> bool:
     return bool(changed)
 
 
-def lead_card_confirm(*, contact_id: int) -> None:
-    """The person confirmed the summary of their card."""
-    Contact.objects.filter(pk=contact_id).update(
-        card_confirmed_at=timezone.now(), updated_at=timezone.now()
+def lead_card_confirm(*, contact_id: int) -> bool:
+    """The person confirmed the summary of their card; False when there is none to confirm.
+
+    Only a lead qualified by a scenario was shown a summary, so only such a lead's card can
+    be confirmed, whatever button data arrives; a second press keeps the first time.
+    """
+    now = timezone.now()
+    summarised = Contact.objects.filter(
+        pk=contact_id, qualified_at__isnull=False, scenario__isnull=False
     )
+    summarised.filter(card_confirmed_at__isnull=True).update(card_confirmed_at=now, updated_at=now)
+    return summarised.exists()
 
 
 def contact_set_scenario(*, contact_id: int, scenario_id: int | None) -> None:

@@ -86,24 +86,33 @@ def test_a_new_refusal_streak_after_the_window_warns_again():
     assert calls.allow("anna") == (False, True)
 
 
-def test_forgetting_idle_keys_drops_only_those_without_recent_calls():
+def test_a_sender_is_forgotten_once_their_window_has_passed():
+    calls, clock = limiter(max_calls=1, window_seconds=60)
+    for sender in range(5000):
+        calls.allow(sender)
+        clock.advance(1)
+    assert calls.tracked_keys() <= 2 * 60 + 1024
+
+
+def test_a_refused_sender_is_remembered_until_the_warning_expires():
     calls, clock = limiter(max_calls=1, window_seconds=60)
     calls.allow("anna")
     calls.allow("anna")
-    clock.advance(50)
-    calls.allow("boris")
-    clock.advance(10)
-    calls.forget_idle()
-    assert set(calls._calls) == {"boris"}
-    assert calls._warned_until == {}
+    clock.advance(59)
+    assert calls.allow("anna") == (False, False)
 
 
 def test_a_forgotten_key_starts_afresh():
     calls, clock = limiter(max_calls=1, window_seconds=60)
     calls.allow("anna")
     clock.advance(60)
-    calls.forget_idle()
     assert calls.allow("anna") == (True, False)
+
+
+def test_a_limit_of_zero_refuses_everyone_and_warns_once():
+    calls, _clock = limiter(max_calls=0, window_seconds=60)
+    assert calls.allow("anna") == (False, True)
+    assert calls.allow("anna") == (False, False)
 
 
 def test_the_real_monotonic_clock_is_used_by_default():

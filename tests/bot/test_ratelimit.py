@@ -41,7 +41,7 @@ async def test_retries_are_bounded(bot, fake_telegram):
 
 
 async def test_a_draft_during_a_pause_is_refused_at_once(bot, fake_telegram):
-    bot.rate_limiter._paused_until[1] = bot.rate_limiter.clock() + 30
+    bot.rate_limiter.pause(1, 30)
     with pytest.raises(RetryAfter):
         await bot.send_message_draft(1, 7, text="черновик")
     assert fake_telegram.calls_of("sendMessageDraft") == []
@@ -56,6 +56,6 @@ async def test_a_429_on_a_draft_is_not_retried(bot, fake_telegram):
 
 async def test_pauses_are_forgotten_on_shutdown():
     limiter = ChatRetryAfterLimiter()
-    limiter._paused_until[1] = limiter.clock() + 30
+    limiter.pause(1, 30)
     await limiter.shutdown()
     assert limiter.pause_left(1) == 0

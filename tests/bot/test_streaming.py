@@ -5,14 +5,20 @@ import asyncio
 import pytest
 from telegram.error import Forbidden
 
+from bot.delivery import Courier
 from bot.streaming import ReplyStreamer
+from conversations.models import Message
 
 PRIVATE = 111
 GROUP = -222
 
 
+def new_streamer(bot, chat_id, *, private):
+    return ReplyStreamer(Courier(bot, chat_id, deadline_seconds=5), private=private)
+
+
 def streamer_for(bot, chat_id, *, private, interval=0.2):
-    streamer = ReplyStreamer(bot, chat_id, private=private)
+    streamer = new_streamer(bot, chat_id, private=private)
     streamer.first_delay = 0
     streamer.interval = interval
     return streamer
@@ -37,7 +43,7 @@ async def test_private_previews_are_throttled_to_one_per_interval(ext_bot, fake_
 
 
 async def test_the_first_preview_waits_briefly_for_more_text(ext_bot, fake_telegram):
-    streamer = ReplyStreamer(ext_bot, PRIVATE, private=True)
+    streamer = new_streamer(ext_bot, PRIVATE, private=True)
     await streamer.update("Да")
     await streamer.finish("Да, конечно.")
     assert fake_telegram.drafts(PRIVATE) == []
@@ -63,7 +69,7 @@ async def test_group_previews_edit_the_placeholder_after_the_interval(ext_bot, f
 
 
 async def test_previews_pause_while_telegram_asks_the_chat_to_wait(ext_bot, fake_telegram):
-    ext_bot.rate_limiter._paused_until[PRIVATE] = ext_bot.rate_limiter.clock() + 10
+    ext_bot.rate_limiter.pause(PRIVATE, 10)
     streamer = streamer_for(ext_bot, PRIVATE, private=True)
     await streamer.update("Ответ")
     await settle()
@@ -87,13 +93,15 @@ async def test_a_blocked_bot_during_preview_is_reported_when_the_answer_ends(
     await streamer.update("Ответ")
     await settle()
     await streamer.update("Ответ длиннее")
+    delivery = await streamer.finish("Ответ длиннее")
+    assert delivery.state == Message.Delivery.UNDELIVERED
     with pytest.raises(Forbidden):
-        await streamer.finish("Ответ длиннее")
+        delivery.raise_if_blocked()
     assert fake_telegram.sent_messages(PRIVATE) == []
 
 
 async def test_nothing_is_sent_for_an_empty_final_answer(ext_bot, fake_telegram):
-    await ReplyStreamer(ext_bot, PRIVATE, private=True).finish("   ")
+    await new_streamer(ext_bot, PRIVATE, private=True).finish("   ")
     assert fake_telegram.sent_messages(PRIVATE) == []
 
 

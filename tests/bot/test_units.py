@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.delivery import Courier
 from bot.handlers import on_error
 from bot.processor import PerChatUpdateProcessor
 from bot.streaming import ReplyStreamer
@@ -42,6 +43,6 @@ async def test_errors_outside_updates_are_only_logged(caplog):
 
 @pytest.mark.parametrize("private", [True, False])
 def test_each_streamer_gets_its_own_draft_id(private):
-    first = ReplyStreamer(None, 1, private=private)
-    second = ReplyStreamer(None, 1, private=private)
+    first = ReplyStreamer(Courier(None, 1, deadline_seconds=1), private=private)
+    second = ReplyStreamer(Courier(None, 1, deadline_seconds=1), private=private)
     assert first.draft_id != second.draft_id

@@ -4,7 +4,9 @@ Emulated methods: getMe, getUpdates (long polling, offset confirmation, a newer 
 an older one with 409 Conflict as Telegram does), deleteWebhook, getWebhookInfo, set/get/
 deleteMyCommands (per scope and language), sendMessage, editMessageText, sendMessageDraft,
 deleteMessage, answerCallbackQuery, sendChatAction (PTB calls nothing on shutdown but a last
-getUpdates with timeout 0 to confirm what it fetched). Requests may be form-encoded
+getUpdates with timeout 0 to confirm what it fetched). Faults on demand: an error answer
+(``fail_next``: 429 with retry_after, 5xx, 4xx) or a late answer to a call that was carried
+out (``answer_late``). Requests may be form-encoded
 (as PTB sends them: nested objects as JSON strings), JSON, or query strings; the token in
 ``/bot<TOKEN>/<method>`` must match. Text is validated like Telegram does: empty, longer than
 4096 characters (counted in code points after HTML parsing), malformed HTML (see
@@ -123,6 +125,14 @@ class _Fault:
 
 
 @dataclass
+class _Delay:
+    method: str
+    seconds: float
+    chat_id: int | str | None
+    remaining: int
+
+
+@dataclass
 class _PendingUpdate:
     update_id: int
     payload: dict
@@ -170,6 +180,7 @@ class _State:
     calls: list = field(default_factory=list)
     commands: dict = field(default_factory=dict)
     faults: list = field(default_factory=list)
+    delays: list = field(default_factory=list)
     callback_ids: set = field(default_factory=set)
     delivered_at: dict = field(default_factory=dict)
 
@@ -224,6 +235,10 @@ class FakeTelegram(LoopbackServer):
         except ApiError as error:
             exchange.send_json(error.error_code, error.payload())
             return
+        with self._cond:
+            delay = self._take_matching(self._state.delays, method, params)
+        if delay:
+            time.sleep(delay.seconds)  # carried out already; only the answer is late
         exchange.send_json(200, {"ok": True, "result": result})
 
     @staticmethod
@@ -275,16 +290,32 @@ class FakeTelegram(LoopbackServer):
         with self._cond:
             self._state.faults.append(_Fault(method.lower(), error, chat_id, times))
 
+    def answer_late(
+        self, method: str, seconds: float, chat_id: int | str | None = None, times: int = 1
+    ):
+        """Carry out the next ``times`` calls of ``method`` but answer only after ``seconds``.
+
+        This is how a slow Telegram looks to a client whose read timeout is shorter: the
+        message arrives, the client never learns it did.
+        """
+        with self._cond:
+            self._state.delays.append(_Delay(method.lower(), seconds, chat_id, times))
+
     def _take_fault(self, method: str, params: dict) -> ApiError | None:
-        for fault in self._state.faults:
-            if fault.method != method.lower():
+        fault = self._take_matching(self._state.faults, method, params)
+        return fault.error if fault else None
+
+    @staticmethod
+    def _take_matching(planned: list, method: str, params: dict):
+        for plan in planned:
+            if plan.method != method.lower():
                 continue
-            if fault.chat_id is not None and str(params.get("chat_id")) != str(fault.chat_id):
+            if plan.chat_id is not None and str(params.get("chat_id")) != str(plan.chat_id):
                 continue
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                self._state.faults.remove(fault)
-            return fault.error
+            plan.remaining -= 1
+            if plan.remaining <= 0:
+                planned.remove(plan)
+            return plan
         return None
 
     # ---- Bot API methods ----------------------------------------------------------------------

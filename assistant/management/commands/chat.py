@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from assistant import actions, dialog
 from assistant.gateway import close_clients
-from conversations.models import Contact
+from conversations.models import Contact, Message
 
 EXIT_WORDS = {"/exit", "/quit"}
 
@@ -91,3 +91,6 @@ class Command(BaseCommand):
         for note in answer.notes:
             self.stdout.write(f"({note})")
         printer.finish(answer.text)
+        await dialog.record_delivery(
+            answer.message_id, state=Message.Delivery.DELIVERED, parts=[], error=""
+        )

@@ -1,0 +1,1 @@
+"""Plumbing every app may use and that knows no app."""
