@@ -24,6 +24,9 @@ from bot.ratelimit import ChatRetryAfterLimiter
 
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{10,}$")
 MAX_CONCURRENT_UPDATES = 256
+#: Seconds to wait for Telegram's answer to a call (python-telegram-bot's own default). A
+#: message whose answer did not come in time may still have arrived: see `bot.delivery`.
+READ_TIMEOUT = 5.0
 
 COMMAND_HANDLERS = {
     "start": handlers.start,
@@ -40,7 +43,9 @@ def is_valid_token(token: str) -> bool:
     return bool(TOKEN_PATTERN.match(token or ""))
 
 
-def build_application(*, token: str, api_base_url: str) -> Application:
+def build_application(
+    *, token: str, api_base_url: str, read_timeout: float = READ_TIMEOUT
+) -> Application:
     """The bot with its handlers, per-chat ordering and 429 handling."""
     base = api_base_url.rstrip("/")
     application = (
@@ -51,6 +56,7 @@ def build_application(*, token: str, api_base_url: str) -> Application:
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .rate_limiter(ChatRetryAfterLimiter())
         .connection_pool_size(MAX_CONCURRENT_UPDATES)
+        .read_timeout(read_timeout)
         .post_init(publish_command_menu)
         .post_shutdown(close_llm_clients)
         .build()

@@ -295,8 +295,9 @@ class MessageAdmin(FastListMixin, admin.ModelAdmin):
         "content_type",
         "model_name",
         "status",
+        "delivery",
     )
-    list_filter = ("role", "status", "content_type")
+    list_filter = ("role", "status", "delivery", "content_type")
     list_select_related = ("contact",)
     search_fields = ("text",)
     raw_id_fields = ("conversation", "contact", "reply_to")

@@ -95,7 +95,10 @@ def contact_transcript_page(
             "model_name",
             "status",
             "error",
+            "delivery",
+            "delivery_error",
             "conversation__started_at",
+            "conversation__group_chat_id",
         )
         .order_by("created_at", "id")
     )

@@ -7,7 +7,7 @@ from telegram.ext import ExtBot
 
 from assistant.dialog import reset_limiter
 from assistant.gateway import close_clients
-from bot.application import ALLOWED_UPDATES, build_application
+from bot.application import ALLOWED_UPDATES, READ_TIMEOUT, build_application
 from bot.ratelimit import ChatRetryAfterLimiter
 from conversations.models import Prompt
 from tests.factories import LLMModelFactory, LLMProviderFactory, PromptFactory, ServiceFactory
@@ -61,10 +61,18 @@ def bot_settings(settings):
 
 
 @pytest.fixture
-async def running_bot(fake_telegram, fake_openai, bot_settings, prompts, llm_model):
+def read_timeout():
+    """How long the bot waits for Telegram's answer; a test may shorten it."""
+    return READ_TIMEOUT
+
+
+@pytest.fixture
+async def running_bot(fake_telegram, fake_openai, bot_settings, prompts, llm_model, read_timeout):
     """Start polling in the test's event loop; stop it and close its DB connection after."""
     reset_limiter()
-    application = build_application(token=TOKEN, api_base_url=fake_telegram.base_url)
+    application = build_application(
+        token=TOKEN, api_base_url=fake_telegram.base_url, read_timeout=read_timeout
+    )
     async with application:
         await application.start()
         await application.updater.start_polling(

@@ -316,3 +316,12 @@ def test_prompt_list_shows_a_preview(admin_client, db):
 
     assert "You are a helpful consultant" in response.content.decode()
     assert [p.key for p in response.context["cl"].result_list] == [Prompt.Key.SYSTEM]
+
+
+def test_staff_can_list_the_replies_that_did_not_arrive(admin_client, db):
+    lost = MessageFactory(role=Message.Role.ASSISTANT, delivery=Message.Delivery.UNDELIVERED)
+    MessageFactory(role=Message.Role.ASSISTANT, delivery=Message.Delivery.DELIVERED)
+    response = admin_client.get(
+        reverse("admin:conversations_message_changelist"), {"delivery__exact": "undelivered"}
+    )
+    assert [message.pk for message in response.context["cl"].result_list] == [lost.pk]

@@ -125,3 +125,26 @@ def test_transcript_query_count_does_not_grow_with_messages(
     # 6 for the transcript, 3 for the lead card above it (scenario, fields, values).
     with django_assert_max_num_queries(9):
         admin_client.get(transcript_url(long_talk), {"p": 2})
+
+
+def test_an_undelivered_reply_is_marked_in_the_transcript(admin_client):
+    conversation = ConversationFactory()
+    MessageFactory(
+        conversation=conversation,
+        role=Message.Role.ASSISTANT,
+        text="Ответ, который не дошёл",
+        delivery=Message.Delivery.UNDELIVERED,
+        delivery_error="deadline exceeded; last error NetworkError: Bad Gateway",
+    )
+    MessageFactory(
+        conversation=conversation, role=Message.Role.ASSISTANT, delivery=Message.Delivery.DELIVERED
+    )
+    page = admin_client.get(transcript_url(conversation.contact)).content.decode()
+    assert page.count("Not delivered: deadline exceeded") == 1
+
+
+def test_a_group_conversation_is_labelled_with_its_chat(admin_client):
+    conversation = ConversationFactory(group_chat_id="-100777")
+    MessageFactory(conversation=conversation)
+    page = admin_client.get(transcript_url(conversation.contact)).content.decode()
+    assert "in group chat -100777" in page
