@@ -20,6 +20,11 @@ from discovery.selectors import CardEntry, ScenarioInfo
 MESSAGE_OVERHEAD_TOKENS = 4
 SAFETY_MARGIN_TOKENS = 64
 LANGUAGE_NAMES = {"ru": "Russian", "en": "English"}
+GROUP_CHAT_RULE = (
+    "## Group chat\nThis conversation is in a group chat that other people read. Never ask for "
+    "or mention anyone's phone number, e-mail or other personal details here; to leave a "
+    "contact, invite the person to write to you in a private chat."
+)
 
 
 def estimate_tokens(text: str) -> int:
@@ -34,6 +39,7 @@ class ContextParts:
     contact: ContactInfo
     history: list[HistoryItem]
     discovery: str = ""
+    private_chat: bool = True
 
 
 def format_price(service: ServiceInfo) -> str:
@@ -76,8 +82,11 @@ def system_message(parts: ContextParts) -> str:
         f"Answer in {language}.",
         "## FAQ\n" + parts.prompts.get("faq", ""),
         "## Services and prices (quote prices only from this list)\n" + catalog,
-        "## What we know about the person\n" + known_fields_text(parts.contact),
     ]
+    if not parts.private_chat:
+        sections.append(GROUP_CHAT_RULE)
+        return "\n\n".join(section for section in sections if section.strip())
+    sections.append("## What we know about the person\n" + known_fields_text(parts.contact))
     if parts.discovery:
         sections.append("## Need discovery\n" + parts.discovery)
     if not parts.contact.has_contact_details and parts.prompts.get("contact_request"):

@@ -208,7 +208,8 @@ def _prepare(turn: Turn) -> _Prepared:
         services=active_services(),
         contact=contact,
         history=history,
-        discovery=_discovery(contact),
+        discovery="" if turn.in_group else _discovery(contact),
+        private_chat=not turn.in_group,
     )
     window = primary.context_window if primary else 8192
     output = primary.max_output_tokens if primary else 800

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -82,27 +84,46 @@ def _timeout(spec: ModelSpec, read_timeout: float | None = None) -> openai.Timeo
     return openai.Timeout(read, connect=min(spec.connect_timeout_seconds, read))
 
 
-_clients: dict[tuple[int, str, str], openai.AsyncOpenAI] = {}
+#: Clients per event loop: a loop that is gone takes its clients with it.
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, OrderedDict] = (
+    weakref.WeakKeyDictionary()
+)
+#: Endpoints (base URL and key) kept open per loop; the least recently used is closed first.
+MAX_CLIENTS_PER_LOOP = 16
+_closing: set[asyncio.Task] = set()  # closes in flight, kept so they are not collected early
 
 
 def _async_client(base_url: str, api_key: str) -> openai.AsyncOpenAI:
     """One pooled client per event loop, endpoint and key, created on first use.
 
     A client's connections belong to the loop that opened them, so a new loop (a restarted
-    bot, the next test) never reuses another loop's client.
+    bot, the next test) never reuses another loop's client. Staff may point models at new
+    endpoints or rotate keys at any time, so only the most recently used few stay open.
     """
-    key = (id(asyncio.get_running_loop()), base_url, api_key)
-    if key not in _clients:
-        _clients[key] = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0)
-    return _clients[key]
+    loop = asyncio.get_running_loop()
+    clients = _clients.setdefault(loop, OrderedDict())
+    key = (base_url, api_key)
+    if key in clients:
+        clients.move_to_end(key)
+        return clients[key]
+    clients[key] = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0)
+    while len(clients) > MAX_CLIENTS_PER_LOOP:
+        _key, oldest = clients.popitem(last=False)
+        closing = loop.create_task(oldest.close())
+        _closing.add(closing)
+        closing.add_done_callback(_closing.discard)
+    return clients[key]
+
+
+def open_client_count() -> int:
+    """How many clients this loop keeps open (for memory checks)."""
+    return len(_clients.get(asyncio.get_running_loop(), ()))
 
 
 async def close_clients() -> None:
-    """Close this loop's pooled clients and forget those of loops that are gone."""
-    loop_id = id(asyncio.get_running_loop())
-    clients = [client for (owner, *_rest), client in _clients.items() if owner == loop_id]
-    _clients.clear()
-    for client in clients:
+    """Close this loop's pooled clients."""
+    clients = _clients.pop(asyncio.get_running_loop(), OrderedDict())
+    for client in clients.values():
         await client.close()
 
 

@@ -26,7 +26,7 @@ from import_export.signals import post_export
 from simple_history.admin import SimpleHistoryAdmin
 
 from conversations.export import log_leads_exported, stream_contacts_csv
-from conversations.models import Contact, Conversation, Message, Prompt
+from conversations.models import Contact, Conversation, Message, Prompt, StaffNotice
 from conversations.resources import ContactResource
 from conversations.selectors import contact_transcript_page, conversations_with_message_count
 from discovery.selectors import lead_card_panel
@@ -307,6 +307,23 @@ class MessageAdmin(FastListMixin, admin.ModelAdmin):
     @admin.display(description=_("text"))
     def short_text(self, message):
         return Truncator(message.text).chars(80)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StaffNotice)
+class StaffNoticeAdmin(admin.ModelAdmin):
+    """What the staff chat was told about each lead: kept so the same news is not repeated."""
+
+    list_display = ("created_at", "contact", "reason", "subject", "telegram_message_id")
+    list_filter = ("reason",)
+    list_select_related = ("contact",)
+    raw_id_fields = ("contact",)
+    ordering = ("-pk",)
 
     def has_add_permission(self, request):
         return False

@@ -213,6 +213,18 @@ async def test_a_message_that_cannot_be_edited_is_sent_anew_and_the_old_one_remo
     assert len(delivery.message_ids) == 2
 
 
+async def test_an_edit_refused_in_plain_text_too_becomes_a_new_message():
+    bot = ScriptedBot(
+        BadRequest("Can't parse entities: bad tag"),
+        BadRequest("Message can't be edited"),
+        BadRequest("Message to delete not found"),
+    )
+    courier, _time = courier_for(bot)
+    delivery = await courier.replace(7, [PART])
+    assert [call[0] for call in bot.calls] == ["edit", "edit", "delete", "send"]
+    assert delivery.state == State.DELIVERED
+
+
 async def test_the_shown_text_is_not_edited_again():
     bot = ScriptedBot()
     courier, _time = courier_for(bot)

@@ -14,14 +14,14 @@ GROUP = -8102
 APOLOGY = "Sorry, something went wrong"
 
 
-def stored_reply():
-    return Message.objects.filter(role=Message.Role.ASSISTANT).first()
+def first_of(role):
+    return Message.objects.filter(role=role).first()
 
 
-async def reply_when_settled():
-    """The stored answer once its delivery is no longer pending."""
+async def reply_when_settled(role=Message.Role.ASSISTANT):
+    """The first stored message of the bot once its delivery is no longer pending."""
     for _ in range(1000):
-        reply = await sync_to_async(stored_reply)()
+        reply = await sync_to_async(first_of)(role)
         if reply is not None and reply.delivery != Message.Delivery.PENDING:
             return reply
         await asyncio.sleep(0.01)
@@ -125,7 +125,7 @@ async def test_a_fixed_note_records_its_delivery_too(running_bot, fake_telegram)
     fake_telegram.fail_next("sendMessage", error_code=502, chat_id=CHAT)
     fake_telegram.push_message(CHAT, "/help", language_code="en")
     help_text = (await wait_messages(fake_telegram, CHAT, 1))[0]
-    note = await sync_to_async(Message.objects.get)(role=Message.Role.SYSTEM)
+    note = await reply_when_settled(Message.Role.SYSTEM)
     assert note.delivery == Message.Delivery.DELIVERED
     assert note.delivery_parts == [{"state": "delivered", "message_id": help_text.message_id}]
 
@@ -139,3 +139,15 @@ async def test_an_answer_to_someone_who_blocked_the_bot_is_recorded_undelivered(
     reply = await reply_when_settled()
     assert reply.delivery == Message.Delivery.UNDELIVERED
     assert "Forbidden" in reply.delivery_error
+
+
+async def test_a_bot_blocked_before_the_answer_records_the_answer_undelivered(
+    running_bot, fake_telegram, fake_openai, bot_settings
+):
+    bot_settings.ASSISTANT_MAX_INPUT_CHARS = 100
+    fake_openai.queue(Reply(text="Ответ после заметки."))
+    fake_telegram.fail_next("sendMessage", error_code=403, chat_id=CHAT)
+    fake_telegram.push_message(CHAT, "а" * 200, language_code="en")
+    reply = await reply_when_settled()
+    assert reply.delivery == Message.Delivery.UNDELIVERED
+    assert fake_telegram.sent_messages(CHAT) == []

@@ -325,3 +325,16 @@ def test_staff_can_list_the_replies_that_did_not_arrive(admin_client, db):
         reverse("admin:conversations_message_changelist"), {"delivery__exact": "undelivered"}
     )
     assert [message.pk for message in response.context["cl"].result_list] == [lost.pk]
+
+
+def test_staff_notices_are_listed_read_only(admin_client, db):
+    from conversations.models import StaffNotice
+
+    notice = StaffNotice.objects.create(
+        contact=ContactFactory(first_name="Анна"), reason=StaffNotice.Reason.NEW_LEAD
+    )
+    response = admin_client.get(reverse("admin:conversations_staffnotice_changelist"))
+    assert list(response.context["cl"].result_list) == [notice]
+    assert str(notice) == f"New lead: {notice.contact_id}"
+    page = admin_client.get(reverse("admin:conversations_staffnotice_change", args=[notice.pk]))
+    assert "Save" not in page.content.decode()
