@@ -188,6 +188,57 @@ async def test_only_empty_answers_fail_as_empty(fake_openai):
     assert (result.status, result.error) == ("failed", "empty answer")
 
 
+async def test_a_blank_answer_on_every_try_fails_as_empty(fake_openai):
+    fake_openai.default = Reply(text=" \n\t ")
+    result = await reply([spec(fake_openai)], max_retries=1)
+    assert (result.status, result.text, result.error) == ("failed", "", "empty answer")
+    assert len(fake_openai.completion_requests()) == 2
+
+
+async def test_blanks_before_a_broken_stream_are_not_kept_as_a_partial_answer(fake_openai):
+    fake_openai.queue(BrokenStream(text_before="   "))
+    result = await reply([spec(fake_openai)], max_retries=0)
+    assert (result.status, result.text) == ("failed", "")
+
+
+async def test_a_stream_that_ends_without_a_finish_reason_is_retried(fake_openai):
+    fake_openai.queue(
+        Reply(text="Our first", finish_reason=None), Reply(text="Our first offer is 5 000 RUB.")
+    )
+    result = await reply([spec(fake_openai)])
+    assert (result.text, result.status) == ("Our first offer is 5 000 RUB.", "complete")
+    assert len(fake_openai.completion_requests()) == 2
+
+
+@pytest.mark.parametrize("finish_reason", [None, "length"])
+async def test_an_answer_cut_short_on_every_try_is_partial(fake_openai, finish_reason):
+    fake_openai.default = Reply(text="Our first", finish_reason=finish_reason)
+    result = await reply([spec(fake_openai)], max_retries=1)
+    assert (result.status, result.text) == ("partial", "Our first")
+    assert result.error == f"answer cut short (finish reason: {finish_reason or 'none'})"
+    assert len(fake_openai.completion_requests()) == 2
+
+
+async def test_an_answer_stopped_by_the_content_filter_is_not_asked_for_again(fake_openai):
+    fake_openai.queue(Reply(text="Our first", finish_reason="content_filter"), Reply(text="no"))
+    result = await reply([spec(fake_openai)])
+    assert (result.status, result.text) == ("partial", "Our first")
+    assert result.error == "answer stopped by the content filter"
+    assert len(fake_openai.completion_requests()) == 1
+
+
+async def test_an_answer_stopped_by_the_content_filter_falls_back_to_the_next_model(fake_openai):
+    fake_openai.queue(Reply(text="Our", finish_reason="content_filter"), Reply(text="Spare"))
+    result = await reply([spec(fake_openai, "main"), spec(fake_openai, "spare")])
+    assert (result.status, result.text, result.model_name) == ("complete", "Spare", "spare")
+
+
+async def test_a_finish_reason_of_the_server_s_own_ends_a_whole_answer(fake_openai):
+    fake_openai.queue(Reply(text="Done.", finish_reason="eos_token"))
+    result = await reply([spec(fake_openai)])
+    assert (result.status, result.text) == ("complete", "Done.")
+
+
 async def test_a_broken_stream_is_retried_and_on_text_starts_again(fake_openai):
     fake_openai.queue(BrokenStream(text_before="Broken"), Reply(text="Whole", chunk_size=10))
     texts = Texts()

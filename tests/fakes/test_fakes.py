@@ -537,6 +537,37 @@ async def test_streaming_yields_the_text_in_chunks_and_then_usage(llm, fake_open
     assert (chunks[-1].usage.prompt_tokens, chunks[-1].usage.completion_tokens) == (12, 3)
 
 
+async def test_a_reply_cut_at_the_token_limit_says_length(llm, fake_openai):
+    fake_openai.queue(Reply(text="Hello world", chunk_size=4, finish_reason="length"))
+
+    stream = await llm.chat.completions.create(model="m", messages=USER_MESSAGE, stream=True)
+    chunks = [chunk async for chunk in stream]
+
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == "Hello world"
+    assert chunks[-1].choices[0].finish_reason == "length"
+
+
+async def test_a_reply_without_a_finish_reason_just_ends_after_the_text(llm, fake_openai):
+    fake_openai.queue(Reply(text="Hello world", chunk_size=4, finish_reason=None))
+
+    stream = await llm.chat.completions.create(
+        model="m", messages=USER_MESSAGE, stream=True, stream_options={"include_usage": True}
+    )
+    chunks = [chunk async for chunk in stream]
+
+    assert [c.choices[0].delta.content for c in chunks] == ["", "Hell", "o wo", "rld"]
+    assert {c.choices[0].finish_reason for c in chunks} == {None}
+    assert {c.usage for c in chunks} == {None}
+
+
+async def test_a_plain_completion_can_lack_a_finish_reason(llm, fake_openai):
+    fake_openai.queue(Reply(text="Hi", finish_reason=None))
+
+    completion = await llm.chat.completions.create(model="m", messages=USER_MESSAGE)
+
+    assert completion.choices[0].finish_reason is None
+
+
 async def test_first_streamed_text_is_timestamped(llm, fake_openai):
     fake_openai.queue(Reply(text="Hello world", chunk_size=4, delay_between_chunks=0.05))
 
