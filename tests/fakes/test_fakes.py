@@ -411,14 +411,13 @@ async def test_delivery_time_is_when_get_updates_first_handed_the_update_out(bot
 
 
 async def test_long_poll_answers_as_soon_as_an_update_arrives(bot, fake_telegram):
-    started = time.monotonic()
-    poll = asyncio.create_task(bot.get_updates(timeout=5))
+    poll = asyncio.create_task(bot.get_updates(timeout=600, read_timeout=700))
     await fake_telegram.wait_for_async(lambda: fake_telegram.calls_of("getUpdates"))
 
     fake_telegram.push_message(CHAT, "hi")
 
-    assert len(await poll) == 1
-    assert time.monotonic() - started < 2
+    # Far below the poll's own timeout: only an early answer can arrive in time.
+    assert len(await asyncio.wait_for(poll, timeout=60)) == 1
 
 
 async def test_long_poll_without_updates_waits_for_its_timeout(bot, fake_telegram):
@@ -568,14 +567,17 @@ async def test_a_plain_completion_can_lack_a_finish_reason(llm, fake_openai):
     assert completion.choices[0].finish_reason is None
 
 
-async def test_first_streamed_text_is_timestamped(llm, fake_openai):
+async def test_first_streamed_text_is_timestamped_before_the_next_piece_is_sent(llm, fake_openai):
     fake_openai.queue(Reply(text="Hello world", chunk_size=4, delay_between_chunks=0.05))
+    arrivals = []
 
     stream = await llm.chat.completions.create(model="m", messages=USER_MESSAGE, stream=True)
-    [chunk async for chunk in stream]
+    async for chunk in stream:
+        if chunk.choices and chunk.choices[0].delta.content:
+            arrivals.append(time.monotonic())
 
     request = fake_openai.completion_requests()[0]
-    assert request.at < request.first_chunk_at < request.at + 0.1
+    assert request.at <= request.first_chunk_at <= arrivals[1]
 
 
 async def test_broken_stream_timestamps_its_partial_text(llm, fake_openai):
