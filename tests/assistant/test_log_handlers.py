@@ -90,6 +90,15 @@ def test_database_sink_writes_rows(attach):
 
 
 @db_sink
+def test_database_sink_stores_a_message_with_a_nul_byte_without_it(attach):
+    handler = DatabaseHandler(flush_seconds=0.05)
+    attach(handler).warning("provider said: %s", "bad\x00 request\ud800")
+    handler.flush()
+    assert LogEntry.objects.get().message == "provider said: bad request\ufffd"
+    assert handler.dropped == 0
+
+
+@db_sink
 def test_database_sink_keeps_the_traceback(attach):
     handler = DatabaseHandler(flush_seconds=0.05)
     logger = attach(handler)
