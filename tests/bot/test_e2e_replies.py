@@ -62,7 +62,7 @@ async def test_the_model_gets_prompts_catalog_and_history(
     assert "Оплата картой." in system
     assert "Консультация: 3 000 RUB" in system
     assert "Сопровождение: цена по запросу" in system or "price on request" in system
-    assert [m["role"] for m in messages[1:]] == ["user", "assistant", "user"]
+    assert [m["role"] for m in messages[2:]] == ["user", "assistant", "user"]
     assert messages[-1]["content"] == "Какие есть услуги?"
 
 
