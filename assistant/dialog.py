@@ -203,12 +203,14 @@ def _prepare(turn: Turn) -> _Prepared:
         conversation_id=turn.conversation_id, limit=settings.ASSISTANT_HISTORY_MESSAGES
     )
     history = [conversation_selectors.HistoryItem(item.role, _cut(item.text)) for item in history]
+    brief, card = ("", {}) if turn.in_group else _discovery(contact)
     parts = ContextParts(
         prompts=conversation_selectors.prompt_texts(language=contact.language_code),
         services=active_services(),
         contact=contact,
         history=history,
-        discovery="" if turn.in_group else _discovery(contact),
+        discovery=brief,
+        card=card,
         private_chat=not turn.in_group,
     )
     window = primary.context_window if primary else 8192
@@ -217,17 +219,18 @@ def _prepare(turn: Turn) -> _Prepared:
     return _Prepared(messages, models, replaced)
 
 
-def _discovery(contact: ContactInfo) -> str:
-    """The scenario's guidance with what is known and what is still to learn."""
+def _discovery(contact: ContactInfo) -> tuple[str, dict[str, str]]:
+    """The scenario's guidance and what is still to learn, and the lead card's known values."""
     scenario = discovery_selectors.scenario_for_contact(contact_id=contact.id)
     if scenario is None:
-        return ""
+        return "", {}
     language = contact.language_code
     card = discovery_selectors.lead_card(
         contact_id=contact.id, scenario=scenario, language=language
     )
     declined = discovery_selectors.declined_keys(contact_id=contact.id)
-    return discovery_brief(scenario, card, declined, language)
+    known = {entry.label: entry.display for entry in card if entry.is_known}
+    return discovery_brief(scenario, card, declined, language), known
 
 
 def _cut(text: str) -> str:

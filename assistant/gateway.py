@@ -65,9 +65,10 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class StreamChunk:
-    """A piece of a streamed answer: new text, or the final token usage."""
+    """A piece of a streamed answer: new text, why the model stopped, or the token usage."""
 
     text: str = ""
+    finish_reason: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
 
@@ -130,7 +131,11 @@ async def close_clients() -> None:
 async def stream_chat(
     spec: ModelSpec, messages: list[dict], *, read_timeout: float | None = None
 ) -> AsyncIterator[StreamChunk]:
-    """Stream a chat completion as text chunks, ending with a usage chunk when known."""
+    """Stream a chat completion as text chunks, ending with a usage chunk when known.
+
+    The chunk that carries the provider's `finish_reason` is passed on even without text:
+    a stream can end cleanly yet cut short, and only that reason tells the two apart.
+    """
     client = _async_client(spec.base_url, spec.api_key())
     stream = await client.chat.completions.create(
         model=spec.model_id,
@@ -143,8 +148,11 @@ async def stream_chat(
     )
     async with stream:
         async for chunk in stream:
-            if chunk.choices and chunk.choices[0].delta.content:
-                yield StreamChunk(text=chunk.choices[0].delta.content)
+            choice = chunk.choices[0] if chunk.choices else None
+            if choice is not None and (choice.delta.content or choice.finish_reason):
+                yield StreamChunk(
+                    text=choice.delta.content or "", finish_reason=choice.finish_reason
+                )
             if chunk.usage is not None:
                 yield StreamChunk(
                     prompt_tokens=chunk.usage.prompt_tokens,

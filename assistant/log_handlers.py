@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from assistant.logging_setup import record_extra_fields, redact_secrets
+from assistant.storable import storable_text
 
 
 def file_handler(*, path, rotation: str, max_bytes: int, backup_count: int) -> logging.Handler:
@@ -210,7 +211,9 @@ class BatchingHandler(logging.Handler, metaclass=ABCMeta):
 class DatabaseHandler(BatchingHandler):
     """Writes records to `LogEntry` so staff can read and filter them in admin.
 
-    A database error drops the batch with a note on stderr; the app never sees it.
+    Messages quote providers and people, so they are made `storable_text` first: one NUL
+    would otherwise fail the whole batch on PostgreSQL. A database error drops the batch
+    with a note on stderr; the app never sees it.
     The ORM's own loggers are ignored, or each write would log a write.
     """
 
@@ -234,8 +237,8 @@ class DatabaseHandler(BatchingHandler):
             "created_at": datetime.fromtimestamp(record.created, tz=UTC),
             "level": record.levelname[:10],
             "logger_name": record.name[:200],
-            "message": record.getMessage(),
-            "traceback": traceback,
+            "message": storable_text(record.getMessage()),
+            "traceback": storable_text(traceback),
         }
 
     def deliver(self, batch: list) -> None:

@@ -1,8 +1,13 @@
 """Getting one answer from the models: bounded retries, a fallback model, a total deadline.
 
 Only network faults and provider overload are retried (timeouts, 429, 5xx, a stream that
-breaks, an empty answer); a 4xx such as a bad key goes straight to the fallback model,
-since repeating it cannot help.
+breaks or ends without saying it is finished, an answer cut at the token limit, an empty or
+blank answer); a 4xx such as a bad key, or an answer stopped by the provider's content
+filter, goes straight to the fallback model, since repeating it cannot help.
+
+An answer is whole only when the provider says why it stopped and the reason is not one of
+`CUT_SHORT`: a stream that simply ends (a proxy or an overloaded server closing it early)
+looks complete to the SDK. What is left when no attempt finishes is delivered as partial.
 """
 
 from __future__ import annotations
@@ -29,8 +34,27 @@ failure_counts: Counter[tuple[str, str]] = Counter()
 OnText = Callable[[str], Awaitable[None]]
 
 
+# finish_reason values that mean the text is not the whole answer. None: the stream ended
+# without one. Any other value ("stop", or a server's own such as TGI's "eos_token") ends it.
+CUT_SHORT = (None, "", "length", "content_filter")
+CONTENT_FILTER = "content_filter"
+
+
 class EmptyAnswerError(Exception):
-    """The provider finished the stream without a single word."""
+    """The provider finished the stream without a single word (blanks do not count)."""
+
+
+class CutShortError(Exception):
+    """The stream ended without a finish reason that marks a whole answer."""
+
+    def __init__(self, finish_reason: str | None):
+        super().__init__(finish_reason)
+        self.finish_reason = finish_reason
+
+    def __str__(self) -> str:
+        if self.finish_reason == CONTENT_FILTER:
+            return "answer stopped by the content filter"
+        return f"answer cut short (finish reason: {self.finish_reason or 'none'})"
 
 
 @dataclass(frozen=True)
@@ -47,6 +71,7 @@ class ReplyResult:
 @dataclass
 class _Attempt:
     text: str = ""
+    finish_reason: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
 
@@ -79,7 +104,8 @@ async def generate_reply(
                 )
             except Exception as error:  # every failure is classified below
                 last_error = _record_failure(spec, error)
-                best_partial = max(best_partial, attempt.text, key=len)
+                if attempt.text.strip():
+                    best_partial = max(best_partial, attempt.text, key=len)
                 delay = _retry_delay(error, attempt_number)
                 if delay is None or attempt_number == max_retries:
                     break
@@ -113,16 +139,22 @@ async def _stream_into(
         if chunk.text:
             attempt.text += chunk.text
             await on_text(attempt.text)
+        if chunk.finish_reason:
+            attempt.finish_reason = chunk.finish_reason
         if chunk.prompt_tokens is not None:
             attempt.prompt_tokens = chunk.prompt_tokens
             attempt.completion_tokens = chunk.completion_tokens
     if not attempt.text.strip():
         raise EmptyAnswerError
+    if attempt.finish_reason in CUT_SHORT:
+        raise CutShortError(attempt.finish_reason)
 
 
 def _retry_delay(error: Exception, attempt_number: int) -> float | None:
     """Seconds to wait before retrying the same model, or None when retrying is pointless."""
     backoff = min(BACKOFF_BASE_SECONDS * 2**attempt_number, BACKOFF_MAX_SECONDS)
+    if isinstance(error, CutShortError) and error.finish_reason == CONTENT_FILTER:
+        return None
     if isinstance(error, openai.RateLimitError):
         return max(_retry_after_seconds(error), backoff)
     if isinstance(error, openai.APIStatusError):
@@ -145,6 +177,8 @@ def _record_failure(spec: ModelSpec, error: Exception) -> str:
         description = "deadline exceeded"
     elif isinstance(error, EmptyAnswerError):
         description = "empty answer"
+    elif isinstance(error, CutShortError):
+        description = str(error)
     else:
         description = describe_error(error)
     failure_counts[(spec.model_id, type(error).__name__)] += 1

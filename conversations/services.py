@@ -2,6 +2,7 @@
 
 The bot, the terminal chat, the admin and commands share them. They return plain
 dataclasses so async callers never touch lazy ORM relations from the event loop.
+Text from a person or a model is made `storable_text` here, where it enters storage.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from assistant.data_sources import (
     reject_duplicates,
     upsert,
 )
+from assistant.storable import storable_text
 from conversations.models import Contact, Conversation, Message, Prompt, StaffNotice
 
 logger = logging.getLogger(__name__)
@@ -102,9 +104,9 @@ def contact_touch(
 ) -> tuple[ContactInfo, bool]:
     """Find or create the contact and refresh the names it shows on the channel."""
     defaults = {
-        "username": username or "",
-        "first_name": first_name or "",
-        "last_name": last_name or "",
+        "username": storable_text(username or ""),
+        "first_name": storable_text(first_name or ""),
+        "last_name": storable_text(last_name or ""),
     }
     create_defaults = {**defaults, "language_code": language_code or "ru"}
     try:
@@ -147,7 +149,7 @@ def message_record_incoming(
                 conversation=conversation,
                 contact_id=contact_id,
                 role=Message.Role.USER,
-                text=text,
+                text=storable_text(text),
                 content_type=content_type,
                 telegram_update_id=telegram_update_id,
                 telegram_message_id=telegram_message_id,
@@ -187,14 +189,14 @@ def message_record_reply(
         conversation_id=conversation_id,
         contact_id=contact_id,
         role=role,
-        text=text,
+        text=storable_text(text),
         reply_to_id=reply_to_id,
         model_name=model_name,
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
         latency_ms=latency_ms,
         status=status,
-        error=error[:500],
+        error=storable_text(error)[:500],
         delivery=delivery,
     )
     return message.pk
@@ -205,7 +207,7 @@ def message_record_delivery(
 ) -> None:
     """What became of a message of the bot: each part's state and Telegram message id."""
     Message.objects.filter(pk=message_id).update(
-        delivery=delivery, delivery_parts=parts, delivery_error=error[:500]
+        delivery=delivery, delivery_parts=parts, delivery_error=storable_text(error)[:500]
     )
     if delivery != Message.Delivery.DELIVERED:
         logger.warning("Message %s is %s: %s", message_id, delivery, error)
@@ -236,7 +238,7 @@ def contact_set_source(*, contact_id: int, source: str) -> bool:
     """Remember where the lead came from; the first source wins, later links don't overwrite."""
     return bool(
         Contact.objects.filter(pk=contact_id, source="").update(
-            source=source[:64], updated_at=timezone.now()
+            source=storable_text(source)[:64], updated_at=timezone.now()
         )
     )
 

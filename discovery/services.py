@@ -18,6 +18,7 @@ from assistant.data_sources import (
     reject_duplicates,
     upsert,
 )
+from assistant.storable import storable_json, storable_text
 from catalog.models import Service
 from conversations.models import Contact
 from discovery.models import ExtractionRun, LeadFieldValue, Scenario, ScenarioField
@@ -45,7 +46,10 @@ def lead_card_record(
     A refusal is kept as a value of its own, so the assistant stops asking and staff see it;
     a value given later replaces the refusal.
     """
-    entries = {key: (checked.value, checked.display) for key, checked in values.items()}
+    entries = {
+        key: (storable_json(checked.value), storable_text(checked.display))
+        for key, checked in values.items()
+    }
     current = _current_values(contact_id)
     for key in declined:
         if key not in entries and key not in current:
@@ -128,7 +132,7 @@ def extraction_run_record(
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
         latency_ms=latency_ms,
-        error=error[:500],
+        error=storable_text(error)[:500],
         values_saved=values_saved,
     )
     return run.pk

@@ -1,8 +1,10 @@
 """A log collector on 127.0.0.1 standing in for Vector/Loki/Logtail and for Sentry.
 
-It records each POST (path, headers, body with gzip undone) and can answer slowly, to show
-that a slow collector never slows the app. `stop()` cuts any delay short and joins every
-thread, so no test leaves a server behind.
+It records each POST (path, headers, body with gzip undone). Built with `held=True` it keeps
+every request waiting unanswered until `release()`, to show that a stuck collector never holds
+up the app: a test checks what the app did while the collector was still holding, which needs
+no clock. `stop()` releases what is held and joins every thread, so no test leaves a server
+behind.
 """
 
 import gzip
@@ -28,7 +30,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
-        collector.stopping.wait(collector.delay)
+        collector.hold()
         # Recorded before answering, so a client that got its answer finds it recorded.
         collector.record(Received(self.path, dict(self.headers), body))
         try:
@@ -43,10 +45,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LogCollector:
-    def __init__(self, *, delay: float = 0.0):
-        self.delay = delay
-        self.stopping = threading.Event()
+    def __init__(self, *, held: bool = False):
+        self._released = threading.Event()
+        if not held:
+            self._released.set()
         self.received: list[Received] = []
+        self.waiting = 0  # requests held unanswered right now
         self._arrived = threading.Condition()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.collector = self
@@ -58,6 +62,23 @@ class LogCollector:
     def url(self, path: str = "/ingest") -> str:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}{path}"
+
+    def hold(self) -> None:
+        """Keep the request unanswered until `release()` (or `stop()`) when built held."""
+        with self._arrived:
+            self.waiting += 1
+            self._arrived.notify_all()
+        self._released.wait()
+        with self._arrived:
+            self.waiting -= 1
+
+    def release(self) -> None:
+        self._released.set()
+
+    def wait_until_holding(self, count: int = 1, timeout: float = 5.0) -> bool:
+        """Wait until `count` requests are held unanswered."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: self.waiting >= count, timeout)
 
     def record(self, received: Received) -> None:
         with self._arrived:
@@ -74,7 +95,7 @@ class LogCollector:
         return [line for received in self.received for line in received.lines]
 
     def stop(self) -> None:
-        self.stopping.set()
+        self.release()
         self.httpd.shutdown()
         self.httpd.server_close()  # joins the request threads
         self.thread.join()

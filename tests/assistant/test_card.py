@@ -35,8 +35,13 @@ def test_service_fields_offer_the_active_catalog_as_choices():
 def test_when_everything_is_known_the_assistant_is_told_to_stop_asking():
     entry = CardEntry("name", "Name", True, "Anna", created_at=object(), source_message_id=None)
     brief = discovery_brief(SCENARIO, [entry], set(), "en")
-    assert "Known about the person (never ask again): Name: Anna" in brief
+    assert "(never ask again): Name" in brief
     assert "do not ask for more details" in brief
+
+
+def test_the_brief_names_known_fields_but_never_holds_their_values():
+    entry = CardEntry("name", "Name", True, "Anna", created_at=object(), source_message_id=None)
+    assert "Anna" not in discovery_brief(SCENARIO, [entry], set(), "en")
 
 
 @pytest.mark.parametrize(

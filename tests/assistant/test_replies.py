@@ -1,4 +1,9 @@
-"""One answer from the models: retries, Retry-After, fallback, the total deadline, streaming."""
+"""One answer from the models: retries, Retry-After, fallback, the total deadline, streaming.
+
+Waits are checked by what the pipeline asked to sleep, not by the clock: the machine may be busy.
+"""
+
+import asyncio
 
 import pytest
 
@@ -23,6 +28,27 @@ async def fresh_clients(fake_openai):
 @pytest.fixture(autouse=True)
 def short_backoff(monkeypatch):
     monkeypatch.setattr(replies, "BACKOFF_BASE_SECONDS", 0.01)
+
+
+class SleepSpy:
+    """Stands in for `asyncio` inside `replies`, recording every pause before a retry."""
+
+    def __init__(self):
+        self.slept = []
+
+    def __getattr__(self, name):
+        return getattr(asyncio, name)
+
+    async def sleep(self, seconds):
+        self.slept.append(seconds)
+        await asyncio.sleep(seconds)
+
+
+@pytest.fixture
+def pauses(monkeypatch):
+    spy = SleepSpy()
+    monkeypatch.setattr(replies, "asyncio", spy)
+    return spy.slept
 
 
 class Texts:
@@ -145,28 +171,28 @@ async def test_a_rate_limit_without_retry_after_is_retried_after_the_backoff(fak
     assert len(fake_openai.completion_requests()) == 2
 
 
-async def test_a_retry_after_given_as_a_date_falls_back_to_the_backoff(fake_openai):
+async def test_a_retry_after_given_as_a_date_falls_back_to_the_backoff(fake_openai, pauses):
     fake_openai.queue(
         Fail(status=429, retry_after="Wed, 21 Oct 2015 07:28:00 GMT"), Reply(text="ok")
     )
     result = await reply([spec(fake_openai)])
     assert result.text == "ok"
-    first, second = fake_openai.completion_requests()
-    assert second.at - first.at < 1
+    assert pauses == [replies.BACKOFF_BASE_SECONDS]
 
 
-async def test_a_rate_limit_waits_as_long_as_retry_after_asks(fake_openai):
+async def test_a_rate_limit_waits_as_long_as_retry_after_asks(fake_openai, pauses):
     fake_openai.queue(Fail(status=429, retry_after=0.3), Reply(text="ok"))
     await reply([spec(fake_openai)])
+    assert pauses == [0.3]
     first, second = fake_openai.completion_requests()
     assert second.at - first.at >= 0.3
 
 
-async def test_a_retry_after_beyond_the_deadline_gives_up_at_once(fake_openai):
+async def test_a_retry_after_beyond_the_deadline_gives_up_at_once(fake_openai, pauses):
     fake_openai.queue(Fail(status=429, retry_after=30), Reply(text="never asked"))
     result = await reply([spec(fake_openai)], deadline_seconds=2)
     assert result.status == "failed"
-    assert result.latency_ms < 1000
+    assert pauses == []
     assert len(fake_openai.completion_requests()) == 1
 
 
@@ -186,6 +212,57 @@ async def test_only_empty_answers_fail_as_empty(fake_openai):
     fake_openai.queue(Reply(text=""))
     result = await reply([spec(fake_openai)], max_retries=0)
     assert (result.status, result.error) == ("failed", "empty answer")
+
+
+async def test_a_blank_answer_on_every_try_fails_as_empty(fake_openai):
+    fake_openai.default = Reply(text=" \n\t ")
+    result = await reply([spec(fake_openai)], max_retries=1)
+    assert (result.status, result.text, result.error) == ("failed", "", "empty answer")
+    assert len(fake_openai.completion_requests()) == 2
+
+
+async def test_blanks_before_a_broken_stream_are_not_kept_as_a_partial_answer(fake_openai):
+    fake_openai.queue(BrokenStream(text_before="   "))
+    result = await reply([spec(fake_openai)], max_retries=0)
+    assert (result.status, result.text) == ("failed", "")
+
+
+async def test_a_stream_that_ends_without_a_finish_reason_is_retried(fake_openai):
+    fake_openai.queue(
+        Reply(text="Our first", finish_reason=None), Reply(text="Our first offer is 5 000 RUB.")
+    )
+    result = await reply([spec(fake_openai)])
+    assert (result.text, result.status) == ("Our first offer is 5 000 RUB.", "complete")
+    assert len(fake_openai.completion_requests()) == 2
+
+
+@pytest.mark.parametrize("finish_reason", [None, "length"])
+async def test_an_answer_cut_short_on_every_try_is_partial(fake_openai, finish_reason):
+    fake_openai.default = Reply(text="Our first", finish_reason=finish_reason)
+    result = await reply([spec(fake_openai)], max_retries=1)
+    assert (result.status, result.text) == ("partial", "Our first")
+    assert result.error == f"answer cut short (finish reason: {finish_reason or 'none'})"
+    assert len(fake_openai.completion_requests()) == 2
+
+
+async def test_an_answer_stopped_by_the_content_filter_is_not_asked_for_again(fake_openai):
+    fake_openai.queue(Reply(text="Our first", finish_reason="content_filter"), Reply(text="no"))
+    result = await reply([spec(fake_openai)])
+    assert (result.status, result.text) == ("partial", "Our first")
+    assert result.error == "answer stopped by the content filter"
+    assert len(fake_openai.completion_requests()) == 1
+
+
+async def test_an_answer_stopped_by_the_content_filter_falls_back_to_the_next_model(fake_openai):
+    fake_openai.queue(Reply(text="Our", finish_reason="content_filter"), Reply(text="Spare"))
+    result = await reply([spec(fake_openai, "main"), spec(fake_openai, "spare")])
+    assert (result.status, result.text, result.model_name) == ("complete", "Spare", "spare")
+
+
+async def test_a_finish_reason_of_the_server_s_own_ends_a_whole_answer(fake_openai):
+    fake_openai.queue(Reply(text="Done.", finish_reason="eos_token"))
+    result = await reply([spec(fake_openai)])
+    assert (result.status, result.text) == ("complete", "Done.")
 
 
 async def test_a_broken_stream_is_retried_and_on_text_starts_again(fake_openai):
@@ -210,16 +287,15 @@ async def test_a_stream_slower_than_the_deadline_ends_as_partial(fake_openai):
     fake_openai.queue(Reply(text="word " * 40, chunk_size=5, delay_between_chunks=0.2))
     result = await reply([spec(fake_openai)], deadline_seconds=1)
     assert result.status == "partial"
-    assert result.text.startswith("word word")
+    assert result.text.startswith("word") and len(result.text) < len("word " * 40)
     assert result.error == "deadline exceeded"
-    assert 900 <= result.latency_ms < 2000
+    assert result.latency_ms >= 900
 
 
 async def test_a_model_that_never_answers_fails_by_the_deadline(fake_openai):
-    fake_openai.queue(Stall(seconds=5))
+    fake_openai.queue(Stall(seconds=5))  # then it would answer: a failure means it was cut off
     result = await reply([spec(fake_openai)], deadline_seconds=1)
     assert (result.status, result.text) == ("failed", "")
-    assert result.latency_ms < 2000
 
 
 async def test_failures_are_counted_by_model_and_kind(fake_openai):

@@ -68,8 +68,9 @@ async def test_a_typed_email_inside_a_question_is_saved_and_the_question_answere
     thanks, answer = await wait_messages(fake_telegram, CHAT, 2)
     assert "anna@example.com" in thanks.visible_text
     assert answer.visible_text == "Hello from the fake model."
-    system = fake_openai.completion_requests()[0].body["messages"][0]["content"]
-    assert "anna@example.com" in system
+    system, data = fake_openai.completion_requests()[0].body["messages"][:2]
+    assert "anna@example.com" not in system["content"]
+    assert '"e-mail": "anna@example.com"' in data["content"]
 
 
 async def test_a_garbage_phone_number_gets_a_polite_correction(running_bot, fake_telegram):

@@ -62,7 +62,7 @@ async def test_the_model_gets_prompts_catalog_and_history(
     assert "Оплата картой." in system
     assert "Консультация: 3 000 RUB" in system
     assert "Сопровождение: цена по запросу" in system or "price on request" in system
-    assert [m["role"] for m in messages[1:]] == ["user", "assistant", "user"]
+    assert [m["role"] for m in messages[2:]] == ["user", "assistant", "user"]
     assert messages[-1]["content"] == "Какие есть услуги?"
 
 
@@ -110,8 +110,24 @@ async def test_html_rejected_by_telegram_falls_back_to_plain_text(
 
 @pytest.mark.parametrize(
     "fault",
-    [Fail(status=500), Fail(status=429, retry_after=0.2), BrokenStream(), Reply(text="")],
-    ids=["server-error", "rate-limited", "broken-stream", "empty-answer"],
+    [
+        Fail(status=500),
+        Fail(status=429, retry_after=0.2),
+        BrokenStream(),
+        Reply(text=""),
+        Reply(text=" \n "),
+        Reply(text="Our first", finish_reason=None),
+        Reply(text="Our first", finish_reason="length"),
+    ],
+    ids=[
+        "server-error",
+        "rate-limited",
+        "broken-stream",
+        "empty-answer",
+        "blank-answer",
+        "no-finish-reason",
+        "token-limit",
+    ],
 )
 async def test_a_passing_provider_fault_is_retried_and_the_person_gets_the_answer(
     running_bot, fake_telegram, fake_openai, fault
@@ -186,6 +202,39 @@ async def test_a_stream_broken_on_every_try_is_delivered_and_stored_as_partial(
     assert (stored["status"], stored["text"]) == ("partial", "Начало ответа")
 
 
+@pytest.mark.parametrize("finish_reason", [None, "length"], ids=["no-finish-reason", "length"])
+async def test_an_answer_cut_short_on_every_try_is_delivered_and_stored_as_partial(
+    running_bot, fake_telegram, fake_openai, bot_settings, finish_reason
+):
+    bot_settings.LLM_MAX_RETRIES = 1
+    fake_openai.default = Reply(text="Our first", finish_reason=finish_reason)
+    fake_telegram.push_message(CHAT, "Question", language_code="en")
+    final = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    assert final.visible_text.startswith("Our first\n\n(The answer was cut off.")
+    stored = (await sync_to_async(assistant_messages)())[0]
+    assert (stored["status"], stored["text"]) == ("partial", "Our first")
+    assert "answer cut short" in stored["error"]
+    assert len(fake_openai.completion_requests()) == 2
+
+
+async def test_a_blank_answer_from_every_model_gets_an_apology_and_is_stored_as_failed(
+    running_bot, fake_telegram, fake_openai, bot_settings, llm_model
+):
+    await sync_to_async(LLMModelFactory)(
+        provider=llm_model.provider, model_id="backup-model", display_name="Backup"
+    )
+    bot_settings.LLM_FALLBACK_MODEL = "backup-model"
+    bot_settings.LLM_MAX_RETRIES = 1
+    fake_openai.default = Reply(text=" \n\t ")
+    fake_telegram.push_message(CHAT, "Question", language_code="en")
+    final = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    assert final.visible_text.startswith("Sorry, I cannot answer right now.")
+    stored = (await sync_to_async(assistant_messages)())[0]
+    assert (stored["status"], stored["error"]) == ("failed", "empty answer")
+    models = [request.body["model"] for request in fake_openai.completion_requests()]
+    assert models == ["fake-model", "fake-model", "backup-model", "backup-model"]
+
+
 async def test_a_bad_api_key_is_not_retried(running_bot, fake_telegram, fake_openai):
     fake_openai.default = Fail(status=401, message="Incorrect API key")
     fake_telegram.push_message(CHAT, "Вопрос")
@@ -200,6 +249,6 @@ async def test_the_whole_retry_sequence_respects_the_total_deadline(
     bot_settings.LLM_MAX_RETRIES = 5
     fake_openai.default = Fail(status=429, retry_after=5)
     fake_telegram.push_message(CHAT, "Вопрос", language_code="en")
-    final = (await wait_messages(fake_telegram, CHAT, 1, timeout=3))[0]
+    final = (await wait_messages(fake_telegram, CHAT, 1))[0]
     assert final.visible_text.startswith("Sorry")
-    assert len(fake_openai.completion_requests()) == 1
+    assert len(fake_openai.completion_requests()) == 1  # no waiting out the 5 s Retry-After

@@ -2,7 +2,6 @@
 
 import random
 import re
-import time
 from html.parser import HTMLParser
 
 import pytest
@@ -441,20 +440,17 @@ def random_markdown(rng):
 
 
 def test_random_markdown_always_gives_valid_html_without_losing_text():
+    """Speed is measured in bench/formatting_speed.py, never here: the machine may be busy."""
     rng = random.Random(20240601)
-    converting = 0.0
 
     for _ in range(2000):
         source = random_markdown(rng)
-        started = time.perf_counter()
         html, plain = markdown_to_telegram_html(source), plain_text(source)
-        converting += time.perf_counter() - started
         parsed = parse(html)
 
         assert parsed.errors == [], (source, html)
         assert contains_in_order("".join(parsed.text), source), (source, html)
         assert contains_in_order(plain, shown(html)), source
-    assert converting < 2
 
 
 def test_random_long_answers_render_into_valid_parts_within_the_limit():

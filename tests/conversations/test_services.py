@@ -266,6 +266,15 @@ def test_a_long_error_of_a_reply_is_cut_to_fit_the_column():
     assert len(Message.objects.get(pk=reply_id).error) == 500
 
 
+def test_a_reply_and_its_error_are_stored_without_characters_a_database_refuses():
+    contact = ContactFactory()
+    reply_id = message_record_reply(
+        contact_id=contact.pk, text="Fi\x00ne\ud800", error="HTTP 500: b\x00ad"
+    )
+    reply = Message.objects.get(pk=reply_id)
+    assert (reply.text, reply.error) == ("Fine\ufffd", "HTTP 500: bad")
+
+
 def test_the_last_message_time_follows_the_person_not_the_assistant():
     contact = ContactFactory()
     question = incoming(contact)

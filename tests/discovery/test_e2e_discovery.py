@@ -118,9 +118,10 @@ async def test_the_reply_is_steered_by_the_scenario_and_never_asks_for_known_fie
     await wait_messages(fake_telegram, CHAT, 1)
     fake_telegram.push_message(CHAT, "Сколько стоит?")
     await wait_messages(fake_telegram, CHAT, 2)
-    system = model.reply_requests[-1]["messages"][0]["content"]
+    system, data = [message["content"] for message in model.reply_requests[-1]["messages"][:2]]
     assert "Ask one thing at a time." in system
-    assert "Known about the person (never ask again): Name: Анна" in system
+    assert "(never ask again): Name\n" in system
+    assert '"lead card": {"Name": "Анна"}' in data
     missing = system.split("Still to find out")[1]
     assert "Budget" in missing and "Name" not in missing
 

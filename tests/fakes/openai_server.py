@@ -6,6 +6,11 @@ wire formats of the OpenAI API. What each completion does is scripted: queued be
 (``Reply``, ``ToolCall``, ``Fail``, ``Stall``, ``BrokenStream``) are used one per request in
 arrival order, then ``default``.
 
+A ``Reply`` ends the way a provider says why it stopped: ``finish_reason`` "stop" (the default),
+"length" (the output token limit was hit), "content_filter", or ``None``: then the stream simply
+ends after the text, with no finish reason, usage chunk or ``[DONE]``, as when a proxy or an
+overloaded server closes the response early but cleanly (the SDK raises nothing for that).
+
 Not emulated: authentication (any key is accepted; script ``Fail(status=401)`` instead), real
 token counting (usage is a rough length-based estimate unless given), other endpoints, and
 request validation beyond "the body is JSON".
@@ -81,7 +86,7 @@ class _Completion:
             "total_tokens": prompt + completion,
         }
 
-    def completion(self, message: dict, finish_reason: str, usage: dict) -> dict:
+    def completion(self, message: dict, finish_reason: str | None, usage: dict) -> dict:
         message = {"role": "assistant", "refusal": None, **message}
         return {
             "id": self.id,
@@ -142,13 +147,13 @@ class _Completion:
 
 @dataclass(frozen=True)
 class Reply:
-    """A normal answer; streamed in ``chunk_size``-character deltas."""
+    """An answer, streamed in ``chunk_size``-character deltas; how it ends: see the module."""
 
     text: str = "Hello from the fake model."
     chunk_size: int = 5
     delay_between_chunks: float = 0.0
     usage: tuple[int, int] | None = None  # (prompt_tokens, completion_tokens)
-    finish_reason: str = "stop"
+    finish_reason: str | None = "stop"
 
     def serve(self, call: _Completion):
         usage = call.usage(self.usage, self.text)
@@ -162,6 +167,9 @@ class Reply:
         for piece in _pieces(self.text, self.chunk_size):
             call.pause(self.delay_between_chunks)
             call.send_text(piece)
+        if self.finish_reason is None:
+            call.exchange.end_chunked()
+            return
         call.finish_stream({}, self.finish_reason, usage)
 
 
