@@ -1,6 +1,7 @@
 """End-to-end: redelivery, ordering, Telegram flood control, blocked bots, floods, long input."""
 
 import asyncio
+import threading
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -54,8 +55,9 @@ async def test_one_chats_messages_are_answered_in_order(running_bot, fake_telegr
 
 
 async def test_a_slow_chat_does_not_hold_up_other_chats(running_bot, fake_telegram, fake_openai):
+    slow_answer_may_end = threading.Event()
     fake_openai.default = lambda body: (
-        Reply(text="медленно", chunk_size=1, delay_between_chunks=0.3)
+        Reply(text="медленно", chunk_size=1, held_until=slow_answer_may_end)
         if "медленный" in body["messages"][-1]["content"]
         else Reply(text="быстро")
     )
@@ -64,7 +66,8 @@ async def test_a_slow_chat_does_not_hold_up_other_chats(running_bot, fake_telegr
     fake_telegram.push_message(OTHER_CHAT, "быстрый вопрос")
     fast = (await wait_messages(fake_telegram, OTHER_CHAT, 1))[0]
     assert not fake_telegram.sent_messages(CHAT), "the fast chat should not wait for the slow one"
-    slow = (await wait_messages(fake_telegram, CHAT, 1, timeout=10))[0]
+    slow_answer_may_end.set()
+    slow = (await wait_messages(fake_telegram, CHAT, 1))[0]
     assert fast.at < slow.at
 
 

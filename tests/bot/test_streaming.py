@@ -29,15 +29,25 @@ async def settle(seconds=0.05):
 
 
 async def test_private_previews_are_throttled_to_one_per_interval(ext_bot, fake_telegram):
-    streamer = streamer_for(ext_bot, PRIVATE, private=True)
+    streamer = streamer_for(ext_bot, PRIVATE, private=True, interval=3600)
     await streamer.update("Пер")
     await streamer.update("Перв")
-    await settle()
+    await fake_telegram.wait_for_async(lambda: fake_telegram.drafts(PRIVATE))
     await streamer.update("Первый ответ")
     await streamer.update("Первый ответ!")
     await settle()
     assert [draft.text for draft in fake_telegram.drafts(PRIVATE)] == ["Перв"]
-    await settle(0.25)
+    await streamer.finish("Первый ответ!")
+    assert [m.text for m in fake_telegram.sent_messages(PRIVATE)] == ["Первый ответ!"]
+
+
+async def test_after_the_interval_the_latest_text_is_previewed(ext_bot, fake_telegram):
+    streamer = streamer_for(ext_bot, PRIVATE, private=True, interval=0.05)
+    await streamer.update("Перв")
+    await fake_telegram.wait_for_async(lambda: fake_telegram.drafts(PRIVATE))
+    await streamer.update("Первый ответ")
+    await streamer.update("Первый ответ!")
+    await fake_telegram.wait_for_async(lambda: len(fake_telegram.drafts(PRIVATE)) == 2)
     await streamer.finish("Первый ответ!")
     assert [draft.text for draft in fake_telegram.drafts(PRIVATE)] == ["Перв", "Первый ответ!"]
 
@@ -53,18 +63,20 @@ async def test_the_first_preview_waits_briefly_for_more_text(ext_bot, fake_teleg
 async def test_an_identical_preview_is_never_sent_twice(ext_bot, fake_telegram):
     streamer = streamer_for(ext_bot, GROUP, private=False, interval=0)
     await streamer.update("Текст")
-    await settle()
+    await fake_telegram.wait_for_async(lambda: fake_telegram.sent_messages(GROUP))
     await streamer.update("Текст ")
     await settle()
-    assert fake_telegram.edits(GROUP) == []
+    await streamer.update("Текст дальше")
+    await fake_telegram.wait_for_async(lambda: fake_telegram.edits(GROUP))
+    assert [edit.text for edit in fake_telegram.edits(GROUP)] == ["Текст дальше"]
 
 
 async def test_group_previews_edit_the_placeholder_after_the_interval(ext_bot, fake_telegram):
     streamer = streamer_for(ext_bot, GROUP, private=False, interval=0.05)
     await streamer.update("Начало")
-    await settle(0.02)
+    await fake_telegram.wait_for_async(lambda: fake_telegram.sent_messages(GROUP))
     await streamer.update("Начало ответа")
-    await settle(0.1)
+    await fake_telegram.wait_for_async(lambda: fake_telegram.edits(GROUP))
     assert [edit.text for edit in fake_telegram.edits(GROUP)] == ["Начало ответа"]
 
 

@@ -144,6 +144,11 @@ class _Completion:
         if seconds > 0:
             self.fake.closing.wait(seconds)
 
+    def hold(self, event: threading.Event):
+        """Wait for the test's event, or for the fake to stop."""
+        while not (event.is_set() or self.fake.closing.is_set()):
+            event.wait(0.05)
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -154,6 +159,9 @@ class Reply:
     delay_between_chunks: float = 0.0
     usage: tuple[int, int] | None = None  # (prompt_tokens, completion_tokens)
     finish_reason: str | None = "stop"
+    #: When given, the stream sends its first piece and then waits for this event, so a test
+    #: decides when the rest of the answer comes instead of guessing with delays.
+    held_until: threading.Event | None = None
 
     def serve(self, call: _Completion):
         usage = call.usage(self.usage, self.text)
@@ -164,7 +172,9 @@ class Reply:
             return
         call.start_stream()
         call.send_event(call.chunk({"role": "assistant", "content": "", "refusal": None}))
-        for piece in _pieces(self.text, self.chunk_size):
+        for number, piece in enumerate(_pieces(self.text, self.chunk_size)):
+            if number == 1 and self.held_until is not None:
+                call.hold(self.held_until)
             call.pause(self.delay_between_chunks)
             call.send_text(piece)
         if self.finish_reason is None:
