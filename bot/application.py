@@ -43,11 +43,21 @@ def is_valid_token(token: str) -> bool:
     return bool(TOKEN_PATTERN.match(token or ""))
 
 
+def telegram_api_root(url: str) -> str:
+    """The Bot API server's root, whether or not the URL already ends in `/bot`.
+
+    Tools write the base URL both ways (`https://api.telegram.org` and `.../bot`); PTB adds
+    `/bot<token>` itself.
+    """
+    root = url.strip().rstrip("/")
+    return root.removesuffix("/bot") if root.endswith("/bot") else root
+
+
 def build_application(
     *, token: str, api_base_url: str, read_timeout: float = READ_TIMEOUT
 ) -> Application:
     """The bot with its handlers, per-chat ordering and 429 handling."""
-    base = api_base_url.rstrip("/")
+    base = telegram_api_root(api_base_url)
     application = (
         ApplicationBuilder()
         .token(token)

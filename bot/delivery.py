@@ -149,7 +149,7 @@ class Courier:
             return Delivery.blocked(len(parts), error)
         except _Undelivered as error:
             logger.warning("Could not edit message %s in %s: %s", message_id, self.chat_id, error)
-            await self._delete_quietly(message_id)
+            await self.delete_quietly(message_id)
             return await self._send_all(parts, deadline, {})
         following = await self._send_all(parts[1:], deadline, {})
         edited = PartOutcome(State.DELIVERED, message_id)
@@ -256,7 +256,8 @@ class Courier:
     def _backoff(attempt: int) -> float:
         return min(BACKOFF_BASE_SECONDS * 2**attempt, BACKOFF_MAX_SECONDS)
 
-    async def _delete_quietly(self, message_id: int) -> None:
+    async def delete_quietly(self, message_id: int) -> None:
+        """Remove a stale message if Telegram lets us; it is only tidying up."""
         try:
             await self.bot.delete_message(self.chat_id, message_id)
         except TelegramError as error:

@@ -44,6 +44,7 @@ UNSUPPORTED_KINDS = {
     "location": Kind.LOCATION,
     "venue": Kind.LOCATION,
 }
+START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 #: Staff hear the same news about a lead (a reason and its subject) at most once per period.
 STAFF_QUIET_PERIOD = timedelta(hours=1)
 
@@ -144,9 +145,14 @@ async def reply_and_store(update: Update, turn: Turn, text: str, **extra) -> Non
 
 @telegram_handler(Kind.COMMAND)
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, turn: Turn) -> None:
-    """Greet; a deep-link payload (`/start ads_vk`) becomes the lead's source."""
-    if context.args:
-        await actions.set_source(turn.contact, context.args[0])
+    """Greet; a deep-link payload (`/start ads_vk`) becomes the lead's source.
+
+    Telegram's own links carry only `A-Z a-z 0-9 _ -` (up to 64): anything else was typed by
+    hand, possibly to plant a formula in an export, and is not kept.
+    """
+    payload = " ".join(context.args or ())
+    if START_PAYLOAD.fullmatch(payload):
+        await actions.set_source(turn.contact, payload)
     await reply_and_store(
         update, turn, await actions.greeting(turn.contact), reply_markup=keyboards.start_menu()
     )
@@ -500,6 +506,7 @@ async def follow_up_card(update: Update, turn: Turn, card_update) -> None:
 async def stream_answer(update: Update, turn: Turn, text: str) -> None:
     """Stream the answer; the stored reply then records what reached the person."""
     streamer = ReplyStreamer(courier(update), private=is_private(update))
+    streamer.start_thinking()
     answer = await dialog.answer(turn, text, streamer.update)
     try:
         for note in answer.notes:

@@ -15,6 +15,8 @@ from django.core.validators import validate_email
 DEFAULT_REGION = "RU"
 EMAIL_PATTERN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 PHONE_CANDIDATE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+#: A short number with a country code, such as "+7 123": too short to be a phone, but meant as one.
+SHORT_INTERNATIONAL = re.compile(r"\+\s*\d[\d\s().-]*\d")
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str | None:
@@ -42,7 +44,7 @@ def find_phone(text: str, region: str = DEFAULT_REGION) -> str | None:
 
 def looks_like_phone_attempt(text: str) -> bool:
     """True when the text seems meant as a phone number (so an invalid one deserves a note)."""
-    return bool(PHONE_CANDIDATE.search(text or ""))
+    return bool(PHONE_CANDIDATE.search(text or "") or SHORT_INTERNATIONAL.search(text or ""))
 
 
 def normalize_email(raw: str) -> str | None:

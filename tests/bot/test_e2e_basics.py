@@ -1,5 +1,6 @@
 """End-to-end: greeting, deep links, help and the command menu, through the fake Bot API."""
 
+import pytest
 from asgiref.sync import sync_to_async
 
 from bot.application import COMMAND_HANDLERS, publish_command_menu
@@ -54,6 +55,17 @@ async def test_deep_link_payload_becomes_the_lead_source_and_is_not_overwritten(
     await wait_messages(fake_telegram, CHAT, 2)
     contact = await sync_to_async(contact_for)(CHAT)
     assert contact.source == "ads_vk"
+
+
+@pytest.mark.parametrize(
+    "payload", ['=HYPERLINK("http://evil")', "a" * 65, "ads vk", "реклама", "a;b"]
+)
+async def test_a_start_payload_telegram_would_never_send_is_not_kept(
+    running_bot, fake_telegram, payload
+):
+    fake_telegram.push_message(CHAT, f"/start {payload}")
+    await wait_messages(fake_telegram, CHAT, 1)
+    assert (await sync_to_async(contact_for)(CHAT)).source == ""
 
 
 async def test_commands_and_the_bots_answers_are_stored(running_bot, fake_telegram):

@@ -1,5 +1,6 @@
 """End-to-end: capturing the lead's contact by button, by typing, and refusing others' cards."""
 
+import pytest
 from asgiref.sync import sync_to_async
 
 from conversations.models import Contact
@@ -73,8 +74,9 @@ async def test_a_typed_email_inside_a_question_is_saved_and_the_question_answere
     assert '"e-mail": "anna@example.com"' in data["content"]
 
 
-async def test_a_garbage_phone_number_gets_a_polite_correction(running_bot, fake_telegram):
-    fake_telegram.push_message(CHAT, "+7 000 11", language_code="en")
+@pytest.mark.parametrize("typed", ["+7 000 11", "+7 123"])
+async def test_a_garbage_phone_number_gets_a_polite_correction(running_bot, fake_telegram, typed):
+    fake_telegram.push_message(CHAT, typed, language_code="en")
     reply = (await wait_messages(fake_telegram, CHAT, 1))[0]
     assert "doesn't look like a valid phone number" in reply.visible_text
     assert (await sync_to_async(contact_for)(CHAT)).phone == ""

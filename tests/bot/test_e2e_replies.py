@@ -1,5 +1,8 @@
 """End-to-end: streamed LLM answers, long and badly formatted answers, provider faults."""
 
+import asyncio
+import threading
+
 import pytest
 from asgiref.sync import sync_to_async
 
@@ -10,6 +13,7 @@ from tests.factories import LLMModelFactory
 from tests.fakes.openai_server import BrokenStream, Fail, Reply, Stall
 
 CHAT = 7001
+GROUP = -7002
 
 
 def assistant_messages():
@@ -39,14 +43,79 @@ async def test_the_answer_streams_as_drafts_then_arrives_as_one_message(
     assert stored[0]["completion_tokens"] > 0
 
 
-async def test_an_answer_complete_at_once_is_sent_without_a_draft(
+async def test_an_answer_complete_at_once_is_sent_without_a_text_draft(
     running_bot, fake_telegram, fake_openai
 ):
     fake_openai.queue(Reply(text="Коротко: да.", chunk_size=100))
     fake_telegram.push_message(CHAT, "Можно?")
     final = (await wait_messages(fake_telegram, CHAT, 1))[0]
     assert final.visible_text == "Коротко: да."
-    assert fake_telegram.drafts(CHAT) == []
+    assert [draft.text for draft in fake_telegram.drafts(CHAT)] in ([], [""])
+
+
+async def test_a_sign_of_life_shows_at_once_and_stays_until_the_first_words(
+    running_bot, fake_telegram, fake_openai, monkeypatch
+):
+    monkeypatch.setattr("bot.streaming.THINKING_DRAFT_REFRESH", 0.05)
+    words_may_come = threading.Event()
+    fake_openai.queue(Reply(text="Подумал и отвечаю.", held_until=words_may_come))
+    fake_telegram.push_message(CHAT, "Сложный вопрос")
+    await fake_telegram.wait_for_async(lambda: len(fake_telegram.drafts(CHAT)) >= 3)
+    assert fake_telegram.sent_messages(CHAT) == []
+    assert {draft.text for draft in fake_telegram.drafts(CHAT)} == {""}
+    words_may_come.set()
+    final = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    thinking = len([d for d in fake_telegram.drafts(CHAT) if d.text == "" and d.at < final.at])
+    await asyncio.sleep(0.2)
+    assert len([d for d in fake_telegram.drafts(CHAT) if d.text == ""]) == thinking
+
+
+async def test_a_group_sees_the_typing_action_while_the_model_thinks(
+    running_bot, fake_telegram, fake_openai, monkeypatch
+):
+    monkeypatch.setattr("bot.streaming.TYPING_REFRESH", 0.05)
+    words_may_come = threading.Event()
+    fake_openai.queue(Reply(text="Ответ группе.", held_until=words_may_come))
+    fake_telegram.push_message(GROUP, "@fake_test_bot вопрос", chat_type="group")
+    await fake_telegram.wait_for_async(lambda: len(fake_telegram.calls_of("sendChatAction")) >= 2)
+    actions = fake_telegram.calls_of("sendChatAction")
+    assert {(call.params["chat_id"], call.params["action"]) for call in actions} == {
+        (GROUP, "typing")
+    }
+    words_may_come.set()
+    await wait_messages(fake_telegram, GROUP, 1)
+
+
+async def test_a_finished_part_of_a_long_answer_arrives_while_the_rest_streams(
+    running_bot, fake_telegram, fake_openai
+):
+    rest_may_come = threading.Event()
+    paragraphs = [f"Абзац {number}. " + "подробности " * 60 for number in range(12)]
+    fake_openai.queue(
+        Reply(
+            text="\n\n".join(paragraphs),
+            chunk_size=1000,
+            held_until=rest_may_come,
+            pieces_before_hold=6,
+        )
+    )
+    fake_telegram.push_message(CHAT, "Расскажите подробно")
+    first = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    assert first.visible_text.startswith("Абзац 0.")
+    assert len(fake_telegram.sent_messages(CHAT)) == 1
+    rest_may_come.set()
+    await fake_telegram.wait_for_async(
+        lambda: "Абзац 11." in fake_telegram.sent_messages(CHAT)[-1].visible_text
+    )
+    shown = " ".join(m.visible_text for m in fake_telegram.sent_messages(CHAT))
+    assert shown.split() == " ".join(paragraphs).split()
+    reply = await sync_to_async(Message.objects.get)(role="assistant")
+    while reply.delivery == Message.Delivery.PENDING:
+        await asyncio.sleep(0.01)
+        reply = await sync_to_async(Message.objects.get)(role="assistant")
+    assert [part["message_id"] for part in reply.delivery_parts] == [
+        message.message_id for message in fake_telegram.sent_messages(CHAT)
+    ]
 
 
 async def test_the_model_gets_prompts_catalog_and_history(

@@ -62,7 +62,10 @@ async def test_an_edit_with_a_nul_byte_is_stored(running_bot, fake_telegram):
     assert await sync_to_async(stored)("user") == [("Price?", "complete")]
 
 
-async def test_a_deep_link_source_with_a_nul_byte_is_stored(running_bot, fake_telegram):
+async def test_a_deep_link_source_with_a_nul_byte_is_refused_and_the_command_stored(
+    running_bot, fake_telegram
+):
     fake_telegram.push_message(CHAT, "/start ads\x00vk")
     await wait_messages(fake_telegram, CHAT, 1)
-    assert (await sync_to_async(contact_for)(CHAT)).source == "adsvk"
+    assert (await sync_to_async(contact_for)(CHAT)).source == ""
+    assert await sync_to_async(stored)("user") == [("/start adsvk", "complete")]

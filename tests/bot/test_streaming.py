@@ -147,3 +147,73 @@ async def test_a_placeholder_being_sent_when_the_answer_ends_is_reused(ext_bot, 
     await asyncio.sleep(0)
     await streamer.finish("Начало и конец")
     assert [m.text for m in fake_telegram.sent_messages(GROUP)] == ["Начало и конец"]
+
+
+def long_text(mark, paragraphs=6):
+    return "\n\n".join(f"{mark} {number}. " + "слово " * 150 for number in range(paragraphs))
+
+
+async def until_sent(fake_telegram, chat, count):
+    await fake_telegram.wait_for_async(lambda: len(fake_telegram.sent_messages(chat)) >= count)
+
+
+async def test_in_a_group_a_finished_part_takes_over_the_placeholder(ext_bot, fake_telegram):
+    streamer = streamer_for(ext_bot, GROUP, private=False, interval=0)
+    await streamer.update("Начало")
+    await until_sent(fake_telegram, GROUP, 1)
+    text = long_text("Часть")
+    await streamer.update(text)
+    await until_sent(fake_telegram, GROUP, 2)
+    delivery = await streamer.finish(text)
+    messages = fake_telegram.sent_messages(GROUP)
+    assert messages[0].visible_text.startswith("Часть 0.")
+    assert " ".join(m.visible_text for m in messages).split() == text.split()
+    assert delivery.message_ids == [m.message_id for m in messages]
+
+
+async def test_a_sent_part_is_corrected_when_the_final_answer_differs(ext_bot, fake_telegram):
+    streamer = streamer_for(ext_bot, PRIVATE, private=True, interval=0)
+    await streamer.update(long_text("Черновик"))
+    await until_sent(fake_telegram, PRIVATE, 1)
+    delivery = await streamer.finish("Короткий окончательный ответ.")
+    visible = [m.visible_text for m in fake_telegram.sent_messages(PRIVATE)]
+    assert visible == ["Короткий окончательный ответ."]
+    assert delivery.state == Message.Delivery.DELIVERED
+
+
+async def test_sent_parts_the_final_answer_no_longer_has_are_removed(ext_bot, fake_telegram):
+    streamer = streamer_for(ext_bot, PRIVATE, private=True, interval=0)
+    await streamer.update(long_text("Черновик", paragraphs=12))
+    await until_sent(fake_telegram, PRIVATE, 2)
+    final = long_text("Черновик", paragraphs=1)
+    await streamer.finish(final)
+    assert [m.visible_text.split() for m in fake_telegram.sent_messages(PRIVATE)] == [final.split()]
+
+
+async def test_a_bot_blocked_while_thinking_loses_the_answer(ext_bot, fake_telegram):
+    fake_telegram.fail_next("sendMessageDraft", error_code=403)
+    streamer = new_streamer(ext_bot, PRIVATE, private=True)
+    streamer.start_thinking()
+    await fake_telegram.wait_for_async(lambda: fake_telegram.calls_of("sendMessageDraft"))
+    delivery = await streamer.finish("Ответ")
+    assert delivery.state == Message.Delivery.UNDELIVERED
+    assert delivery.blocked_by is not None
+    assert fake_telegram.sent_messages(PRIVATE) == []
+
+
+async def test_a_sign_of_life_that_fails_does_not_stop_the_answer(ext_bot, fake_telegram):
+    fake_telegram.fail_next("sendChatAction", error_code=400)
+    streamer = new_streamer(ext_bot, GROUP, private=False)
+    streamer.start_thinking()
+    await fake_telegram.wait_for_async(lambda: fake_telegram.calls_of("sendChatAction"))
+    delivery = await streamer.finish("Ответ")
+    assert delivery.state == Message.Delivery.DELIVERED
+
+
+async def test_no_sign_of_life_while_telegram_asks_the_chat_to_wait(ext_bot, fake_telegram):
+    ext_bot.rate_limiter.pause(GROUP, 10)
+    streamer = new_streamer(ext_bot, GROUP, private=False)
+    streamer.start_thinking()
+    await settle()
+    await streamer.stop()
+    assert fake_telegram.calls_of("sendChatAction") == []

@@ -69,7 +69,9 @@ def test_text_without_a_valid_phone_has_none(text):
     assert find_phone(text) is None
 
 
-@pytest.mark.parametrize("text", ["+7 912 345", "my number is 8-912-000", "(912) 12-34"])
+@pytest.mark.parametrize(
+    "text", ["+7 912 345", "my number is 8-912-000", "(912) 12-34", "+7 123", "+44 20"]
+)
 def test_a_run_of_digits_looks_like_a_phone_attempt(text):
     assert looks_like_phone_attempt(text) is True
 

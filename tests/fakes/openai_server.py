@@ -159,9 +159,10 @@ class Reply:
     delay_between_chunks: float = 0.0
     usage: tuple[int, int] | None = None  # (prompt_tokens, completion_tokens)
     finish_reason: str | None = "stop"
-    #: When given, the stream sends its first piece and then waits for this event, so a test
-    #: decides when the rest of the answer comes instead of guessing with delays.
+    #: When given, the stream sends `pieces_before_hold` pieces and then waits until this
+    #: event is set, so a test decides when the rest comes instead of guessing with delays.
     held_until: threading.Event | None = None
+    pieces_before_hold: int = 0
 
     def serve(self, call: _Completion):
         usage = call.usage(self.usage, self.text)
@@ -173,7 +174,7 @@ class Reply:
         call.start_stream()
         call.send_event(call.chunk({"role": "assistant", "content": "", "refusal": None}))
         for number, piece in enumerate(_pieces(self.text, self.chunk_size)):
-            if number == 1 and self.held_until is not None:
+            if number == self.pieces_before_hold and self.held_until is not None:
                 call.hold(self.held_until)
             call.pause(self.delay_between_chunks)
             call.send_text(piece)
