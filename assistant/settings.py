@@ -106,7 +106,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Admin and export ---------------------------------------------------------------------
 IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = False
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Off: its rule strips one "=" and makes every cell text; exports use core.spreadsheets instead.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 ADMIN_TRANSCRIPT_PAGE_SIZE = ENV.int("ADMIN_TRANSCRIPT_PAGE_SIZE", 100, minimum=10)
 
 # --- LLM ----------------------------------------------------------------------------------

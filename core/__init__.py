@@ -1,0 +1,1 @@
+"""Plumbing shared by the apps that knows none of them."""
