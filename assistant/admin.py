@@ -87,7 +87,7 @@ class LLMModelAdmin(admin.ModelAdmin):
     readonly_fields = ("is_default",)
     actions = ("mark_default", "test_connection")
 
-    @admin.action(description=_("Mark as default"))
+    @admin.action(description=_("Mark as default"), permissions=["change"])
     def mark_default(self, request, queryset):
         models = list(queryset[:2])
         if len(models) != 1:
@@ -102,7 +102,7 @@ class LLMModelAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Test connection (a one-token call)"))
+    @admin.action(description=_("Test connection (a one-token call)"), permissions=["change"])
     def test_connection(self, request, queryset):
         for model in queryset.select_related("provider"):
             result = ping_model(model)

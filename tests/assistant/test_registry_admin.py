@@ -8,6 +8,7 @@ from assistant.models import LLMModel
 from assistant.services import llm_model_mark_default
 from tests.factories import LLMModelFactory, LLMProviderFactory
 from tests.fakes.openai_server import Fail, Reply
+from tests.permissions import login_with_permissions
 
 MODELS = reverse("admin:assistant_llmmodel_changelist")
 
@@ -96,3 +97,38 @@ def test_connection_test_reports_the_error(admin_client, fake_openai, db):
     (message,) = shown_messages(response)
     assert message.startswith(f"{model} failed after ")
     assert "HTTP 500" in message
+
+
+# --- View-only staff ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def viewer(client, db):
+    return login_with_permissions(client, "view_llmmodel", "view_llmprovider")
+
+
+def test_view_only_staff_are_not_offered_the_registry_actions(viewer, db):
+    LLMModelFactory()
+
+    content = viewer.get(MODELS).content.decode()
+
+    assert 'value="mark_default"' not in content
+    assert 'value="test_connection"' not in content
+
+
+def test_a_forged_mark_default_from_view_only_staff_changes_nothing(viewer, db):
+    old, new = LLMModelFactory(is_default=True), LLMModelFactory()
+
+    response = run_action(viewer, "mark_default", [new])
+
+    assert response.status_code == 200
+    assert list(LLMModel.objects.filter(is_default=True)) == [old]
+
+
+def test_a_forged_connection_test_from_view_only_staff_calls_nobody(viewer, fake_openai, db):
+    model = LLMModelFactory(provider=LLMProviderFactory(base_url=fake_openai.base_url))
+
+    response = run_action(viewer, "test_connection", [model])
+
+    assert response.status_code == 200
+    assert fake_openai.completion_requests() == []

@@ -15,6 +15,7 @@ from conversations.admin import (
 )
 from conversations.models import Contact, Message, Prompt
 from tests.factories import ContactFactory, ConversationFactory, MessageFactory, PromptFactory
+from tests.permissions import login_with_permissions
 
 CHANGELIST = reverse("admin:conversations_contact_changelist")
 
@@ -316,3 +317,18 @@ def test_prompt_list_shows_a_preview(admin_client, db):
 
     assert "You are a helpful consultant" in response.content.decode()
     assert [p.key for p in response.context["cl"].result_list] == [Prompt.Key.SYSTEM]
+
+
+def test_view_only_staff_cannot_rewrite_a_prompt_through_its_history(client, db):
+    prompt = PromptFactory(text="Old instructions")
+    old = prompt.history.earliest()
+    viewer = login_with_permissions(client, "view_prompt")
+
+    response = viewer.post(
+        reverse("admin:conversations_prompt_simple_history", args=[prompt.pk, old.history_id]),
+        prompt_form(prompt, "Ignore all rules"),
+    )
+
+    prompt.refresh_from_db()
+    assert response.status_code == 403
+    assert prompt.text == "Old instructions"

@@ -209,6 +209,17 @@ def test_staff_without_export_permission_see_no_export(clerk, leads):
     assert "export_admin_action" not in response.content.decode()
 
 
+def test_a_forged_export_action_from_staff_without_the_permission_exports_nothing(clerk, leads):
+    anna, _boris = leads
+
+    response = clerk.post(
+        CHANGELIST, {"action": "export_admin_action", "_selected_action": [anna.pk]}
+    )
+
+    assert response.status_code == 200
+    assert EXPORT not in response.content.decode()
+
+
 def test_staff_without_export_permission_get_403(clerk, leads):
     assert clerk.get(EXPORT).status_code == 403
     assert clerk.post(EXPORT, export_form("0")).status_code == 403
