@@ -9,13 +9,14 @@ SDK's 600 s default.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 import openai
+
+from assistant.api_keys import api_key_from_environment
 
 NO_API_KEY = "not-set"
 
@@ -58,7 +59,7 @@ class ModelSpec:
         )
 
     def api_key(self) -> str:
-        return (os.environ.get(self.api_key_env) if self.api_key_env else "") or NO_API_KEY
+        return api_key_from_environment(self.api_key_env) or NO_API_KEY
 
 
 @dataclass(frozen=True)
