@@ -23,7 +23,11 @@ def defuse_formula(value):
 
 
 def _runs_as_formula(text: str) -> bool:
-    starts_formula = text.startswith(FORMULA_TRIGGERS) or text.lstrip().startswith(FORMULA_TRIGGERS)
+    first = text[:1]
+    # Most cells start with a letter or a digit: one look at the first character decides.
+    if first not in FORMULA_TRIGGERS and not first.isspace():
+        return False
+    starts_formula = first in FORMULA_TRIGGERS or text.lstrip().startswith(FORMULA_TRIGGERS)
     return starts_formula and not _PLAIN_NUMBER.fullmatch(text.strip())
 
 
