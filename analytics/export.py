@@ -10,20 +10,11 @@ from django.utils.translation import gettext as _
 
 from analytics.forms import Filters
 from analytics.selectors import STAGES, Report, Usage, source_label
-
-#: Spreadsheets run a cell that starts with one of these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from core.spreadsheets import defuse_formula
 
 
 def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return str(value)
-    text = str(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    return "" if value is None else str(defuse_formula(value))
 
 
 def _cost(value: Decimal) -> str:

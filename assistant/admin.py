@@ -1,9 +1,11 @@
 import os
 
 from django.contrib import admin, messages
+from django.db.models import URLField
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from assistant.api_keys import is_api_key_variable
 from assistant.gateway import ping_model
 from assistant.models import LLMModel, LLMProvider, LogEntry
 from assistant.services import llm_model_mark_default
@@ -55,17 +57,34 @@ class LogEntryAdmin(admin.ModelAdmin):
 
 @admin.register(LLMProvider)
 class LLMProviderAdmin(admin.ModelAdmin):
-    """Where models are called. Keys live in the environment; the page only says if one is set."""
+    """Where models are called. Keys live in the environment; the page only says if one is set.
+
+    Which variables may hold a key is decided in `assistant.api_keys`.
+    """
 
     list_display = ("name", "base_url", "api_key_env", "api_key_status", "timeout_seconds")
     search_fields = ("name", "base_url")
     readonly_fields = ("api_key_status",)
+    # A key travels to this URL: typed without a scheme, it means https (Django 6's default).
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=_("API key"))
     def api_key_status(self, provider):
+        if provider.api_key_env and not is_api_key_variable(provider.api_key_env):
+            return _("not allowed")
         if provider.api_key_env and os.environ.get(provider.api_key_env):
             return _("set")
         return _("missing")
+
+    # The key goes wherever the base URL points: only superusers decide both.
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 @admin.register(LLMModel)
@@ -87,7 +106,7 @@ class LLMModelAdmin(admin.ModelAdmin):
     readonly_fields = ("is_default",)
     actions = ("mark_default", "test_connection")
 
-    @admin.action(description=_("Mark as default"))
+    @admin.action(description=_("Mark as default"), permissions=["change"])
     def mark_default(self, request, queryset):
         models = list(queryset[:2])
         if len(models) != 1:
@@ -102,7 +121,7 @@ class LLMModelAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Test connection (a one-token call)"))
+    @admin.action(description=_("Test connection (a one-token call)"), permissions=["change"])
     def test_connection(self, request, queryset):
         for model in queryset.select_related("provider"):
             result = ping_model(model)

@@ -9,7 +9,6 @@ SDK's 600 s default.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import weakref
 from collections import OrderedDict
@@ -18,6 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import openai
+
+from assistant.api_keys import api_key_from_environment
 
 NO_API_KEY = "not-set"
 
@@ -60,7 +61,7 @@ class ModelSpec:
         )
 
     def api_key(self) -> str:
-        return (os.environ.get(self.api_key_env) if self.api_key_env else "") or NO_API_KEY
+        return api_key_from_environment(self.api_key_env) or NO_API_KEY
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from assistant.api_keys import validate_api_key_variable
+
 
 class LLMProvider(models.Model):
     """An OpenAI-compatible endpoint. The API key stays in the environment, never here."""
@@ -14,7 +16,12 @@ class LLMProvider(models.Model):
         _("API key variable"),
         max_length=100,
         blank=True,
-        help_text=_("Name of the environment variable holding the API key, e.g. OPENAI_API_KEY."),
+        help_text=_(
+            "Name of the environment variable holding the API key, e.g. OPENAI_API_KEY. It must "
+            "end in _API_KEY or be listed in LLM_API_KEY_VARIABLES; the project's own settings "
+            "are never allowed, since the key is sent to the base URL."
+        ),
+        validators=[validate_api_key_variable],
     )
     timeout_seconds = models.FloatField(_("request timeout, s"), default=30.0)
     connect_timeout_seconds = models.FloatField(_("connect timeout, s"), default=5.0)

@@ -106,12 +106,15 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Admin and export ---------------------------------------------------------------------
 IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = False
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# Off: its rule strips one "=" and makes every cell text; exports use core.spreadsheets instead.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 ADMIN_TRANSCRIPT_PAGE_SIZE = ENV.int("ADMIN_TRANSCRIPT_PAGE_SIZE", 100, minimum=10)
 
 # --- LLM ----------------------------------------------------------------------------------
 LLM_DEFAULT_MODEL = ENV.str("LLM_DEFAULT_MODEL")
 LLM_FALLBACK_MODEL = ENV.str("LLM_FALLBACK_MODEL")
+# Key variables not ending in _API_KEY that providers may name (see assistant/api_keys.py).
+LLM_API_KEY_VARIABLES = ENV.list("LLM_API_KEY_VARIABLES", [])
 LLM_TOTAL_DEADLINE = ENV.float("LLM_TOTAL_DEADLINE", 90.0, minimum=1.0)
 LLM_MAX_RETRIES = ENV.int("LLM_MAX_RETRIES", 2, minimum=0)
 ASSISTANT_MAX_INPUT_CHARS = ENV.int("ASSISTANT_MAX_INPUT_CHARS", 4000, minimum=100)

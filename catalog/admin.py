@@ -23,11 +23,11 @@ class ServiceAdmin(admin.ModelAdmin):
     def price_display(self, service):
         return _("on request") if service.price is None else service.price
 
-    @admin.action(description=_("Activate selected services"))
+    @admin.action(description=_("Activate selected services"), permissions=["change"])
     def activate(self, request, queryset):
         self._set_active(request, queryset, active=True)
 
-    @admin.action(description=_("Deactivate selected services"))
+    @admin.action(description=_("Deactivate selected services"), permissions=["change"])
     def deactivate(self, request, queryset):
         self._set_active(request, queryset, active=False)
 

@@ -3,7 +3,8 @@
 import-export builds a whole `tablib.Dataset` of model instances before writing a byte; for
 100,000 leads that is slow and holds the table in memory. Here the same columns and headers as
 `ContactResource` are written from `values_list().iterator()` in chunks, so memory stays flat
-and the first bytes leave at once.
+and the first bytes leave at once. Every cell passes `core.spreadsheets.defuse_formula`, the
+rule the XLSX export follows too.
 """
 
 import csv
@@ -11,11 +12,11 @@ import io
 import logging
 from collections.abc import Callable, Iterator
 
-from django.conf import settings
 from django.utils import timezone
 
 from conversations.models import Contact
 from conversations.resources import EXPORT_DATETIME_FORMAT, ContactResource, contact_full_name
+from core.spreadsheets import defuse_formula
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +40,6 @@ def _status_renderer() -> Callable[[str], str]:
     return lambda status: labels.get(status, status)
 
 
-#: Fields typed by people (or the bot's users): the only ones a formula can hide in.
-_FREE_TEXT = frozenset({"name", "username", "phone", "email", "source"})
-
 #: For each ContactResource field: the model columns it is built from and how to render them.
 _COLUMNS: dict[str, tuple[tuple[str, ...], Callable[[], Callable]]] = {
     "id": (("id",), lambda: str),
@@ -58,36 +56,28 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], Callable[[], Callable]]] = {
 }
 
 
-def _escape_formula(cell: str) -> str:
-    # The same rule as import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT.
-    return cell.replace("=", "", 1) if cell.startswith("=") else cell
-
-
-def _cell_getter(render: Callable, indexes: list[int], escape: bool) -> Callable[[tuple], str]:
-    if escape:
-        return _cell_getter(lambda *values: _escape_formula(render(*values)), indexes, False)
+def _cell_getter(render: Callable, indexes: list[int]) -> Callable[[tuple], str]:
     if len(indexes) == 1:
         (index,) = indexes
-        return lambda row: render(row[index])
-    return lambda row: render(*(row[index] for index in indexes))
+        return lambda row: defuse_formula(render(row[index]))
+    return lambda row: defuse_formula(render(*(row[index] for index in indexes)))
 
 
 def _row_plan(field_names: list[str]) -> tuple[list[str], Callable[[tuple], list[str]]]:
     """The columns to select and a function turning one selected tuple into CSV cells."""
     sources = list(dict.fromkeys(source for name in field_names for source in _COLUMNS[name][0]))
-    escaping = getattr(settings, "IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT", False)
     getters = []
     for name in field_names:
         columns, make_renderer = _COLUMNS[name]
         indexes = [sources.index(column) for column in columns]
-        getters.append(_cell_getter(make_renderer(), indexes, escaping and name in _FREE_TEXT))
+        getters.append(_cell_getter(make_renderer(), indexes))
     return sources, lambda row: [get(row) for get in getters]
 
 
 def stream_contacts_csv(
     queryset, *, selected_fields=None, on_complete: Callable[[int], None]
 ) -> Iterator[bytes]:
-    """Yield the CSV of `queryset` as import-export would write it, chunk by chunk.
+    """Yield the CSV of `queryset` in import-export's columns and layout, chunk by chunk.
 
     `selected_fields` are the resource fields staff ticked on the export form (all if empty);
     `on_complete` gets the number of rows once the last chunk is out.

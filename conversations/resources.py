@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
 from conversations.models import Contact
+from core.spreadsheets import FormulaSafeExportMixin
 
 #: One datetime format for every export path, so a streamed CSV and an XLSX agree.
 EXPORT_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -27,8 +28,11 @@ def _datetime_field(attribute, column_name):
     )
 
 
-class ContactResource(resources.ModelResource):
-    """Leads as staff hand them to sales: contacts, status and when they last wrote."""
+class ContactResource(FormulaSafeExportMixin, resources.ModelResource):
+    """Leads as staff hand them to sales: contacts, status and when they last wrote.
+
+    Names and sources come from people, so every text cell is defused (`core.spreadsheets`).
+    """
 
     id = fields.Field(attribute="id", column_name="ID", widget=widgets.IntegerWidget())
     name = fields.Field(column_name=_("Name"))

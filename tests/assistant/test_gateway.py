@@ -86,13 +86,13 @@ def test_a_message_of_exactly_200_characters_is_kept_whole():
 
 
 def test_the_api_key_is_read_from_the_named_variable(monkeypatch):
-    monkeypatch.setenv("SOME_PROVIDER_KEY", "sk-secret")
-    assert spec("SOME_PROVIDER_KEY").api_key() == "sk-secret"
+    monkeypatch.setenv("SOME_PROVIDER_API_KEY", "sk-secret")
+    assert spec("SOME_PROVIDER_API_KEY").api_key() == "sk-secret"
 
 
 def test_an_unset_key_variable_sends_a_placeholder(monkeypatch):
-    monkeypatch.delenv("SOME_PROVIDER_KEY", raising=False)
-    assert spec("SOME_PROVIDER_KEY").api_key() == NO_API_KEY
+    monkeypatch.delenv("SOME_PROVIDER_API_KEY", raising=False)
+    assert spec("SOME_PROVIDER_API_KEY").api_key() == NO_API_KEY
 
 
 def test_a_provider_without_a_key_variable_sends_a_placeholder():
@@ -118,8 +118,8 @@ def test_a_ping_is_one_token_to_the_model(model, fake_openai):
 
 
 def test_a_ping_sends_the_provider_s_key(model, fake_openai, monkeypatch):
-    monkeypatch.setenv("PING_TEST_KEY", "sk-ping")
-    model.provider.api_key_env = "PING_TEST_KEY"
+    monkeypatch.setenv("PING_TEST_API_KEY", "sk-ping")
+    model.provider.api_key_env = "PING_TEST_API_KEY"
     model.provider.save()
     ping_model(model)
     assert fake_openai.completion_requests()[0].headers["authorization"] == "Bearer sk-ping"

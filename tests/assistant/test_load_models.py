@@ -108,7 +108,7 @@ def test_two_defaults_in_one_file_are_refused(tmp_path):
 
 SPREADSHEET_CSV = (
     "provider,base_url,api_key_env,model_id,display_name,is_default,input_price_per_million\n"
-    'Lab,http://127.0.0.1:8080/v1,LAB_KEY,small,Small,TRUE,"0,15"\n'
+    'Lab,http://127.0.0.1:8080/v1,LAB_API_KEY,small,Small,TRUE,"0,15"\n'
     "Lab,,,large,Large,FALSE,2.5\n"
 )
 
@@ -118,7 +118,7 @@ def test_models_load_from_spreadsheet_rows_with_provider_columns(file_server):
 
     load("--source", url)
 
-    assert LLMProvider.objects.get().api_key_env == "LAB_KEY"
+    assert LLMProvider.objects.get().api_key_env == "LAB_API_KEY"
     assert dict(LLMModel.objects.values_list("model_id", "input_price_per_million")) == {
         "small": Decimal("0.15"),
         "large": Decimal("2.5"),
@@ -154,6 +154,29 @@ def test_a_malformed_url_is_refused(tmp_path):
     source = write(tmp_path, "- {name: Lab, base_url: 'not a url'}\n")
 
     with pytest.raises(CommandError, match="record 1: base_url: "):
+        load("--source", source)
+
+
+def test_a_provider_naming_a_project_secret_as_its_key_is_refused(tmp_path):
+    source = write(
+        tmp_path,
+        "- name: Lab\n  base_url: https://llm.example.com/v1\n  api_key_env: TELEGRAM_BOT_TOKEN\n",
+    )
+
+    with pytest.raises(
+        CommandError, match="record 1: api_key_env: TELEGRAM_BOT_TOKEN is one of this project's"
+    ):
+        load("--source", source)
+
+    assert not LLMProvider.objects.exists()
+
+
+def test_a_provider_naming_an_undeclared_key_variable_is_refused(tmp_path):
+    source = write(
+        tmp_path, "- {name: Lab, base_url: 'http://127.0.0.1:1/v1', api_key_env: HOME}\n"
+    )
+
+    with pytest.raises(CommandError, match="record 1: api_key_env: HOME is not declared for API"):
         load("--source", source)
 
 

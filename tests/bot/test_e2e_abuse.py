@@ -118,10 +118,11 @@ async def test_a_group_answer_uses_nothing_from_the_private_chat(
     fake_openai.default = lambda body: Reply(text="Ответ.")
     fake_telegram.push_message(GROUP_MEMBER, "Мой телефон +79123456789")
     fake_telegram.push_message(GROUP_MEMBER, "Секретный вопрос про долги")
-    await wait_messages(fake_telegram, GROUP_MEMBER, 2)
+    await wait_messages(fake_telegram, GROUP_MEMBER, 3)
     fake_telegram.push_message(GROUP, "@fake_test_bot привет", chat_type="group")
     await wait_messages(fake_telegram, GROUP, 1)
     request = fake_openai.completion_requests()[-1].body["messages"]
+    assert request[-1]["content"] == "привет"
     whole = str(request)
     assert "+79123456789" not in whole
     assert "Секретный вопрос" not in whole

