@@ -54,6 +54,10 @@ EMAIL_RE = re.compile(r"(?<![\w.%+-])([\w.%+-])[\w.%+-]*@([\w-]+(?:\.[\w-]+)+)")
 _secret_values_re: re.Pattern | None = None
 
 
+#: Staff may declare more variables that hold LLM keys here (see `assistant.api_keys`).
+KEY_LIST_VARIABLE = "LLM_API_KEY_VARIABLES"
+
+
 def remember_secret_values(environ: Mapping[str, str], extra: Iterable[str] = ()) -> None:
     """Collect the exact values of secret variables so they are removed wherever they appear.
 
@@ -61,10 +65,13 @@ def remember_secret_values(environ: Mapping[str, str], extra: Iterable[str] = ()
     settings has loaded into it), so a key that matches no pattern is still never logged.
     """
     global _secret_values_re
+    declared_keys = {name.strip() for name in environ.get(KEY_LIST_VARIABLE, "").split(",")}
     values = {
         value
         for name, value in environ.items()
-        if name in SECRET_ENV_NAMES or name.upper().endswith(SECRET_ENV_SUFFIXES)
+        if name in SECRET_ENV_NAMES
+        or name in declared_keys
+        or name.upper().endswith(SECRET_ENV_SUFFIXES)
     }
     values.update(extra)
     values = sorted((v for v in values if len(v) >= MIN_SECRET_LENGTH), key=len, reverse=True)

@@ -108,6 +108,8 @@ X_FRAME_OPTIONS = "DENY"
 IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = False
 # Off: its rule strips one "=" and makes every cell text; exports use core.spreadsheets instead.
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+# Control characters (a Telegram name may hold them) would make openpyxl refuse the sheet.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 ADMIN_TRANSCRIPT_PAGE_SIZE = ENV.int("ADMIN_TRANSCRIPT_PAGE_SIZE", 100, minimum=10)
 
 # --- LLM ----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from assistant.logging_setup import (
     build_logging_config,
     init_sentry,
     mask_pii,
+    redact_secrets,
     remember_secret_values,
     sentry_before_send,
 )
@@ -188,6 +189,16 @@ def test_short_env_values_are_not_treated_as_secrets():
     remember_secret_values({"DEBUG_TOKEN": "true"})
     try:
         assert mask_pii("verbose is true") == "verbose is true"
+    finally:
+        remember_secret_values(os.environ)
+
+
+def test_values_of_variables_declared_for_llm_keys_are_never_logged():
+    remember_secret_values(
+        {"LLM_API_KEY_VARIABLES": "MISTRAL_KEY, OTHER", "MISTRAL_KEY": "mistral-secret-value-42"}
+    )
+    try:
+        assert "mistral-secret-value-42" not in redact_secrets("key mistral-secret-value-42 sent")
     finally:
         remember_secret_values(os.environ)
 

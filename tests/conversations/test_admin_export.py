@@ -124,6 +124,15 @@ def test_a_name_that_looks_like_a_formula_is_a_text_cell_in_xlsx(admin_client, d
     assert (name_cell.value, name_cell.data_type) == ("'" + name, "s")
 
 
+def test_a_name_with_control_characters_still_exports_to_xlsx(admin_client, db):
+    ContactFactory(first_name="Анна\x07\x1b", last_name="")
+
+    response = admin_client.post(EXPORT, export_form("1"))
+
+    assert response.status_code == 200
+    assert xlsx_sheet(response)["B2"].value.startswith("Анна")
+
+
 def test_xlsx_keeps_the_id_a_number_and_times_dates(admin_client, leads):
     anna, _boris = leads
 
