@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from assistant.context import format_price
 from assistant.dialog import db_call, record_details
 from assistant.gateway import ModelSpec
-from assistant.selectors import active_model_specs, model_spec_for
+from assistant.selectors import model_spec_for, usable_model_specs
 from catalog.selectors import ServiceInfo, active_service, active_services
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
@@ -76,7 +76,7 @@ async def record_interest(contact: ContactInfo, service_id: int) -> None:
 
 
 async def models() -> list[ModelSpec]:
-    return await db_call(active_model_specs)()
+    return await db_call(usable_model_specs)()
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,14 @@ class ModelSpec:
     def api_key(self) -> str:
         return api_key_from_environment(self.api_key_env) or NO_API_KEY
 
+    @property
+    def key_missing(self) -> bool:
+        """A key variable is named but gives no key: the provider would refuse every call.
+
+        A provider that names no variable (a local server) needs no key.
+        """
+        return bool(self.api_key_env) and not api_key_from_environment(self.api_key_env)
+
 
 @dataclass(frozen=True)
 class StreamChunk:

@@ -24,9 +24,10 @@ def _by_name(name: str) -> LLMModel | None:
     return _active_models().filter(query).order_by("position", "pk").first()
 
 
-def active_model_specs() -> list[ModelSpec]:
-    """The models a person may choose with /model."""
-    return [ModelSpec.from_model(model) for model in _active_models()]
+def usable_model_specs() -> list[ModelSpec]:
+    """The models a person may choose with /model: active, and with their key present."""
+    specs = [ModelSpec.from_model(model) for model in _active_models()]
+    return [spec for spec in specs if not spec.key_missing]
 
 
 def default_model_spec() -> ModelSpec | None:
@@ -46,13 +47,14 @@ def fallback_model_spec() -> ModelSpec | None:
 
 
 def model_spec_for(*, chosen_model_id: int | None) -> tuple[ModelSpec | None, bool]:
-    """The contact's chosen model if it is still active, else the default.
+    """The contact's chosen model if it is still active and has its key, else the default.
 
     The flag says whether a choice had to be replaced, so the person can be told.
     """
     if chosen_model_id is not None:
         model = _active_models().filter(pk=chosen_model_id).first()
-        if model:
-            return ModelSpec.from_model(model), False
+        spec = ModelSpec.from_model(model) if model else None
+        if spec is not None and not spec.key_missing:
+            return spec, False
         return default_model_spec(), True
     return default_model_spec(), False

@@ -198,3 +198,33 @@ def llm_model_mark_default(*, model: LLMModel) -> None:
         )
         model.is_default = True
         model.save(update_fields=["is_default", "updated_at"])
+
+
+LOCAL_PROVIDER = "Local"
+
+
+def llm_local_model_use(*, base_url: str, model_id: str, context_window: int) -> LLMModel:
+    """Register a model of a server on this machine and make it the one that answers.
+
+    Local servers need no key, so the provider names no key variable. Structured output goes
+    through JSON (`supports_tools` off): local servers differ in forced tool calls.
+    """
+    with transaction.atomic():
+        provider, _created = LLMProvider.objects.update_or_create(
+            name=LOCAL_PROVIDER,
+            defaults={"base_url": base_url, "api_key_env": "", "timeout_seconds": 120.0},
+        )
+        model, _created = LLMModel.objects.update_or_create(
+            provider=provider,
+            model_id=model_id,
+            defaults={
+                "display_name": f"{model_id} (local)",
+                "is_active": True,
+                "supports_tools": False,
+                "context_window": context_window,
+                "input_price_per_million": 0,
+                "output_price_per_million": 0,
+            },
+        )
+        llm_model_mark_default(model=model)
+    return model

@@ -26,7 +26,7 @@ class LLMProviderFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"provider-{n}")
     base_url = "http://127.0.0.1:9/v1"
-    api_key_env = "TEST_LLM_API_KEY"
+    api_key_env = ""  # a local server: no key needed
 
 
 class LLMModelFactory(factory.django.DjangoModelFactory):

@@ -61,3 +61,18 @@ def test_the_terminal_chat_keeps_the_flood_limit(chat_model, settings):
     output = run_chat("раз\nдва\nтри\n", "--language", "en")
     assert output.count("faster than I can answer") == 1
     assert Message.objects.filter(role="assistant").count() == 1
+
+
+def test_the_terminal_chat_refuses_to_start_without_a_model_that_can_answer(transactional_db):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError) as error:
+        run_chat("Привет\n")
+    assert error.value.returncode == 2
+    assert not Message.objects.exists()
+
+
+def test_the_terminal_chat_may_start_anyway_and_apologises(transactional_db, settings):
+    settings.LLM_MAX_RETRIES = 0
+    output = run_chat("Привет\n", "--language", "en", "--allow-missing-key")
+    assert "Sorry, I cannot answer right now" in output

@@ -35,7 +35,7 @@ def test_shipped_registry_names_key_variables_not_keys():
 
     assert dict(LLMProvider.objects.values_list("name", "api_key_env")) == {
         "OpenAI": "OPENAI_API_KEY",
-        "Local": "LOCAL_LLM_API_KEY",
+        "Local": "",
     }
 
 

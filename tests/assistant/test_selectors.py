@@ -3,10 +3,10 @@
 import pytest
 
 from assistant.selectors import (
-    active_model_specs,
     default_model_spec,
     fallback_model_spec,
     model_spec_for,
+    usable_model_specs,
 )
 from tests.factories import LLMModelFactory, LLMProviderFactory
 
@@ -104,7 +104,28 @@ def test_only_active_models_can_be_chosen():
     LLMModelFactory(model_id="on", position=1)
     LLMModelFactory(model_id="off", is_active=False)
     LLMModelFactory(model_id="also-on", position=0)
-    assert [spec.model_id for spec in active_model_specs()] == ["also-on", "on"]
+    assert [spec.model_id for spec in usable_model_specs()] == ["also-on", "on"]
+
+
+def test_a_model_whose_key_is_missing_is_not_offered(monkeypatch):
+    monkeypatch.setenv("PRESENT_API_KEY", "sk-present")
+    monkeypatch.delenv("ABSENT_API_KEY", raising=False)
+    with_key = LLMProviderFactory(name="With key", api_key_env="PRESENT_API_KEY")
+    without_key = LLMProviderFactory(name="Without key", api_key_env="ABSENT_API_KEY")
+    local = LLMProviderFactory(name="Local", api_key_env="")
+    LLMModelFactory(model_id="paid", provider=with_key)
+    LLMModelFactory(model_id="keyless", provider=without_key)
+    LLMModelFactory(model_id="local", provider=local)
+    assert sorted(spec.model_id for spec in usable_model_specs()) == ["local", "paid"]
+
+
+def test_a_chosen_model_that_lost_its_key_is_replaced_by_the_default(monkeypatch):
+    monkeypatch.delenv("ABSENT_API_KEY", raising=False)
+    LLMModelFactory(model_id="main", is_default=True)
+    without_key = LLMProviderFactory(name="Without key", api_key_env="ABSENT_API_KEY")
+    chosen = LLMModelFactory(model_id="keyless", provider=without_key)
+    spec, replaced = model_spec_for(chosen_model_id=chosen.pk)
+    assert (spec.model_id, replaced) == ("main", True)
 
 
 def test_the_contact_s_active_choice_answers():

@@ -4,7 +4,7 @@ from asgiref.sync import sync_to_async
 
 from conversations.models import Message
 from tests.bot.test_e2e_basics import contact_for, wait_messages
-from tests.factories import LLMModelFactory
+from tests.factories import LLMModelFactory, LLMProviderFactory
 
 CHAT = 9001
 GROUP = -9002
@@ -88,6 +88,23 @@ async def test_model_choice_is_stored_and_used_for_the_next_answer(
     fake_telegram.push_message(CHAT, "Вопрос")
     await wait_messages(fake_telegram, CHAT, 3)
     assert fake_openai.completion_requests()[-1].body["model"] == "smart-model"
+
+
+async def test_models_without_their_key_are_not_offered_nor_accepted(
+    running_bot, fake_telegram, fake_openai, llm_model, monkeypatch
+):
+    monkeypatch.delenv("ABSENT_API_KEY", raising=False)
+    keyless = await sync_to_async(LLMProviderFactory)(name="Paid", api_key_env="ABSENT_API_KEY")
+    paid = await sync_to_async(LLMModelFactory)(provider=keyless, display_name="Paid model")
+    fake_telegram.push_message(CHAT, "/model", language_code="en")
+    menu = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    labels = [row[0]["text"] for row in menu.reply_markup["inline_keyboard"]]
+    assert labels == ["✓ Fake Model"]
+    fake_telegram.push_callback_query(CHAT, f"model:{paid.pk}", menu.message_id, language_code="en")
+    reply = (await wait_messages(fake_telegram, CHAT, 2))[1]
+    assert reply.visible_text == (
+        "That model is not available; you will get answers from Fake Model."
+    )
 
 
 async def test_an_inactive_chosen_model_falls_back_to_the_default_and_says_so(

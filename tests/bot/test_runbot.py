@@ -50,7 +50,7 @@ def test_runbot_starts_publishes_its_menu_answers_and_stops_cleanly_on_sigterm(
         [*manage, "migrate", "-v0"], cwd=BASE_DIR, env=environment, check=True, timeout=120
     )
     process = subprocess.Popen(
-        [*manage, "runbot"],
+        [*manage, "runbot", "--allow-missing-key"],
         cwd=BASE_DIR,
         env=environment,
         stdout=subprocess.PIPE,
@@ -66,16 +66,19 @@ def test_runbot_starts_publishes_its_menu_answers_and_stops_cleanly_on_sigterm(
         process.send_signal(signal.SIGTERM)
         output, _unused = process.communicate(timeout=30)
     assert process.returncode == 0, output
+    assert "Answers come from no model" in output
+    assert "No LLM model is active" in output
     assert "Bot starting" in output
     assert "Bot stopped" in output
     assert TOKEN not in output
 
 
+@pytest.mark.parametrize("suffix", ["", "/bot", "/bot/"])
 def test_runbot_in_process_answers_until_sigterm(
-    fake_telegram, transactional_db, settings, prompts, caplog
+    fake_telegram, transactional_db, settings, prompts, llm_model, caplog, suffix
 ):
     settings.TELEGRAM_BOT_TOKEN = TOKEN
-    settings.TELEGRAM_API_BASE_URL = fake_telegram.base_url
+    settings.TELEGRAM_API_BASE_URL = fake_telegram.base_url + suffix
 
     def stop_after_first_answer():
         fake_telegram.wait_for_messages(4343, 1, timeout=30)
@@ -88,4 +91,30 @@ def test_runbot_in_process_answers_until_sigterm(
         call_command("runbot")
     stopper.join()
     assert fake_telegram.sent_messages(4343)[0].visible_text.startswith("Здравствуйте")
+    assert "Answers come from Fake Model (fake-model at http://127.0.0.1:" in caplog.text
     assert "Bot stopped" in caplog.text
+
+
+def test_runbot_refuses_to_start_when_the_default_model_has_no_key(
+    transactional_db, settings, monkeypatch
+):
+    from tests.factories import LLMModelFactory, LLMProviderFactory
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    settings.TELEGRAM_BOT_TOKEN = TOKEN
+    settings.LLM_DEFAULT_MODEL = ""
+    provider = LLMProviderFactory(name="OpenAI", api_key_env="OPENAI_API_KEY")
+    LLMModelFactory(provider=provider, display_name="GPT-4o mini", is_default=True)
+    with pytest.raises(CommandError) as error:
+        call_command("runbot")
+    assert error.value.returncode == 2
+    assert "GPT-4o mini needs an API key in OPENAI_API_KEY" in str(error.value)
+    assert "use_local_model" in str(error.value)
+
+
+def test_runbot_refuses_to_start_without_any_active_model(transactional_db, settings):
+    settings.TELEGRAM_BOT_TOKEN = TOKEN
+    with pytest.raises(CommandError) as error:
+        call_command("runbot")
+    assert error.value.returncode == 2
+    assert "No LLM model is active" in str(error.value)

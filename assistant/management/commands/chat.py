@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from assistant import actions, dialog
 from assistant.gateway import close_clients
+from assistant.readiness import ALLOW_MISSING_KEY_HELP, check_answering_model
 from conversations.models import Contact, Message
 
 EXIT_WORDS = {"/exit", "/quit"}
@@ -45,8 +46,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--user", default=getpass.getuser(), help="Local contact name.")
         parser.add_argument("--language", default="", help="ru or en (default: site language).")
+        parser.add_argument("--allow-missing-key", action="store_true", help=ALLOW_MISSING_KEY_HELP)
 
     def handle(self, *args, **options):
+        check_answering_model(allow_missing_key=options["allow_missing_key"])
         dialog.reset_limiter()
         lines = options.get("stdin") or sys.stdin
         asyncio.run(self.chat(options["user"], options["language"], lines))

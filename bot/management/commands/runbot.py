@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from assistant.dialog import reset_limiter
+from assistant.readiness import ALLOW_MISSING_KEY_HELP, check_answering_model
 from bot.application import ALLOWED_UPDATES, build_application, is_valid_token
 
 logger = logging.getLogger(__name__)
@@ -23,12 +24,16 @@ def setup_hint(problem: str) -> str:
 class Command(BaseCommand):
     help = "Run the Telegram bot (long polling). Stops cleanly on Ctrl+C or SIGTERM."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--allow-missing-key", action="store_true", help=ALLOW_MISSING_KEY_HELP)
+
     def handle(self, *args, **options):
         token = settings.TELEGRAM_BOT_TOKEN
         if not token:
             raise CommandError(setup_hint(_("not set")), returncode=2)
         if not is_valid_token(token):
             raise CommandError(setup_hint(_("malformed")), returncode=2)
+        check_answering_model(allow_missing_key=options["allow_missing_key"])
         reset_limiter()
         application = build_application(token=token, api_base_url=settings.TELEGRAM_API_BASE_URL)
         logger.info("Bot starting (long polling)")
