@@ -67,7 +67,7 @@ def test_runbot_starts_publishes_its_menu_answers_and_stops_cleanly_on_sigterm(
         output, _unused = process.communicate(timeout=30)
     assert process.returncode == 0, output
     assert "Answers come from no model" in output
-    assert "No LLM model is active" in output
+    assert "Нет активной LLM-модели" in output  # the operator's language, Russian by default
     assert "Bot starting" in output
     assert "Bot stopped" in output
     assert TOKEN not in output
