@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.utils import translation
@@ -17,7 +16,7 @@ from catalog.selectors import ServiceInfo, active_service, active_services
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations.contact_details import normalize_phone
-from conversations.services import ContactInfo, ContactUpdate
+from conversations.services import ContactInfo, ContactUpdate, StaffNoticeClaim
 from discovery import selectors as discovery_selectors
 
 
@@ -130,17 +129,21 @@ async def record_phone(contact: ContactInfo, raw_phone: str) -> ContactUpdate | 
 
 
 async def claim_staff_notice(
-    contact: ContactInfo, *, reason: str, subject: str, quiet_period: timedelta
-) -> int | None:
-    """The right to tell staff this news now; None when they heard it within the period."""
+    contact: ContactInfo, *, reason: str, subject: str
+) -> StaffNoticeClaim | None:
+    """The right to tell staff this news now; None when they heard it already."""
     return await db_call(conversation_services.staff_notice_claim)(
-        contact_id=contact.id, reason=reason, subject=subject, quiet_period=quiet_period
+        contact_id=contact.id, reason=reason, subject=subject
     )
 
 
-async def record_staff_notice_sent(notice_id: int, telegram_message_id: int | None) -> None:
+async def record_staff_notice(notice_id: int, telegram_message_id: int | None, *, is_card: bool):
+    """What the staff chat got for a notice; nothing arrived releases the notice."""
+    if telegram_message_id is None:
+        await db_call(conversation_services.staff_notice_release)(notice_id=notice_id)
+        return
     await db_call(conversation_services.staff_notice_record_sent)(
-        notice_id=notice_id, telegram_message_id=telegram_message_id
+        notice_id=notice_id, telegram_message_id=telegram_message_id, is_card=is_card
     )
 
 

@@ -34,11 +34,20 @@ CONTACT_FIELD_TYPES = ("phone", "email")
 
 @dataclass(frozen=True)
 class CardOutcome:
-    """What changed; when the lead just became qualified, the texts to send."""
+    """What changed; when the person must confirm the card (again), the summary to send.
+
+    `corrections` are the changes of a card the person was already shown ("Budget: 50 000 RUB
+    → 70 000 RUB"), so staff learn what changed and the person confirms anew.
+    """
 
     changed: tuple[str, ...] = ()
     qualified_now: bool = False
     summary: str = ""
+    corrections: tuple[str, ...] = ()
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.qualified_now or bool(self.corrections)
 
 
 @dataclass(frozen=True)
@@ -135,7 +144,7 @@ def _apply(turn: Turn, context: _Context, result: ExtractionResult) -> CardOutco
     )
     if result.status != "ok":
         logger.warning("Lead card extraction %s: %s", result.status, result.error)
-    return _qualify(turn, context.scenario, tuple(changed))
+    return _qualify(turn, context.scenario, tuple(changed), context.known)
 
 
 def _check(context: _Context, result: ExtractionResult):
@@ -176,16 +185,29 @@ def _sync_contact_details(turn: Turn, context: _Context, checked: dict) -> None:
         )
 
 
-def _qualify(turn: Turn, scenario: ScenarioInfo, changed: tuple[str, ...]) -> CardOutcome:
+def _qualify(
+    turn: Turn, scenario: ScenarioInfo, changed: tuple[str, ...], before: dict[str, str]
+) -> CardOutcome:
+    """Qualify a card that became complete; a summarised card that changed is shown again."""
     contact = conversation_selectors.contact_info(contact_id=turn.contact.id)
     card = discovery_selectors.lead_card(
         contact_id=contact.id, scenario=scenario, language=contact.language_code
     )
     declined = discovery_selectors.declined_keys(contact_id=contact.id)
     complete = all(entry.is_known and entry.key not in declined for entry in card if entry.required)
-    if not complete or not discovery_services.lead_qualify(contact_id=contact.id):
+    if not complete:
         return CardOutcome(changed)
-    return CardOutcome(changed, qualified_now=True, summary=_summary(card, contact.language_code))
+    summary = _summary(card, contact.language_code)
+    if discovery_services.lead_qualify(contact_id=contact.id):
+        return CardOutcome(changed, qualified_now=True, summary=summary)
+    corrections = tuple(
+        f"{entry.label}: {before.get(entry.key, '—')} → {entry.display}"
+        for entry in card
+        if entry.key in changed
+    )
+    if not corrections or not discovery_services.lead_card_reopen(contact_id=contact.id):
+        return CardOutcome(changed)
+    return CardOutcome(changed, summary=summary, corrections=corrections)
 
 
 def _summary(card: list[CardEntry], language: str) -> str:
@@ -219,6 +241,34 @@ async def update_card(turn: Turn) -> CardOutcome:
 def start_card_update(turn: Turn) -> asyncio.Task:
     """Begin reading the message into the card beside the reply."""
     return asyncio.create_task(update_card(turn))
+
+
+def _record_service_interest(turn: Turn, service_id: int, title: str) -> CardOutcome:
+    scenario = discovery_selectors.scenario_for_contact(contact_id=turn.contact.id)
+    field = (
+        next((f for f in scenario.fields if f.field_type == "service"), None) if scenario else None
+    )
+    if field is None:
+        return CardOutcome()
+    discovery_services.contact_set_scenario(contact_id=turn.contact.id, scenario_id=scenario.id)
+    language = turn.contact.language_code
+    before = {
+        entry.key: entry.display
+        for entry in discovery_selectors.lead_card(
+            contact_id=turn.contact.id, scenario=scenario, language=language
+        )
+        if entry.is_known
+    }
+    value = CheckedValue({"id": service_id, "title": title}, title)
+    changed = discovery_services.lead_card_record(
+        contact_id=turn.contact.id, values={field.key: value}, message_id=turn.message_id
+    )
+    return _qualify(turn, scenario, tuple(changed), before)
+
+
+async def record_service_interest(turn: Turn, service_id: int, title: str) -> CardOutcome:
+    """ "I'm interested" answers the scenario's service question, with the press as its source."""
+    return await db_call(_record_service_interest)(turn, service_id, title)
 
 
 async def confirm_card(contact_id: int) -> bool:

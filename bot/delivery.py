@@ -132,6 +132,10 @@ class Courier:
     async def send_parts(self, parts: list[TelegramPart], **extra) -> Delivery:
         return await self._send_all(parts, self.clock() + self.deadline_seconds, extra)
 
+    async def replace_text(self, message_id: int, text: str) -> Delivery:
+        """Show Markdown-ish `text` in a message sent before (parts past the first follow)."""
+        return await self.replace(message_id, render_for_telegram(text))
+
     async def replace(
         self, message_id: int, parts: list[TelegramPart], *, shown_html: str = ""
     ) -> Delivery:

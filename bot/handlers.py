@@ -10,12 +10,12 @@ import functools
 import logging
 import re
 from collections.abc import Callable
-from datetime import timedelta
 
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from telegram import ReplyKeyboardRemove, Update
+from django.utils.translation import gettext_lazy
+from telegram import ReplyKeyboardRemove, ReplyParameters, Update
 from telegram.constants import ChatType, MessageEntityType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
@@ -45,8 +45,13 @@ UNSUPPORTED_KINDS = {
     "venue": Kind.LOCATION,
 }
 START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
-#: Staff hear the same news about a lead (a reason and its subject) at most once per period.
-STAFF_QUIET_PERIOD = timedelta(hours=1)
+#: What staff read under a lead's card when there is news, in the site language.
+STAFF_FOLLOW_UPS = {
+    StaffNotice.Reason.NEW_LEAD: gettext_lazy("The lead left a contact."),
+    StaffNotice.Reason.INTEREST: gettext_lazy("Interested in: %(detail)s"),
+    StaffNotice.Reason.QUALIFIED: gettext_lazy("The lead card is complete."),
+    StaffNotice.Reason.CORRECTED: gettext_lazy("The lead corrected the card:\n%(detail)s"),
+}
 
 
 def is_private(update: Update) -> bool:
@@ -99,9 +104,25 @@ def telegram_handler(content_type: str | Callable[[Update], str] = Kind.TEXT):
     return decorate
 
 
+def pressed_label(query) -> str:
+    """What the person pressed, as they saw it, for the transcript: the button's text, and for
+    "I'm interested" the title of the service card it was under. Data the bot never offered
+    (an old or forged button) is kept as it came."""
+    message = query.message
+    markup = getattr(message, "reply_markup", None)
+    rows = markup.inline_keyboard if markup else ()
+    button = next((b for row in rows for b in row if b.callback_data == query.data), None)
+    if button is None:
+        return query.data or ""
+    label = button.text.removeprefix(keyboards.CHOSEN_MARK)
+    kind, _value = keyboards.parse_callback(query.data)
+    heading = (getattr(message, "text", None) or "").split("\n", 1)[0].strip()
+    return f"{label} — {heading}" if kind == keyboards.INTEREST and heading else label
+
+
 def _update_text(update: Update) -> str:
     if update.callback_query is not None:
-        return update.callback_query.data or ""
+        return pressed_label(update.callback_query)
     message = update.effective_message
     if message.contact is not None:
         return message.contact.phone_number or ""
@@ -301,6 +322,7 @@ async def _button_interest(update: Update, turn: Turn, value: str) -> None:
         await invite_to_private_chat(update, turn)
         return
     await actions.record_interest(turn.contact, item.id)
+    outcome = await card.record_service_interest(turn, item.id, item.title)
     if turn.contact.has_contact_details:
         await reply_and_store(
             update,
@@ -308,14 +330,17 @@ async def _button_interest(update: Update, turn: Turn, value: str) -> None:
             _("Thank you! We noted your interest in “%(service)s” and will contact you soon.")
             % {"service": item.title},
         )
-        await notify_staff(update, turn, StaffNotice.Reason.INTEREST, subject=str(item.id))
-        return
-    await reply_and_store(
-        update,
-        turn,
-        _("Great choice: “%(service)s”. How can we reach you?") % {"service": item.title},
-    )
-    await ask_for_contact(update, turn)
+        await notify_staff(
+            update, turn, StaffNotice.Reason.INTEREST, subject=str(item.id), detail=item.title
+        )
+    else:
+        await reply_and_store(
+            update,
+            turn,
+            _("Great choice: “%(service)s”. How can we reach you?") % {"service": item.title},
+        )
+        await ask_for_contact(update, turn)
+    await follow_up_outcome(update, turn, outcome)
 
 
 async def _button_model(update: Update, turn: Turn, value: str) -> None:
@@ -408,24 +433,36 @@ async def thank_for_contact(update: Update, turn: Turn, detail: str, is_new_lead
         await notify_staff(update, turn, StaffNotice.Reason.NEW_LEAD)
 
 
-async def notify_staff(update: Update, turn: Turn, reason: str, subject: str = "") -> None:
-    """Post the lead card to the staff chat, once per lead, reason and quiet period.
+async def notify_staff(
+    update: Update, turn: Turn, reason: str, subject: str = "", detail: str = ""
+) -> None:
+    """Tell the staff chat news about a lead, once: the first news posts the lead's card,
+    later news updates that card and replies to it with what happened.
 
-    A failure there must not hurt the person's chat: it is logged, never raised.
+    A failure there must not hurt the person's chat: it is logged, never raised, and the news
+    is told again with the next event.
     """
     if not settings.TELEGRAM_STAFF_CHAT_ID:
         return
-    notice_id = await actions.claim_staff_notice(
-        turn.contact, reason=reason, subject=subject, quiet_period=STAFF_QUIET_PERIOD
-    )
-    if notice_id is None:
-        logger.info("Staff already told about contact %s (%s)", turn.contact.id, reason)
+    claim = await actions.claim_staff_notice(turn.contact, reason=reason, subject=subject)
+    if claim is None:
+        logger.info("Staff already know this of contact %s (%s)", turn.contact.id, reason)
         return
+    staff = courier(update, settings.TELEGRAM_STAFF_CHAT_ID)
     with translation.override(settings.LANGUAGE_CODE):
         summary = await actions.lead_summary(turn.contact.id)
-    delivery = await courier(update, settings.TELEGRAM_STAFF_CHAT_ID).send_text(summary)
+        news = str(STAFF_FOLLOW_UPS[reason]) % {"detail": detail}
+    card = claim.card_message_id
+    if card is None:
+        delivery = await staff.send_text(summary)
+    else:
+        await staff.replace_text(card, summary)
+        reply = ReplyParameters(card, allow_sending_without_reply=True)
+        delivery = await staff.send_text(news, reply_parameters=reply)
     message_ids = delivery.message_ids
-    await actions.record_staff_notice_sent(notice_id, message_ids[0] if message_ids else None)
+    await actions.record_staff_notice(
+        claim.notice_id, message_ids[0] if message_ids else None, is_card=card is None
+    )
     if delivery.state != Message.Delivery.DELIVERED:
         logger.error("Could not notify the staff chat: %s", delivery.error)
 
@@ -494,13 +531,26 @@ async def _take_contact_details(update: Update, turn: Turn, text: str) -> tuple[
 
 
 async def follow_up_card(update: Update, turn: Turn, card_update) -> None:
-    """After the answer is out: when the card became complete, confirm it and tell staff."""
-    outcome = await card_update
+    """After the answer is out: act on what the lead card learnt from the message."""
+    await follow_up_outcome(update, turn, await card_update)
+
+
+async def follow_up_outcome(update: Update, turn: Turn, outcome: card.CardOutcome) -> None:
+    """A card that became complete, or a shown card that changed, is confirmed by the person
+    and told to staff."""
+    if not outcome.needs_confirmation:
+        return
+    await reply_and_store(update, turn, outcome.summary, reply_markup=keyboards.card_confirmation())
     if outcome.qualified_now:
-        await reply_and_store(
-            update, turn, outcome.summary, reply_markup=keyboards.card_confirmation()
-        )
         await notify_staff(update, turn, StaffNotice.Reason.QUALIFIED)
+    else:
+        await notify_staff(
+            update,
+            turn,
+            StaffNotice.Reason.CORRECTED,
+            subject=str(turn.message_id),
+            detail="\n".join(outcome.corrections),
+        )
 
 
 async def stream_answer(update: Update, turn: Turn, text: str) -> None:

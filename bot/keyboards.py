@@ -23,6 +23,8 @@ CONTACT = "contact"
 CARD = "card"
 CARD_CORRECT = "ok"
 CARD_FIX = "fix"
+#: Marks the model a person has chosen in the /model menu.
+CHOSEN_MARK = "✓ "
 
 
 def parse_callback(data: str | None) -> tuple[str, str]:
@@ -60,7 +62,7 @@ def service_actions(service: ServiceInfo) -> InlineKeyboardMarkup:
 def models_menu(models: list[ModelSpec], current_pk: int | None) -> InlineKeyboardMarkup:
     rows = []
     for model in models:
-        mark = "✓ " if model.pk == current_pk else ""
+        mark = CHOSEN_MARK if model.pk == current_pk else ""
         rows.append(
             [InlineKeyboardButton(mark + model.display_name, callback_data=f"{MODEL}:{model.pk}")]
         )

@@ -280,30 +280,39 @@ class Prompt(models.Model):
 
 
 class StaffNotice(models.Model):
-    """A card about a lead posted to the staff chat, kept so the same news is not repeated."""
+    """News about a lead told to the staff chat, kept so the same news is never repeated.
+
+    The first notice of a lead posts its card; later ones update that card and reply to it
+    with what happened (`telegram_message_id` is the message each notice sent).
+    """
 
     class Reason(models.TextChoices):
         NEW_LEAD = "new_lead", _("New lead")
         INTEREST = "interest", _("Interest in a service")
         QUALIFIED = "qualified", _("Lead card complete")
+        CORRECTED = "corrected", _("Lead card corrected")
 
     contact = models.ForeignKey(
         Contact, on_delete=models.CASCADE, related_name="staff_notices", verbose_name=_("lead")
     )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     subject = models.CharField(
-        _("subject"), max_length=64, blank=True, help_text=_("The service, for an interest.")
+        _("subject"),
+        max_length=64,
+        blank=True,
+        help_text=_("What the news is about: the service, or the message with a correction."),
     )
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
     telegram_message_id = models.BigIntegerField(_("Telegram message id"), null=True, blank=True)
+    is_card = models.BooleanField(_("lead card"), default=False)
 
     class Meta:
         verbose_name = _("staff notice")
         verbose_name_plural = _("staff notices")
         ordering = ["-created_at"]
-        indexes = [
-            models.Index(
-                fields=["contact", "reason", "subject", "-created_at"], name="staff_notice_recent"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "reason", "subject"], name="uniq_staff_notice"
             ),
         ]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from conversations.models import Contact, Message, Prompt
@@ -33,9 +33,18 @@ def contact_interests(*, contact_id: int) -> list[str]:
 
 
 def conversation_history(*, conversation_id: int, limit: int = 100) -> list[HistoryItem]:
-    """The last `limit` text messages of a conversation, oldest first, for the LLM context."""
+    """The last `limit` words of a conversation, oldest first, for the LLM context.
+
+    Only what the person wrote and what the bot said to it: commands, button presses, contact
+    cards (someone else's, too) and media are events, not the person's words, and the bot's
+    fixed answers to them are left out with them.
+    """
+    text = Message.ContentType.TEXT
+    words = Q(role=Message.Role.USER, content_type=text) | (
+        ~Q(role=Message.Role.USER) & (Q(reply_to__isnull=True) | Q(reply_to__content_type=text))
+    )
     rows = (
-        Message.objects.filter(conversation_id=conversation_id)
+        Message.objects.filter(words, conversation_id=conversation_id)
         .exclude(text="")
         .exclude(status=Message.Status.FAILED)
         .order_by("-created_at", "-id")

@@ -326,26 +326,47 @@ def _mark_activity(contact_id: int, conversation_id: int, now: datetime) -> None
     Conversation.objects.filter(pk=conversation_id).update(last_message_at=now)
 
 
+@dataclass(frozen=True)
+class StaffNoticeClaim:
+    """The right to tell staff one piece of news; `card_message_id` is the lead's card, if any."""
+
+    notice_id: int
+    card_message_id: int | None
+
+
 def staff_notice_claim(
-    *, contact_id: int, reason: str, subject: str = "", quiet_period: timedelta
-) -> int | None:
-    """Reserve the right to tell staff this news; None when they were told within the period.
+    *, contact_id: int, reason: str, subject: str = ""
+) -> StaffNoticeClaim | None:
+    """Reserve telling staff this news; None when they were told it already.
 
-    The contact row is locked for the check, so two updates of one lead cannot both claim.
+    The unique (contact, reason, subject) row is the reservation, so two updates of one lead
+    cannot both tell the same news.
     """
-    since = timezone.now() - quiet_period
-    with transaction.atomic():
-        Contact.objects.select_for_update().only("pk").get(pk=contact_id)
-        told = StaffNotice.objects.filter(
-            contact_id=contact_id, reason=reason, subject=subject, created_at__gte=since
-        ).exists()
-        if told:
-            return None
-        return StaffNotice.objects.create(contact_id=contact_id, reason=reason, subject=subject).pk
+    try:
+        with transaction.atomic():
+            notice = StaffNotice.objects.create(
+                contact_id=contact_id, reason=reason, subject=subject
+            )
+    except IntegrityError:
+        return None
+    card = (
+        StaffNotice.objects.filter(contact_id=contact_id, is_card=True)
+        .exclude(telegram_message_id=None)
+        .values_list("telegram_message_id", flat=True)
+        .first()
+    )
+    return StaffNoticeClaim(notice.pk, card)
 
 
-def staff_notice_record_sent(*, notice_id: int, telegram_message_id: int | None) -> None:
-    StaffNotice.objects.filter(pk=notice_id).update(telegram_message_id=telegram_message_id)
+def staff_notice_record_sent(*, notice_id: int, telegram_message_id: int, is_card: bool) -> None:
+    StaffNotice.objects.filter(pk=notice_id).update(
+        telegram_message_id=telegram_message_id, is_card=is_card
+    )
+
+
+def staff_notice_release(*, notice_id: int) -> None:
+    """The news did not reach staff: forget the reservation so a later event tells it."""
+    StaffNotice.objects.filter(pk=notice_id).delete()
 
 
 PROMPT_FIELDS = ("key", "language", "text", "is_active")

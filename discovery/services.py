@@ -105,6 +105,15 @@ def lead_card_confirm(*, contact_id: int) -> bool:
     return summarised.exists()
 
 
+def lead_card_reopen(*, contact_id: int) -> bool:
+    """A summarised card changed: the person confirms it anew. False when none was shown."""
+    return bool(
+        Contact.objects.filter(
+            pk=contact_id, qualified_at__isnull=False, scenario__isnull=False
+        ).update(card_confirmed_at=None, updated_at=timezone.now())
+    )
+
+
 def contact_set_scenario(*, contact_id: int, scenario_id: int | None) -> None:
     Contact.objects.filter(pk=contact_id).exclude(scenario_id=scenario_id).update(
         scenario_id=scenario_id

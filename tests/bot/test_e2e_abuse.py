@@ -207,18 +207,14 @@ async def test_interest_pressed_in_a_group_invites_to_the_private_chat(
 
 
 async def test_a_staff_chat_that_refuses_the_card_does_not_disturb_the_person(
-    running_bot, fake_telegram, bot_settings
+    running_bot, fake_telegram, bot_settings, services
 ):
     bot_settings.TELEGRAM_STAFF_CHAT_ID = str(STAFF_CHAT)
     fake_telegram.fail_next("sendMessage", error_code=403, chat_id=STAFF_CHAT)
     fake_telegram.push_contact(CHAT, "+79123456789", language_code="en")
     thanks = (await wait_messages(fake_telegram, CHAT, 1))[0]
     assert "+79123456789" in thanks.visible_text
-    await fake_telegram.wait_for_async(
-        lambda: fake_telegram.calls_of("sendMessage")[-1].params["chat_id"] == STAFF_CHAT
-    )
-    fake_telegram.push_message(CHAT, "/help", language_code="en")
-    await wait_messages(fake_telegram, CHAT, 2)
-    notice = await sync_to_async(StaffNotice.objects.get)()
-    assert notice.telegram_message_id is None
+    fake_telegram.push_callback_query(CHAT, f"interest:{services[0].pk}", 1, language_code="en")
+    card = (await wait_messages(fake_telegram, STAFF_CHAT, 1))[0]
+    assert "+79123456789" in card.visible_text
     assert not (await sync_to_async(contact_for)(CHAT)).is_blocked

@@ -206,3 +206,37 @@ async def test_an_empty_caption_free_text_message_is_asked_to_be_written(
     fake_telegram.push_message(GROUP, "@fake_test_bot", chat_type="group", language_code="en")
     reply = (await wait_messages(fake_telegram, GROUP, 1))[0]
     assert reply.visible_text == "Please write your question in words."
+
+
+async def test_presses_and_commands_are_events_with_labels_not_words_for_the_model(
+    running_bot, fake_telegram, fake_openai, services
+):
+    fake_telegram.push_message(CHAT, "/services", language_code="en")
+    catalog = (await wait_messages(fake_telegram, CHAT, 1))[0]
+    fake_telegram.push_callback_query(CHAT, button(catalog)["callback_data"], catalog.message_id)
+    card = (await wait_messages(fake_telegram, CHAT, 2))[1]
+    fake_telegram.push_callback_query(CHAT, button(card)["callback_data"], card.message_id)
+    await wait_messages(fake_telegram, CHAT, 5)
+    fake_telegram.push_message(CHAT, "Сколько это стоит?")
+    await wait_messages(fake_telegram, CHAT, 6)
+    presses = await sync_to_async(
+        lambda: list(
+            Message.objects.filter(content_type="callback")
+            .order_by("id")
+            .values_list("text", flat=True)
+        )
+    )()
+    assert presses == ["Консультация", "I'm interested — Консультация"]
+    request = fake_openai.completion_requests()[-1].body["messages"]
+    turns = [message["content"] for message in request if message["role"] != "system"][1:]
+    assert turns == ["Сколько это стоит?"]
+
+
+async def test_someone_elses_refused_contact_card_never_reaches_the_model(
+    running_bot, fake_telegram, fake_openai
+):
+    fake_telegram.push_contact(CHAT, "+79990001122", contact_user_id=777, language_code="en")
+    await wait_messages(fake_telegram, CHAT, 1)
+    fake_telegram.push_message(CHAT, "Вопрос про цены")
+    await wait_messages(fake_telegram, CHAT, 2)
+    assert "+79990001122" not in str(fake_openai.completion_requests()[-1].body)

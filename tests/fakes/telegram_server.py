@@ -401,13 +401,14 @@ class FakeTelegram(LoopbackServer):
         chat = self._chat(params)
         text = self._checked_text(params)
         with self._cond:
-            message = self._new_message(chat, self.bot_user, text=text)
+            content = {"text": text}
             markup = params.get("reply_markup")
             if markup and "inline_keyboard" in markup:
-                message["reply_markup"] = markup
+                content["reply_markup"] = markup  # kept: a button press carries its message
             replied = (params.get("reply_parameters") or {}).get("message_id")
             if replied:
-                message["reply_to_message"] = self._message_for_reply(chat["id"], replied)
+                content["reply_to_message"] = self._message_for_reply(chat["id"], replied)
+            message = self._new_message(chat, self.bot_user, **content)
             self._state.sent.append(
                 SentMessage(
                     chat["id"],
