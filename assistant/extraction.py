@@ -1,8 +1,11 @@
 """Reading the lead card's fields out of the conversation with the model's structured output.
 
 A forced tool call where the model supports it; otherwise the model is asked for a bare JSON
-object, and the answer is parsed strictly (anything but that object is refused). Either way
-the values are only proposals: `discovery.validation` checks each by its field type.
+object. Such models do not always obey "no other text": some wrap the object in a Markdown
+code fence, some (llama.cpp) add a sentence after it. Exactly one object is accepted, alone,
+in one fence, or at the start followed by prose; anything else (two objects, an array, prose
+only, a fence with something else in it) is refused. Either way the values are only
+proposals: `discovery.validation` checks each by its field type.
 
 The system message holds the staff's field definitions and our rules only. The current card
 came from the person's words, so it follows as a data message of its own (one line of JSON,
@@ -26,7 +29,9 @@ from assistant.gateway import Completion, ModelSpec, complete_chat, describe_err
 TOOL_NAME = "record_lead_fields"
 HISTORY_MESSAGES = 12
 MAX_MESSAGE_CHARS = 2000
-FENCED_JSON = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
+CODE_FENCE = re.compile(r"```[ \t]*(?:json)?(.*?)```", re.DOTALL | re.IGNORECASE)
+OBJECT_START = re.compile(r"\{")
+DECODER = json.JSONDecoder()
 CARD_LABEL = "Current lead card (JSON):"
 
 TYPE_INSTRUCTIONS = {
@@ -147,17 +152,8 @@ def conversation_messages(history: list[tuple[str, str]]) -> list[dict]:
 
 
 def parse_proposal(raw: str, keys: set[str]) -> Proposal:
-    """Strictly parse `{"values": {...}, "declined": [...]}`; unknown keys are dropped."""
-    text = raw.strip()
-    fenced = FENCED_JSON.match(text)
-    if fenced:
-        text = fenced.group(1)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidOutput(f"not JSON: {error.msg}") from None
-    if not isinstance(data, dict):
-        raise InvalidOutput("not a JSON object")
+    """Parse `{"values": {...}, "declined": [...]}`; unknown keys are dropped."""
+    data = answer_object(raw)
     values = data.get("values", {})
     declined = data.get("declined", [])
     if not isinstance(values, dict) or not isinstance(declined, list):
@@ -166,6 +162,54 @@ def parse_proposal(raw: str, keys: set[str]) -> Proposal:
         values={key: value for key, value in values.items() if key in keys},
         declined=tuple(key for key in declined if isinstance(key, str) and key in keys),
     )
+
+
+def answer_object(raw: str) -> dict:
+    """The one JSON object of an answer: bare, in one code fence, or first and then prose.
+
+    An answer that starts with the object is read as such even if a string inside it holds
+    a fence; an answer with two fences, or with a second object after the first, is refused
+    since it is not clear which one the model meant.
+    """
+    text = raw.strip()
+    fences = CODE_FENCE.findall(text)
+    if text.startswith("{") or not fences:
+        data, rest = _leading_json(text)
+        if _holds_object(rest):
+            raise InvalidOutput("more than one JSON object")
+        return _as_object(data)
+    if len(fences) > 1:
+        raise InvalidOutput("more than one code block")
+    data, rest = _leading_json(fences[0].strip())
+    if rest.strip():
+        raise InvalidOutput("the code block holds more than one JSON object")
+    return _as_object(data)
+
+
+def _leading_json(text: str) -> tuple[object, str]:
+    """The JSON value at the start of `text` and the text after it."""
+    try:
+        data, end = DECODER.raw_decode(text)
+    except json.JSONDecodeError as error:
+        raise InvalidOutput(f"not JSON: {error.msg}") from None
+    return data, text[end:]
+
+
+def _holds_object(text: str) -> bool:
+    for start in OBJECT_START.finditer(text):
+        try:
+            value, _end = DECODER.raw_decode(text, start.start())
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            return True
+    return False
+
+
+def _as_object(data: object) -> dict:
+    if not isinstance(data, dict):
+        raise InvalidOutput("not a JSON object")
+    return data
 
 
 async def extract(
