@@ -305,10 +305,13 @@ def _nth_latency(replies: QuerySet, index: int, count: int) -> int:
 
 @dataclass(frozen=True)
 class Usage:
+    """`estimated_calls`: calls whose provider sent no token counts, so theirs are estimates."""
+
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: Decimal = Decimal(0)
+    estimated_calls: int = 0
 
     @property
     def tokens(self) -> int:
@@ -320,6 +323,7 @@ class Usage:
             self.prompt_tokens + other.prompt_tokens,
             self.completion_tokens + other.completion_tokens,
             self.cost + other.cost,
+            self.estimated_calls + other.estimated_calls,
         )
 
 
@@ -361,6 +365,7 @@ def _token_sums(queryset: QuerySet) -> dict[str, dict]:
             calls=Count("pk"),
             prompt_tokens=Coalesce(Sum("prompt_tokens"), 0),
             completion_tokens=Coalesce(Sum("completion_tokens"), 0),
+            estimated_calls=Count("pk", filter=Q(tokens_estimated=True)),
         )
         .order_by()
     )
@@ -391,7 +396,13 @@ def _usage(sums: dict | None, price: tuple[Decimal, Decimal] | None) -> Usage:
     cost = (sums["prompt_tokens"] * input_price + sums["completion_tokens"] * output_price) / (
         _PER_MILLION
     )
-    return Usage(sums["calls"], sums["prompt_tokens"], sums["completion_tokens"], cost)
+    return Usage(
+        sums["calls"],
+        sums["prompt_tokens"],
+        sums["completion_tokens"],
+        cost,
+        sums["estimated_calls"],
+    )
 
 
 def llm_costs(*, date_from: date, date_to: date, source: str | None = None) -> CostReport:

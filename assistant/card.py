@@ -138,6 +138,7 @@ def _apply(turn: Turn, context: _Context, result: ExtractionResult) -> CardOutco
         status=result.status,
         prompt_tokens=result.prompt_tokens,
         completion_tokens=result.completion_tokens,
+        tokens_estimated=result.tokens_estimated,
         latency_ms=result.latency_ms,
         error=result.error or "; ".join(f"{key}: {reason}" for key, reason in rejected.items()),
         values_saved=len(changed),

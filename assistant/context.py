@@ -16,6 +16,7 @@ characters per token for Cyrillic, which errs on the generous side for today's t
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.utils import translation
@@ -48,6 +49,38 @@ _RAW_LINE_BREAKS = ("\u0085", "\u2028", "\u2029")
 def estimate_tokens(text: str) -> int:
     """A generous offline estimate of the tokens in `text`."""
     return (len(text.encode("utf-8")) + 3) // 4 + MESSAGE_OVERHEAD_TOKENS
+
+
+@dataclass(frozen=True)
+class TokenCounts:
+    """The tokens of one LLM call; `estimated` when the provider reported none (llama.cpp)."""
+
+    prompt: int | None
+    completion: int | None
+    estimated: bool = False
+
+
+def token_counts(
+    prompt: int | None,
+    completion: int | None,
+    *,
+    messages: list[dict],
+    answer: str,
+    tools: Sequence[dict] = (),
+) -> TokenCounts:
+    """The provider's counts, or where it sent none an offline estimate, marked as such.
+
+    Without an estimate such calls would count as free in the analytics.
+    """
+    if prompt is not None and completion is not None:
+        return TokenCounts(prompt, completion)
+    if prompt is None:
+        request = [str(message.get("content") or "") for message in messages]
+        request += [json.dumps(tool, ensure_ascii=False) for tool in tools]
+        prompt = sum(estimate_tokens(text) for text in request)
+    if completion is None:
+        completion = estimate_tokens(answer)
+    return TokenCounts(prompt, completion, estimated=True)
 
 
 @dataclass(frozen=True)

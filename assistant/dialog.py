@@ -336,6 +336,7 @@ async def answer(turn: Turn, text: str, on_text: OnText) -> Answer:
         model_name=result.model_name,
         prompt_tokens=result.prompt_tokens,
         completion_tokens=result.completion_tokens,
+        tokens_estimated=result.tokens_estimated,
         latency_ms=result.latency_ms,
         status=result.status,
         error=result.error,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from assistant.context import data_message
+from assistant.context import data_message, token_counts
 from assistant.gateway import Completion, ModelSpec, complete_chat, describe_error
 
 TOOL_NAME = "record_lead_fields"
@@ -79,6 +79,7 @@ class ExtractionResult:
     completion_tokens: int | None = None
     latency_ms: int = 0
     error: str = ""
+    tokens_estimated: bool = False
 
 
 def describe_field(request: FieldRequest) -> str:
@@ -228,19 +229,28 @@ async def extract(
         data_message(CARD_LABEL, known),
         *conversation_messages(history),
     ]
+    tools = [tool_definition(requests)] if spec.supports_tools else []
     started = time.monotonic()
     try:
-        completion = await asyncio.wait_for(_call(spec, requests, messages, timeout), timeout)
+        completion = await asyncio.wait_for(_call(spec, tools, messages, timeout), timeout)
     except Exception as error:  # timeouts, HTTP errors, broken connections: all just logged
         return ExtractionResult(
             None, "failed", spec.model_id, latency_ms=_elapsed_ms(started), error=_describe(error)
         )
+    raw = completion.tool_arguments if spec.supports_tools else completion.content
+    tokens = token_counts(
+        completion.prompt_tokens,
+        completion.completion_tokens,
+        messages=messages,
+        answer=raw or "",
+        tools=tools,
+    )
     usage = {
-        "prompt_tokens": completion.prompt_tokens,
-        "completion_tokens": completion.completion_tokens,
+        "prompt_tokens": tokens.prompt,
+        "completion_tokens": tokens.completion,
+        "tokens_estimated": tokens.estimated,
         "latency_ms": _elapsed_ms(started),
     }
-    raw = completion.tool_arguments if spec.supports_tools else completion.content
     try:
         proposal = parse_proposal(raw or "", {request.key for request in requests})
     except InvalidOutput as error:
@@ -248,13 +258,13 @@ async def extract(
     return ExtractionResult(proposal, "ok", spec.model_id, **usage)
 
 
-async def _call(spec, requests, messages, timeout) -> Completion:
-    if not spec.supports_tools:
+async def _call(spec, tools, messages, timeout) -> Completion:
+    if not tools:
         return await complete_chat(spec, messages, read_timeout=timeout)
     return await complete_chat(
         spec,
         messages,
-        tools=[tool_definition(requests)],
+        tools=tools,
         tool_choice={"type": "function", "function": {"name": TOOL_NAME}},
         read_timeout=timeout,
     )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import openai
 
+from assistant.context import token_counts
 from assistant.gateway import ModelSpec, describe_error, stream_chat
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class ReplyResult:
     completion_tokens: int | None = None
     latency_ms: int = 0
     error: str = ""
+    tokens_estimated: bool = False
 
 
 @dataclass
@@ -113,13 +115,20 @@ async def generate_reply(
                     break
                 await asyncio.sleep(delay)
                 continue
+            tokens = token_counts(
+                attempt.prompt_tokens,
+                attempt.completion_tokens,
+                messages=messages,
+                answer=attempt.text,
+            )
             return ReplyResult(
                 text=attempt.text,
                 status="complete",
                 model_name=spec.model_id,
-                prompt_tokens=attempt.prompt_tokens,
-                completion_tokens=attempt.completion_tokens,
+                prompt_tokens=tokens.prompt,
+                completion_tokens=tokens.completion,
                 latency_ms=_elapsed_ms(started),
+                tokens_estimated=tokens.estimated,
             )
     status = "partial" if best_partial else "failed"
     model_name = models[0].model_id if models else ""

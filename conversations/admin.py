@@ -294,6 +294,7 @@ class MessageAdmin(FastListMixin, admin.ModelAdmin):
         "short_text",
         "content_type",
         "model_name",
+        "tokens",
         "status",
         "delivery",
     )
@@ -307,6 +308,10 @@ class MessageAdmin(FastListMixin, admin.ModelAdmin):
     @admin.display(description=_("text"))
     def short_text(self, message):
         return Truncator(message.text).chars(80)
+
+    @admin.display(description=_("tokens (in + out; ≈ estimated)"))
+    def tokens(self, message):
+        return message.tokens_display or None
 
     def has_add_permission(self, request):
         return False

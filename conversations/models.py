@@ -194,6 +194,11 @@ class Message(models.Model):
     model_name = models.CharField(_("model"), max_length=200, blank=True)
     prompt_tokens = models.PositiveIntegerField(_("prompt tokens"), null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(_("completion tokens"), null=True, blank=True)
+    tokens_estimated = models.BooleanField(
+        _("tokens estimated"),
+        default=False,
+        help_text=_("The provider sent no token counts; they were estimated from the text."),
+    )
     latency_ms = models.PositiveIntegerField(_("latency, ms"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.COMPLETE
@@ -240,6 +245,14 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()}: {self.text[:60]}"
+
+    @property
+    def tokens_display(self) -> str:
+        """Prompt + completion tokens for staff, "≈" first when they are an estimate."""
+        if self.prompt_tokens is None and self.completion_tokens is None:
+            return ""
+        counts = f"{self.prompt_tokens or 0} + {self.completion_tokens or 0}"
+        return f"≈ {counts}" if self.tokens_estimated else counts
 
 
 class Prompt(models.Model):

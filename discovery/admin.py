@@ -145,6 +145,7 @@ class ExtractionRunAdmin(ReadOnlyAdmin):
         "model_name",
         "prompt_tokens",
         "completion_tokens",
+        "tokens_estimated",
         "latency_ms",
         "status",
         "short_error",

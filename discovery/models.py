@@ -173,6 +173,11 @@ class ExtractionRun(models.Model):
     model_name = models.CharField(_("model"), max_length=200, blank=True)
     prompt_tokens = models.PositiveIntegerField(_("prompt tokens"), null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(_("completion tokens"), null=True, blank=True)
+    tokens_estimated = models.BooleanField(
+        _("tokens estimated"),
+        default=False,
+        help_text=_("The provider sent no token counts; they were estimated from the text."),
+    )
     latency_ms = models.PositiveIntegerField(_("latency, ms"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     error = models.CharField(_("error"), max_length=500, blank=True)

@@ -11,6 +11,10 @@ A ``Reply`` ends the way a provider says why it stopped: ``finish_reason`` "stop
 ends after the text, with no finish reason, usage chunk or ``[DONE]``, as when a proxy or an
 overloaded server closes the response early but cleanly (the SDK raises nothing for that).
 
+A server made with ``report_usage=False`` (or with that attribute switched off) sends no token
+counts at all, like llama.cpp: no usage chunk in a stream whatever ``stream_options`` asks, and
+``"usage": null`` in a plain answer.
+
 Not emulated: authentication (any key is accepted; script ``Fail(status=401)`` instead), real
 token counting (usage is a rough length-based estimate unless given), other endpoints, and
 request validation beyond "the body is JSON".
@@ -73,12 +77,15 @@ class _Completion:
 
     @property
     def include_usage(self) -> bool:
-        return bool((self.body.get("stream_options") or {}).get("include_usage"))
+        asked = (self.body.get("stream_options") or {}).get("include_usage")
+        return bool(asked) and self.fake.report_usage
 
     def prompt_tokens(self) -> int:
         return _estimate_tokens(json.dumps(self.body.get("messages", [])))
 
-    def usage(self, given, completion_text: str) -> dict:
+    def usage(self, given, completion_text: str) -> dict | None:
+        if not self.fake.report_usage:
+            return None
         prompt, completion = given or (self.prompt_tokens(), _estimate_tokens(completion_text))
         return {
             "prompt_tokens": prompt,
@@ -86,7 +93,7 @@ class _Completion:
             "total_tokens": prompt + completion,
         }
 
-    def completion(self, message: dict, finish_reason: str | None, usage: dict) -> dict:
+    def completion(self, message: dict, finish_reason: str | None, usage: dict | None) -> dict:
         message = {"role": "assistant", "refusal": None, **message}
         return {
             "id": self.id,
@@ -277,10 +284,11 @@ class FakeOpenAI(LoopbackServer):
     ``default`` is a behaviour, or a callable taking the request body and returning one.
     """
 
-    def __init__(self, default=None, models=("fake-model",)):
+    def __init__(self, default=None, models=("fake-model",), report_usage=True):
         super().__init__()
         self.default: object | Callable[[dict], object] = default or Reply()
         self.models = list(models)
+        self.report_usage = report_usage
         self._lock = threading.Condition()
         self._queue = deque()
         self._requests: list[RecordedRequest] = []

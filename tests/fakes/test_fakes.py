@@ -604,6 +604,30 @@ async def test_streaming_without_include_usage_sends_no_usage(llm, fake_openai):
     assert {chunk.usage async for chunk in stream} == {None}
 
 
+async def test_a_server_that_reports_no_usage_streams_none_even_when_asked(llm, fake_openai):
+    fake_openai.report_usage = False
+
+    stream = await llm.chat.completions.create(
+        model="m", messages=USER_MESSAGE, stream=True, stream_options={"include_usage": True}
+    )
+    chunks = [chunk async for chunk in stream]
+
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == (
+        "Hello from the fake model."
+    )
+    assert {chunk.usage for chunk in chunks} == {None}
+
+
+async def test_a_server_that_reports_no_usage_answers_plainly_without_it(llm, fake_openai):
+    fake_openai.report_usage = False
+    fake_openai.queue(ToolCall("record", '{"a": 1}'))
+
+    completion = await llm.chat.completions.create(model="m", messages=USER_MESSAGE)
+
+    assert completion.choices[0].message.tool_calls[0].function.arguments == '{"a": 1}'
+    assert completion.usage is None
+
+
 async def test_plain_completion_returns_text_and_usage(llm, fake_openai):
     fake_openai.queue(Reply(text="Whole answer"))
 
