@@ -197,13 +197,13 @@ def _leading_json(text: str) -> tuple[object, str]:
 
 
 def _holds_object(text: str) -> bool:
+    """Whether a JSON object starts anywhere in `text` (a brace in prose is not one)."""
     for start in OBJECT_START.finditer(text):
         try:
-            value, _end = DECODER.raw_decode(text, start.start())
+            DECODER.raw_decode(text, start.start())
         except json.JSONDecodeError:
             continue
-        if isinstance(value, dict):
-            return True
+        return True
     return False
 
 

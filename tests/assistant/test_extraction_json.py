@@ -24,6 +24,7 @@ def values_of(raw):
         f"Here is the card:\n```json\n{OBJECT}\n```\nLet me know if you need more.",
         f"{OBJECT}\n\nI found the name; the person refused to give a budget.",
         f"{OBJECT} (budget declined)",
+        f"{OBJECT}\nNote: {{budget}} was refused.",
     ],
     ids=[
         "bare",
@@ -34,6 +35,7 @@ def values_of(raw):
         "fence-between-prose",
         "followed-by-prose",
         "followed-by-a-remark",
+        "followed-by-prose-with-braces",
     ],
 )
 def test_one_object_is_read_bare_fenced_or_followed_by_text(raw):

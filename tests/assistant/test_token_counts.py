@@ -28,3 +28,10 @@ def test_only_the_missing_count_is_estimated():
     counts = token_counts(120, None, messages=MESSAGES, answer="Hello")
 
     assert counts == TokenCounts(120, estimate_tokens("Hello"), estimated=True)
+
+
+def test_a_missing_prompt_count_is_estimated_alone_too():
+    counts = token_counts(None, 3, messages=MESSAGES, answer="Hello")
+
+    prompt = estimate_tokens("Be brief.") + estimate_tokens("Привет")
+    assert counts == TokenCounts(prompt, 3, estimated=True)
