@@ -50,12 +50,13 @@ async def contact_request(contact: ContactInfo) -> tuple[str, str]:
     return notice, request
 
 
-async def services() -> list[ServiceInfo]:
-    return await db_call(active_services)()
+async def services(contact: ContactInfo) -> list[ServiceInfo]:
+    """The catalog in the person's language."""
+    return await db_call(active_services)(language=contact.language_code)
 
 
-async def service(service_id: int) -> ServiceInfo | None:
-    return await db_call(active_service)(service_id=service_id)
+async def service(contact: ContactInfo, service_id: int) -> ServiceInfo | None:
+    return await db_call(active_service)(service_id=service_id, language=contact.language_code)
 
 
 def service_card(item: ServiceInfo, language: str) -> str:
@@ -154,7 +155,9 @@ async def lead_summary(contact_id: int) -> str:
 
 def _lead_summary(contact_id: int) -> str:
     contact = conversation_selectors.contact_info(contact_id=contact_id)
-    interests = conversation_selectors.contact_interests(contact_id=contact_id)
+    interests = conversation_selectors.contact_interests(
+        contact_id=contact_id, language=settings.LANGUAGE_CODE
+    )
     with translation.override(settings.LANGUAGE_CODE):
         lines = [
             _("New lead: %(name)s") % {"name": contact.display_name},

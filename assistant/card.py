@@ -73,7 +73,10 @@ def _context(turn: Turn) -> _Context | None:
         return None
     _copy_contact_details(contact, scenario, turn.message_id)
     language = contact.language_code
-    services = [CatalogChoice(service.id, service.title) for service in active_services()]
+    services = [
+        CatalogChoice(service.id, service.title, service.all_titles)
+        for service in active_services(language=language)
+    ]
     card = discovery_selectors.lead_card(
         contact_id=contact.id, scenario=scenario, language=language
     )

@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 import yaml
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
@@ -89,6 +90,25 @@ class SourceRecord:
         if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
             raise self.error(_("field “%(field)s” must be text.") % {"field": name})
         return str(value)
+
+    def language_map(self, name: str) -> dict[str, str]:
+        """Texts by language code, e.g. {ru: ..., en: ...}, for the languages the site offers."""
+        value = self.data.get(name) or {}
+        if not isinstance(value, Mapping) or not all(
+            isinstance(text, str) for text in value.values()
+        ):
+            raise self.error(
+                _("“%(field)s” must map language codes to texts, e.g. {ru: ..., en: ...}.")
+                % {"field": name}
+            )
+        known = [code for code, _name in settings.LANGUAGES]
+        unknown = sorted(str(code) for code in value if code not in known)
+        if unknown:
+            raise self.error(
+                _("“%(field)s” has unknown language(s) %(unknown)s; the site offers: %(known)s.")
+                % {"field": name, "unknown": ", ".join(unknown), "known": ", ".join(known)}
+            )
+        return {code: text.strip() for code, text in value.items() if text.strip()}
 
     def boolean(self, name: str, *, default: bool) -> bool:
         value = self._given(name)

@@ -206,7 +206,7 @@ def _prepare(turn: Turn) -> _Prepared:
     brief, card = ("", {}) if turn.in_group else _discovery(contact)
     parts = ContextParts(
         prompts=conversation_selectors.prompt_texts(language=contact.language_code),
-        services=active_services(),
+        services=active_services(language=contact.language_code),
         contact=contact,
         history=history,
         discovery=brief,

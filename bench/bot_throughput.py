@@ -265,7 +265,11 @@ def seed(llm_url: str) -> None:
         for language in ("ru", "en"):
             Prompt.objects.create(key=key, language=language, text=text)
     for number in range(5):
-        Service.objects.create(title=f"Service {number}", slug=f"service-{number}", price=3000)
+        Service.objects.create(
+            titles={"ru": f"Услуга {number}", "en": f"Service {number}"},
+            slug=f"service-{number}",
+            price=3000,
+        )
 
 
 async def echo(update, context) -> None:

@@ -193,7 +193,7 @@ async def services_command(update, context, turn: Turn) -> None:
 
 
 async def show_services(update: Update, turn: Turn) -> None:
-    items = await actions.services()
+    items = await actions.services(turn.contact)
     if not items:
         await reply_and_store(update, turn, _("The list of services is being updated."))
         return
@@ -301,7 +301,7 @@ async def _button_contact(update: Update, turn: Turn, value: str) -> None:
 
 
 async def _button_service(update: Update, turn: Turn, value: str) -> None:
-    item = await actions.service(_int(value))
+    item = await actions.service(turn.contact, _int(value))
     if item is None:
         await reply_and_store(update, turn, _("This service is no longer offered."))
         return
@@ -314,7 +314,7 @@ async def _button_service(update: Update, turn: Turn, value: str) -> None:
 
 
 async def _button_interest(update: Update, turn: Turn, value: str) -> None:
-    item = await actions.service(_int(value))
+    item = await actions.service(turn.contact, _int(value))
     if item is None:
         await reply_and_store(update, turn, _("This service is no longer offered."))
         return

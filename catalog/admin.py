@@ -1,23 +1,73 @@
 """Staff admin for the catalog: what the assistant may offer, in which order, at what price."""
 
+from django.conf import settings
 from django.contrib import admin, messages
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from catalog.forms import TEXT_PREFIXES, ServiceForm
 from catalog.models import Service
+
+
+def _language_fieldsets():
+    """A section per language with its texts; only the site language's title is required."""
+    return [
+        (
+            name,
+            {
+                "fields": [f"{prefix}_{code}" for prefix in TEXT_PREFIXES],
+                "description": (
+                    None
+                    if code == settings.LANGUAGE_CODE
+                    else _("An empty box shows the text in the site language instead.")
+                ),
+            },
+        )
+        for code, name in settings.LANGUAGES
+    ]
 
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
+    form = ServiceForm
     list_display = ("title", "price_display", "currency", "duration", "is_active", "position")
     list_display_links = ("title",)
     list_editable = ("is_active", "position")
     list_filter = ("is_active", "currency")
-    search_fields = ("title", "short_description")
-    prepopulated_fields = {"slug": ("title",)}
-    ordering = ("position", "title")
+    # Texts are searched in every language the site offers, whatever language staff read.
+    search_fields = [
+        f"{field}__{code}"
+        for field in ("titles", "short_descriptions")
+        for code, _name in settings.LANGUAGES
+    ]
+    ordering = ("position", "id")
     actions = ("activate", "deactivate")
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None, {"fields": ["slug", ("price", "currency"), "is_active", "position"]}),
+            *_language_fieldsets(),
+        ]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {"slug": (f"title_{settings.LANGUAGE_CODE}",)}
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(site_title=KeyTextTransform(settings.LANGUAGE_CODE, "titles"))
+        )
+
+    @admin.display(description=_("title"), ordering="site_title")
+    def title(self, service):
+        return str(service)
+
+    @admin.display(description=_("duration"))
+    def duration(self, service):
+        return service.durations.get(settings.LANGUAGE_CODE, "")
 
     @admin.display(description=_("price"), ordering="price")
     def price_display(self, service):

@@ -1,14 +1,36 @@
 """The services a business offers; the only source of prices the assistant may quote."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.languages import TextsMaxLength, localized
+
+TITLE_MAX_LENGTH = 200
+SHORT_DESCRIPTION_MAX_LENGTH = 300
+DURATION_MAX_LENGTH = 100
+
+
+def _texts(verbose_name, max_length: int | None = None) -> models.JSONField:
+    return models.JSONField(
+        verbose_name,
+        default=dict,
+        blank=True,
+        validators=[TextsMaxLength(max_length)] if max_length else [],
+    )
+
 
 class Service(models.Model):
-    title = models.CharField(_("title"), max_length=200)
+    """A service with the texts a person reads kept per language (`{"ru": ..., "en": ...}`).
+
+    As for discovery scenarios, a new language needs no schema change. A text left empty in
+    a language is read in the site language, so that one must have at least the title.
+    """
+
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    short_description = models.CharField(_("short description"), max_length=300, blank=True)
-    description = models.TextField(_("full description"), blank=True)
+    titles = _texts(_("title"), TITLE_MAX_LENGTH)
+    short_descriptions = _texts(_("short description"), SHORT_DESCRIPTION_MAX_LENGTH)
+    descriptions = _texts(_("full description"))
     price = models.DecimalField(
         _("price"),
         max_digits=12,
@@ -18,7 +40,7 @@ class Service(models.Model):
         help_text=_("Leave empty for 'price on request'."),
     )
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
-    duration = models.CharField(_("duration"), max_length=100, blank=True)
+    durations = _texts(_("duration"), DURATION_MAX_LENGTH)
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -27,7 +49,10 @@ class Service(models.Model):
     class Meta:
         verbose_name = _("service")
         verbose_name_plural = _("services")
-        ordering = ["position", "title"]
+        ordering = ["position", "id"]
 
     def __str__(self):
-        return self.title
+        return self.title_in(settings.LANGUAGE_CODE) or self.slug
+
+    def title_in(self, language: str | None) -> str:
+        return localized(self.titles, language)

@@ -1,4 +1,4 @@
-"""Reads of the catalog for the assistant and the bot."""
+"""Reads of the catalog for the assistant and the bot, in the language of the reader."""
 
 from __future__ import annotations
 
@@ -6,10 +6,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from catalog.models import Service
+from core.languages import localized
 
 
 @dataclass(frozen=True)
 class ServiceInfo:
+    """A service with its texts in one language (each in the site language where it is empty).
+
+    `all_titles` holds the title in every language staff wrote, since a person (or a model
+    reading their words) may name the service in any of them.
+    """
+
     id: int
     slug: str
     title: str
@@ -18,26 +25,32 @@ class ServiceInfo:
     price: Decimal | None
     currency: str
     duration: str
+    all_titles: tuple[str, ...] = ()
 
     @classmethod
-    def from_service(cls, service: Service) -> ServiceInfo:
+    def from_service(cls, service: Service, language: str | None) -> ServiceInfo:
+        title = localized(service.titles, language)
         return cls(
             id=service.pk,
             slug=service.slug,
-            title=service.title,
-            short_description=service.short_description,
-            description=service.description,
+            title=title,
+            short_description=localized(service.short_descriptions, language),
+            description=localized(service.descriptions, language),
             price=service.price,
             currency=service.currency,
-            duration=service.duration,
+            duration=localized(service.durations, language),
+            all_titles=tuple(dict.fromkeys(t for t in (title, *service.titles.values()) if t)),
         )
 
 
-def active_services() -> list[ServiceInfo]:
+def active_services(*, language: str | None) -> list[ServiceInfo]:
     """Active services in the staff's order: the only prices the assistant may quote."""
-    return [ServiceInfo.from_service(service) for service in Service.objects.filter(is_active=True)]
+    return [
+        ServiceInfo.from_service(service, language)
+        for service in Service.objects.filter(is_active=True)
+    ]
 
 
-def active_service(*, service_id: int) -> ServiceInfo | None:
+def active_service(*, service_id: int, language: str | None) -> ServiceInfo | None:
     service = Service.objects.filter(pk=service_id, is_active=True).first()
-    return ServiceInfo.from_service(service) if service else None
+    return ServiceInfo.from_service(service, language) if service else None

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
 from assistant.data_sources import (
     LoadResult,
     SourceRecord,
@@ -11,17 +16,14 @@ from assistant.data_sources import (
 )
 from catalog.models import Service
 
-SERVICE_FIELDS = (
-    "slug",
-    "title",
-    "short_description",
-    "description",
-    "price",
-    "currency",
-    "duration",
-    "is_active",
-    "position",
-)
+#: The texts a person reads, by the record's field and the model's language map.
+TEXT_FIELDS = {
+    "title": "titles",
+    "short_description": "short_descriptions",
+    "description": "descriptions",
+    "duration": "durations",
+}
+OTHER_FIELDS = ("slug", "price", "currency", "is_active", "position")
 
 
 def services_load(
@@ -50,17 +52,50 @@ def services_load(
 
 def _service_row(record: SourceRecord) -> tuple[str, dict]:
     """An empty price means "price on request", which the assistant must say instead of a sum."""
-    record.check_fields(SERVICE_FIELDS)
+    record.check_fields(_field_names())
     slug = record.text("slug", required=True)
-    values = {
-        "title": record.text("title", required=True),
-        "short_description": record.text("short_description"),
-        "description": record.text("description"),
-        "price": record.decimal("price", default=None),
-        "currency": record.text("currency", default="RUB").upper(),
-        "duration": record.text("duration"),
-        "is_active": record.boolean("is_active", default=True),
-        "position": record.integer("position", default=0),
-    }
+    values = {model_field: _texts(record, name) for name, model_field in TEXT_FIELDS.items()}
+    if not values["titles"].get(settings.LANGUAGE_CODE):
+        raise record.error(
+            _("the title in the site language (%(language)s) is missing.")
+            % {"language": settings.LANGUAGE_CODE}
+        )
+    values.update(
+        price=record.decimal("price", default=None),
+        currency=record.text("currency", default="RUB").upper(),
+        is_active=record.boolean("is_active", default=True),
+        position=record.integer("position", default=0),
+    )
     record.validate(Service(slug=slug, **values))
     return slug, values
+
+
+def _field_names() -> list[str]:
+    codes = [code for code, _name in settings.LANGUAGES]
+    columns = [f"{name}_{code}" for name in TEXT_FIELDS for code in codes]
+    return [*OTHER_FIELDS, *TEXT_FIELDS, *columns]
+
+
+def _texts(record: SourceRecord, name: str) -> dict[str, str]:
+    """A text per language, written as any of:
+
+    - a map, `title: {ru: ..., en: ...}` (YAML, JSON);
+    - plain text, `title: ...`, which is the site language's;
+    - a column per language, `title_en` (a spreadsheet cannot nest a map in a cell).
+    """
+    if isinstance(record.data.get(name), Mapping):
+        texts = record.language_map(name)
+    else:
+        text = record.text(name)
+        texts = {settings.LANGUAGE_CODE: text} if text else {}
+    for code, _language in settings.LANGUAGES:
+        column = f"{name}_{code}"
+        if not record.has(column):
+            continue
+        if code in texts:
+            raise record.error(
+                _("“%(field)s” in “%(language)s” is given twice, also as “%(column)s”.")
+                % {"field": name, "language": code, "column": column}
+            )
+        texts[code] = record.text(column)
+    return texts

@@ -23,13 +23,10 @@ def contact_info(*, contact_id: int) -> ContactInfo:
     return ContactInfo.from_contact(Contact.objects.get(pk=contact_id))
 
 
-def contact_interests(*, contact_id: int) -> list[str]:
-    """Titles of the services the lead pressed "I'm interested" on."""
-    return list(
-        Contact.objects.get(pk=contact_id)
-        .interested_in.order_by("position")
-        .values_list("title", flat=True)
-    )
+def contact_interests(*, contact_id: int, language: str) -> list[str]:
+    """Titles, in `language`, of the services the lead pressed "I'm interested" on."""
+    services = Contact.objects.get(pk=contact_id).interested_in.order_by("position", "id")
+    return [service.title_in(language) for service in services]
 
 
 def conversation_history(*, conversation_id: int, limit: int = 100) -> list[HistoryItem]:

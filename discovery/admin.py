@@ -11,12 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from assistant.models import LLMModel
 from conversations.admin import FastListMixin, phone_search_digits
-from discovery.forms import (
-    ScenarioChangelistFormSet,
-    ScenarioFieldForm,
-    ScenarioForm,
-    language_field_names,
-)
+from core.language_forms import language_field_names
+from discovery.forms import ScenarioChangelistFormSet, ScenarioFieldForm, ScenarioForm
 from discovery.models import ExtractionRun, LeadFieldValue, Scenario, ScenarioField
 
 

@@ -3,71 +3,13 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.language_forms import LanguageMapsMixin, TextBoxes, with_language_fields
 from discovery.models import Scenario, ScenarioField
 
 MIN_CHOICES = 2
-
-
-def language_field_names(prefix: str) -> list[str]:
-    return [f"{prefix}_{code}" for code, _name in settings.LANGUAGES]
-
-
-def with_language_fields(form_class, maps: dict[str, tuple[str, object, forms.Widget]]):
-    """A subclass of `form_class` with a text box per language for each JSON map of the model.
-
-    `maps` is {model field: (form field prefix, label, widget)}. The boxes have to be declared
-    on the class (not added in `__init__`) for the admin to place them in its fieldsets.
-    """
-    declared = {
-        f"{prefix}_{code}": forms.CharField(
-            label=format_lazy("{} ({})", label, name),
-            required=False,
-            widget=widget,
-        )
-        for prefix, label, widget in maps.values()
-        for code, name in settings.LANGUAGES
-    }
-    attributes = {"__module__": form_class.__module__, "language_maps": maps, **declared}
-    return type(form_class)(form_class.__name__, (form_class,), attributes)
-
-
-class LanguageMapsMixin:
-    """Fills the per-language boxes from the JSON maps and writes them back on clean.
-
-    Texts in languages the site no longer offers are kept, so removing a language from
-    settings never loses what staff wrote.
-    """
-
-    language_maps: dict[str, tuple[str, object, forms.Widget]] = {}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field_name, (prefix, _label, _widget) in self.language_maps.items():
-            texts = getattr(self.instance, field_name) or {}
-            for code, _name in settings.LANGUAGES:
-                self.initial.setdefault(f"{prefix}_{code}", texts.get(code, ""))
-
-    def clean(self):
-        cleaned = super().clean()
-        codes = [code for code, _name in settings.LANGUAGES]
-        for field_name, (prefix, _label, _widget) in self.language_maps.items():
-            kept = {
-                code: text
-                for code, text in (getattr(self.instance, field_name) or {}).items()
-                if code not in codes
-            }
-            entered = {
-                code: cleaned.get(f"{prefix}_{code}", "").strip()
-                for code in codes
-                if cleaned.get(f"{prefix}_{code}", "").strip()
-            }
-            setattr(self.instance, field_name, {**kept, **entered})
-        return cleaned
 
 
 def other_active_default(*, exclude_pks) -> Scenario | None:
@@ -117,7 +59,11 @@ class _ScenarioForm(LanguageMapsMixin, forms.ModelForm):
 
 ScenarioForm = with_language_fields(
     _ScenarioForm,
-    {"guidance": ("guidance", _("Guidance"), forms.Textarea(attrs={"rows": 8, "cols": 90}))},
+    {
+        "guidance": TextBoxes(
+            "guidance", _("Guidance"), forms.Textarea(attrs={"rows": 8, "cols": 90})
+        )
+    },
 )
 
 
@@ -164,7 +110,9 @@ class _ScenarioFieldForm(LanguageMapsMixin, forms.ModelForm):
 ScenarioFieldForm = with_language_fields(
     _ScenarioFieldForm,
     {
-        "labels": ("label", _("Label"), forms.TextInput(attrs={"size": 30})),
-        "hints": ("hint", _("Question hint"), forms.Textarea(attrs={"rows": 2, "cols": 40})),
+        "labels": TextBoxes("label", _("Label"), forms.TextInput(attrs={"size": 30})),
+        "hints": TextBoxes(
+            "hint", _("Question hint"), forms.Textarea(attrs={"rows": 2, "cols": 40})
+        ),
     },
 )

@@ -6,25 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import translation
 
+from catalog.models import Service
 from conversations.models import Contact
+from core.languages import localized
 from discovery.models import LeadFieldValue, Scenario, ScenarioField
-
-
-def localized(texts: Mapping[str, str], language: str | None) -> str:
-    """The text in `language` (or its base, "en" for "en-us"), else in the site language, else "".
-
-    Telegram reports codes like "pt-br"; staff write texts only for the languages the
-    admin offers, so a regional code falls back to its base language first.
-    """
-    language = (language or "").lower()
-    for code in (language, language.split("-")[0], settings.LANGUAGE_CODE):
-        if texts.get(code):
-            return texts[code]
-    return ""
 
 
 @dataclass(frozen=True)
@@ -221,20 +209,45 @@ def lead_card_panel(*, contact: Contact) -> LeadCardPanel:
 
 def _entries(scenario: ScenarioInfo | None, rows, language: str) -> list[CardEntry]:
     current = {row.key: row for row in rows}
-    entries = [
-        _card_entry(field.key, field.label(language), field.required, current.pop(field.key, None))
-        for field in (scenario.fields if scenario else ())
+    displays = _displays(scenario, current, language)
+    lines = [(f.key, f.label(language), f.required) for f in (scenario.fields if scenario else ())]
+    listed = {key for key, _label, _required in lines}
+    lines += [(key, key, False) for key in sorted(current.keys() - listed)]
+    return [
+        _card_entry(key, label, required, current.get(key), displays.get(key, ""))
+        for key, label, required in lines
     ]
-    entries.extend(_card_entry(key, key, False, current[key]) for key in sorted(current))
-    return entries
 
 
-def _card_entry(key: str, label: str, required: bool, row: LeadFieldValue | None) -> CardEntry:
+def _displays(
+    scenario: ScenarioInfo | None, current: dict[str, LeadFieldValue], language: str
+) -> dict[str, str]:
+    """How each value reads. A service from the catalog is named in `language`: the person
+    chose it in theirs, and staff read the card in the site language."""
+    displays = {key: row.display for key, row in current.items()}
+    fields = scenario.fields if scenario else ()
+    service_keys = {f.key for f in fields if f.field_type == ScenarioField.Type.SERVICE}
+    service_ids = {
+        key: row.value["id"]
+        for key, row in current.items()
+        if key in service_keys and isinstance(row.value, dict) and "id" in row.value
+    }
+    if service_ids:
+        services = Service.objects.in_bulk(service_ids.values())
+        for key, service_id in service_ids.items():
+            if service_id in services:
+                displays[key] = services[service_id].title_in(language) or displays[key]
+    return displays
+
+
+def _card_entry(
+    key: str, label: str, required: bool, row: LeadFieldValue | None, display: str
+) -> CardEntry:
     return CardEntry(
         key=key,
         label=label,
         required=required,
-        display=row.display if row else "",
+        display=display,
         created_at=row.created_at if row else None,
         source_message_id=row.source_message_id if row else None,
     )

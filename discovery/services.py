@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -300,7 +299,7 @@ def _scenario_row(record: SourceRecord, services: dict[str, int]) -> _ScenarioRo
         "applies_to": applies_to,
         "source": "",
         "service_id": None,
-        "guidance": _language_map(record, "guidance"),
+        "guidance": record.language_map("guidance"),
         "is_active": record.boolean("is_active", default=True),
         "position": record.integer("position", default=0),
     }
@@ -348,8 +347,8 @@ def _field_row(record: SourceRecord, number: int) -> tuple[str, dict]:
         raise record.error(_("a choice from a list needs at least two choices."))
     values = {
         "field_type": field_type,
-        "labels": _language_map(record, "label"),
-        "hints": _language_map(record, "hint"),
+        "labels": record.language_map("label"),
+        "hints": record.language_map("hint"),
         "choices": "\n".join(choices),
         "required": record.boolean("required", default=True),
         "position": record.integer("position", default=number),
@@ -367,21 +366,3 @@ def _choices(record: SourceRecord) -> list[str]:
     ):
         raise record.error(_("“choices” must be a list of texts."))
     return [str(item).strip() for item in items if str(item).strip()]
-
-
-def _language_map(record: SourceRecord, name: str) -> dict[str, str]:
-    """Texts by language code, e.g. {ru: ..., en: ...}, for the languages the site offers."""
-    value = record.data.get(name) or {}
-    if not isinstance(value, Mapping) or not all(isinstance(text, str) for text in value.values()):
-        raise record.error(
-            _("“%(field)s” must map language codes to texts, e.g. {ru: ..., en: ...}.")
-            % {"field": name}
-        )
-    known = [code for code, _name in settings.LANGUAGES]
-    unknown = sorted(str(code) for code in value if code not in known)
-    if unknown:
-        raise record.error(
-            _("“%(field)s” has unknown language(s) %(unknown)s; the site offers: %(known)s.")
-            % {"field": name, "unknown": ", ".join(unknown), "known": ", ".join(known)}
-        )
-    return {code: text.strip() for code, text in value.items() if text.strip()}

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from conversations.contact_details import normalize_email, normalize_phone
 
@@ -52,6 +53,7 @@ MULTIPLIERS = {
     "million": 1_000_000,
 }
 NUMBER = re.compile(r"\d[\d\s\u00a0\u202f]*(?:[.,]\d+)?")
+T = TypeVar("T")
 
 
 class InvalidValue(ValueError):
@@ -66,8 +68,16 @@ class CheckedValue:
 
 @dataclass(frozen=True)
 class CatalogChoice:
+    """A service the person may mean: named by its title in their language (`title`, which is
+    stored and shown) or in any other language staff wrote (`other_titles`)."""
+
     id: int
     title: str
+    other_titles: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.title, *self.other_titles)
 
 
 def check_value(
@@ -160,26 +170,34 @@ def _date(text: str, *, today: dt.date, **_context) -> CheckedValue:
     return CheckedValue(day.isoformat(), day.strftime("%d.%m.%Y"))
 
 
-def _match(text: str, options: list[str]) -> str:
-    """The one option the text names: exactly, or as the only option containing it."""
+def _match(text: str, options: dict[T, tuple[str, ...]]) -> T:
+    """The one option the text names by one of its names: exactly, or as the only option
+    with a name containing the text (or contained in it)."""
     wanted = text.casefold()
-    exact = [option for option in options if option.casefold() == wanted]
+    names = {
+        option: [name.casefold() for name in option_names]
+        for option, option_names in options.items()
+    }
+    exact = [option for option, folded in names.items() if wanted in folded]
     if exact:
         return exact[0]
-    close = [o for o in options if wanted in o.casefold() or o.casefold() in wanted]
+    close = [
+        option
+        for option, folded in names.items()
+        if any(wanted in name or name in wanted for name in folded)
+    ]
     if len(close) == 1:
         return close[0]
     raise InvalidValue(f"{text!r} is not one of the options")
 
 
 def _choice(text: str, *, choices: list[str], **_context) -> CheckedValue:
-    option = _match(text, choices)
+    option = _match(text, {choice: (choice,) for choice in choices})
     return CheckedValue(option, option)
 
 
 def _service(text: str, *, services: list[CatalogChoice], **_context) -> CheckedValue:
-    title = _match(text, [service.title for service in services])
-    service = next(item for item in services if item.title == title)
+    service = _match(text, {service: service.names for service in services})
     return CheckedValue({"id": service.id, "title": service.title}, service.title)
 
 

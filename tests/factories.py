@@ -1,6 +1,7 @@
 """factory_boy factories for every model the tests build."""
 
 import factory
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from assistant.models import LLMModel, LLMProvider
@@ -38,14 +39,30 @@ class LLMModelFactory(factory.django.DjangoModelFactory):
     display_name = factory.LazyAttribute(lambda model: model.model_id.title())
 
 
+def in_site_language(name):
+    """A language map holding the text given as `name`, in the site language of the moment."""
+    return factory.LazyAttribute(
+        lambda built: {settings.LANGUAGE_CODE: getattr(built, name)} if getattr(built, name) else {}
+    )
+
+
 class ServiceFactory(factory.django.DjangoModelFactory):
+    """`title=...` and the other texts are the site language's; `titles={...}` sets them all."""
+
     class Meta:
         model = Service
 
-    title = factory.Sequence(lambda n: f"Service {n}")
+    class Params:
+        title = factory.Sequence(lambda n: f"Service {n}")
+        short_description = "A useful service"
+        description = "What the service includes, in detail."
+        duration = ""
+
     slug = factory.Sequence(lambda n: f"service-{n}")
-    short_description = "A useful service"
-    description = "What the service includes, in detail."
+    titles = in_site_language("title")
+    short_descriptions = in_site_language("short_description")
+    descriptions = in_site_language("description")
+    durations = in_site_language("duration")
     price = 5000
     position = factory.Sequence(lambda n: n)
 

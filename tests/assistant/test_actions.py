@@ -36,7 +36,8 @@ def test_the_service_card_shows_price_duration_and_description():
     service = ServiceInfo.from_service(
         ServiceFactory.build(
             pk=1, title="Audit", price=1500, duration="1 hour", description="Full check."
-        )
+        ),
+        "en",
     )
     card = actions.service_card(service, "en")
     assert card == "**Audit**\nPrice: 1 500 RUB\nDuration: 1 hour\n\nFull check."

@@ -234,4 +234,4 @@ def test_an_unknown_field_is_named():
 
 def test_model_checks_explain_which_field_is_wrong():
     with pytest.raises(DataSourceError, match="record 1: slug: "):
-        record().validate(Service(title="A", slug="not a slug!"))
+        record().validate(Service(titles={"ru": "A"}, slug="not a slug!"))

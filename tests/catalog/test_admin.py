@@ -67,7 +67,9 @@ def test_add_form_prepopulates_the_slug_from_the_title(admin_client, db):
     response = admin_client.get(reverse("admin:catalog_service_add"))
 
     assert "prepopulated" in response.content.decode()
-    assert response.context["adminform"].prepopulated_fields[0]["field"].name == "slug"
+    prepopulated = response.context["adminform"].prepopulated_fields[0]
+    assert prepopulated["field"].name == "slug"
+    assert [field.name for field in prepopulated["dependencies"]] == ["title_en"]
 
 
 def test_view_only_staff_are_not_offered_the_bulk_actions(client, db):
@@ -91,3 +93,89 @@ def test_a_forged_bulk_action_from_view_only_staff_changes_nothing(client, db, a
 
     assert response.status_code == 200
     assert set(Service.objects.values_list("is_active", flat=True)) == {before}
+
+
+def service_form(**texts):
+    data = {"slug": "audit", "price": "1500", "currency": "RUB", "position": "0"}
+    data["is_active"] = "on"
+    for prefix in ("title", "short_description", "description", "duration"):
+        for code in ("ru", "en"):
+            data[f"{prefix}_{code}"] = texts.get(f"{prefix}_{code}", "")
+    return data
+
+
+def test_each_language_has_its_own_boxes_saved_into_the_service(admin_client, db):
+    data = service_form(
+        title_en="Audit",
+        title_ru="Аудит",
+        duration_en="2 hours",
+        duration_ru="2 часа",
+        description_en="A full check.",
+    )
+
+    response = admin_client.post(reverse("admin:catalog_service_add"), data)
+
+    assert response.status_code == 302
+    service = Service.objects.get(slug="audit")
+    assert service.titles == {"ru": "Аудит", "en": "Audit"}
+    assert service.durations == {"ru": "2 часа", "en": "2 hours"}
+    assert (service.descriptions, service.short_descriptions) == ({"en": "A full check."}, {})
+
+
+def test_the_change_form_shows_every_languages_texts(admin_client, db):
+    service = ServiceFactory(titles={"ru": "Аудит", "en": "Audit"}, durations={"ru": "2 часа"})
+
+    response = admin_client.get(reverse("admin:catalog_service_change", args=[service.pk]))
+
+    form = response.context["adminform"].form
+    assert (form["title_ru"].value(), form["title_en"].value()) == ("Аудит", "Audit")
+    assert (form["duration_ru"].value(), form["duration_en"].value()) == ("2 часа", "")
+
+
+def test_the_title_in_the_site_language_is_required(admin_client, db):
+    response = admin_client.post(
+        reverse("admin:catalog_service_add"), service_form(title_ru="Аудит")
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"title_en": ["This field is required."]}
+    assert not Service.objects.exists()
+
+
+def test_a_title_longer_than_200_characters_is_refused(admin_client, db):
+    data = service_form(title_en="Audit", title_ru="А" * 201)
+
+    response = admin_client.post(reverse("admin:catalog_service_add"), data)
+
+    assert "title_ru" in response.context["adminform"].form.errors
+    assert not Service.objects.exists()
+
+
+def test_the_list_shows_the_site_languages_title_and_duration(admin_client, db):
+    ServiceFactory(titles={"ru": "Аудит", "en": "Audit"}, durations={"ru": "2 часа", "en": "2 h"})
+
+    content = admin_client.get(CHANGELIST).content.decode()
+
+    assert "Audit" in content and "2 h" in content
+    assert "Аудит" not in content
+
+
+@pytest.mark.parametrize("term", ["Audit", "Аудит", "check-up"])
+def test_search_finds_a_service_by_its_texts_in_any_language(admin_client, db, term):
+    ServiceFactory(
+        titles={"ru": "Аудит", "en": "Audit"}, short_descriptions={"en": "A yearly check-up"}
+    )
+    ServiceFactory(titles={"en": "Support"}, short_descriptions={})
+
+    response = admin_client.get(CHANGELIST, {"q": term})
+
+    assert [str(s) for s in response.context["cl"].result_list] == ["Audit"]
+
+
+def test_the_list_sorts_by_the_site_languages_title(admin_client, db):
+    for title in ("Care", "Audit", "Backup"):
+        ServiceFactory(titles={"en": title, "ru": "Я"})
+
+    response = admin_client.get(CHANGELIST, {"o": "1"})
+
+    assert [str(s) for s in response.context["cl"].result_list] == ["Audit", "Backup", "Care"]

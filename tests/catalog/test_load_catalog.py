@@ -1,4 +1,4 @@
-"""`load_catalog`: shipped services, updates from a file or URL, refusals that change nothing."""
+"""`load_catalog`: shipped services, texts per language, updates from a file or URL, refusals."""
 
 import json
 import socket
@@ -22,20 +22,103 @@ write = write_source
 
 
 def snapshot():
-    return list(Service.objects.values_list("slug", "title", "price", "is_active"))
+    return list(Service.objects.values_list("slug", "titles", "price", "is_active"))
+
+
+def texts(slug):
+    service = Service.objects.get(slug=slug)
+    return {
+        "title": service.titles,
+        "short_description": service.short_descriptions,
+        "description": service.descriptions,
+        "duration": service.durations,
+    }
 
 
 def test_shipped_catalog_has_a_priced_service_and_one_on_request():
     load()
 
     consultation, support = Service.objects.order_by("position")
-    assert (consultation.title, consultation.price, consultation.currency) == (
+    assert (consultation.titles["ru"], consultation.price, consultation.currency) == (
         "Первичная консультация",
         Decimal("5000.00"),
         "RUB",
     )
-    assert consultation.duration == "60 минут"
-    assert (support.title, support.price) == ("Комплексное сопровождение", None)
+    assert consultation.durations == {"ru": "60 минут", "en": "60 minutes"}
+    assert (support.titles["ru"], support.price) == ("Комплексное сопровождение", None)
+
+
+def test_every_shipped_text_is_in_russian_and_english():
+    load()
+
+    for service in Service.objects.all():
+        for language_map in texts(service.slug).values():
+            assert set(language_map) == {"ru", "en"}
+            assert all(language_map.values())
+
+
+def test_texts_per_language_are_read_from_maps(tmp_path):
+    source = write(
+        tmp_path,
+        "s.yaml",
+        "services:\n"
+        "  - slug: audit\n"
+        "    title: {ru: Аудит, en: Audit}\n"
+        "    short_description: {en: A check-up}\n"
+        "    duration: {ru: 2 часа, en: 2 hours}\n",
+    )
+
+    load("--source", source)
+
+    assert texts("audit") == {
+        "title": {"ru": "Аудит", "en": "Audit"},
+        "short_description": {"en": "A check-up"},
+        "description": {},
+        "duration": {"ru": "2 часа", "en": "2 hours"},
+    }
+
+
+def test_a_plain_text_is_the_site_languages(tmp_path, settings):
+    settings.LANGUAGE_CODE = "en"
+    source = write(tmp_path, "s.yaml", "services:\n  - {slug: audit, title: Audit}\n")
+
+    load("--source", source)
+
+    assert texts("audit")["title"] == {"en": "Audit"}
+
+
+def test_a_spreadsheet_has_a_column_per_language(file_server):
+    url = file_server.serve(
+        "/catalog.csv",
+        "slug,title,title_en,duration,duration_en\naudit,Аудит,Audit,2 часа,2 hours\n",
+    )
+
+    load("--source", url)
+
+    assert texts("audit")["title"] == {"ru": "Аудит", "en": "Audit"}
+    assert texts("audit")["duration"] == {"ru": "2 часа", "en": "2 hours"}
+
+
+@pytest.mark.parametrize(
+    ("record", "error"),
+    [
+        ("{slug: audit, title: {en: Audit}}", "the title in the site language \\(ru\\) is missing"),
+        ("{slug: audit, title: {ru: Аудит, de: Prüfung}}", "unknown language\\(s\\) de"),
+        ("{slug: audit, title: Аудит, title_ru: Аудит}", "“title” in “ru” is given twice"),
+        ("{slug: audit, title: {ru: [Аудит]}}", "“title” must map language codes to texts"),
+        ("{slug: audit, title: {ru: Аудит, en: " + "A" * 201 + "}}", "“en” has 201 characters"),
+    ],
+    ids=["no-site-language-title", "unknown-language", "twice", "not-text", "too-long"],
+)
+def test_bad_texts_are_explained_and_change_nothing(tmp_path, record, error):
+    ServiceFactory(slug="kept", title="Kept")
+    before = snapshot()
+    source = write(tmp_path, "s.yaml", f"services:\n  - {record}\n")
+
+    with pytest.raises(CommandError, match=error):
+        load("--source", source)
+
+    assert snapshot() == before
 
 
 def test_running_twice_does_not_duplicate():

@@ -37,11 +37,23 @@ def test_interests_are_listed_in_the_catalog_order():
     later = ServiceFactory(title="Audit", position=2)
     earlier = ServiceFactory(title="Consultation", position=1)
     contact.interested_in.add(later, earlier)
-    assert contact_interests(contact_id=contact.pk) == ["Consultation", "Audit"]
+    assert contact_interests(contact_id=contact.pk, language="en") == ["Consultation", "Audit"]
+
+
+def test_interests_are_named_in_the_language_asked_for(settings):
+    settings.LANGUAGE_CODE = "ru"
+    contact = ContactFactory()
+    contact.interested_in.add(
+        ServiceFactory(titles={"ru": "Аудит", "en": "Audit"}),
+        ServiceFactory(titles={"ru": "Консультация"}),
+    )
+
+    assert contact_interests(contact_id=contact.pk, language="en") == ["Audit", "Консультация"]
+    assert contact_interests(contact_id=contact.pk, language="ru") == ["Аудит", "Консультация"]
 
 
 def test_a_contact_without_interests_has_an_empty_list():
-    assert contact_interests(contact_id=ContactFactory().pk) == []
+    assert contact_interests(contact_id=ContactFactory().pk, language="en") == []
 
 
 def test_history_is_oldest_first_with_roles():

@@ -235,3 +235,27 @@ def test_the_panel_needs_three_queries_however_long_the_history(card, django_ass
     assert [entry.display for entry in panel.entries] == ["Anna", "50 000 RUB", ""]
     assert len(panel.history) == 3
     assert panel.missing_required == ["City"]
+
+
+def test_a_service_on_the_card_is_named_in_the_readers_language(default):
+    ScenarioFieldFactory(scenario=default, key="service", field_type="service")
+    chosen = ServiceFactory(titles={"ru": "Аудит", "en": "Audit"})
+    contact = ContactFactory()
+    LeadFieldValueFactory(
+        contact=contact, key="service", value={"id": chosen.pk, "title": "Audit"}, display="Audit"
+    )
+
+    russian = lead_card(contact_id=contact.pk, language="ru")
+    english = lead_card(contact_id=contact.pk, language="en")
+
+    assert (russian[0].display, english[0].display) == ("Аудит", "Audit")
+
+
+def test_a_service_gone_from_the_catalog_keeps_its_stored_name(default):
+    ScenarioFieldFactory(scenario=default, key="service", field_type="service")
+    contact = ContactFactory()
+    LeadFieldValueFactory(
+        contact=contact, key="service", value={"id": 999, "title": "Audit"}, display="Audit"
+    )
+
+    assert lead_card(contact_id=contact.pk, language="ru")[0].display == "Audit"

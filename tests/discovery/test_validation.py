@@ -74,6 +74,36 @@ def test_a_service_is_matched_to_the_catalog():
         check("service", "Ремонт")
 
 
+ENGLISH_SERVICES = [
+    CatalogChoice(1, "Initial consultation", ("Первичная консультация",)),
+    CatalogChoice(2, "Full support", ("Комплексное сопровождение",)),
+]
+
+
+@pytest.mark.parametrize("named_as", ["initial consultation", "Первичная консультация", "консульт"])
+def test_a_service_named_in_any_language_is_stored_in_the_persons(named_as):
+    checked = check_value("service", named_as, today=TODAY, services=ENGLISH_SERVICES)
+
+    assert checked.value == {"id": 1, "title": "Initial consultation"}
+    assert checked.display == "Initial consultation"
+
+
+def test_a_service_matching_one_title_in_two_languages_is_not_ambiguous():
+    services = [CatalogChoice(1, "Audit", ("Аудит", "Audit")), CatalogChoice(2, "Support")]
+
+    assert check_value("service", "audit", today=TODAY, services=services).value["id"] == 1
+
+
+def test_a_name_close_to_two_services_is_refused():
+    with pytest.raises(InvalidValue):
+        check_value(
+            "service",
+            "support",
+            today=TODAY,
+            services=[CatalogChoice(1, "Full support"), CatalogChoice(2, "Basic support")],
+        )
+
+
 def test_phones_and_emails_are_normalized_or_refused():
     assert check("phone", "8 912 345-67-89").value == "+79123456789"
     assert check("email", "Anna@Example.COM").value == "anna@example.com"
