@@ -331,7 +331,7 @@ async def _button_interest(update: Update, turn: Turn, value: str) -> None:
             % {"service": item.title},
         )
         await notify_staff(
-            update, turn, StaffNotice.Reason.INTEREST, subject=str(item.id), detail=item.title
+            update, turn, StaffNotice.Reason.INTEREST, subject=str(item.id), detail=item.site_title
         )
     else:
         await reply_and_store(

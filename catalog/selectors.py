@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+
 from catalog.models import Service
 from core.languages import localized
 
@@ -13,8 +15,9 @@ from core.languages import localized
 class ServiceInfo:
     """A service with its texts in one language (each in the site language where it is empty).
 
-    `all_titles` holds the title in every language staff wrote, since a person (or a model
-    reading their words) may name the service in any of them.
+    `site_title` is the title in the site language, for what staff read about the person's
+    choice. `all_titles` holds the title in every language staff wrote, since a person (or a
+    model reading their words) may name the service in any of them.
     """
 
     id: int
@@ -25,6 +28,7 @@ class ServiceInfo:
     price: Decimal | None
     currency: str
     duration: str
+    site_title: str = ""
     all_titles: tuple[str, ...] = ()
 
     @classmethod
@@ -39,6 +43,7 @@ class ServiceInfo:
             price=service.price,
             currency=service.currency,
             duration=localized(service.durations, language),
+            site_title=localized(service.titles, settings.LANGUAGE_CODE),
             all_titles=tuple(dict.fromkeys(t for t in (title, *service.titles.values()) if t)),
         )
 

@@ -92,9 +92,9 @@ async def test_interest_is_confirmed_in_english_and_told_to_staff_in_russian(
     fake_telegram.push_callback_query(CHAT, f"interest:{consultation.pk}", 1)
     thanks = (await wait_messages(fake_telegram, CHAT, 2))[1]
     assert "“Consultation”" in thanks.visible_text
-    staff = (await wait_messages(fake_telegram, STAFF_CHAT, 2))[-1]
-    assert "Интересуют: Консультация" in staff.visible_text
-    assert "Consultation" not in staff.visible_text
+    card, news = await wait_messages(fake_telegram, STAFF_CHAT, 2)
+    assert "Интересуют: Консультация" in card.visible_text
+    assert news.visible_text == "Интересуется: Консультация"
 
 
 def service_scenario():

@@ -78,7 +78,7 @@ async def test_i_am_interested_fills_the_service_field_of_the_card(
     service = services[0]
     fake_telegram.push_callback_query(CHAT, f"interest:{service.pk}", 1, language_code="en")
     await wait_messages(fake_telegram, CHAT, 2)
-    assert (await sync_to_async(current_card)())["service"] == service.title
+    assert (await sync_to_async(current_card)())["service"] == str(service)
     press = await sync_to_async(
         lambda: Message.objects.get(content_type=Message.ContentType.CALLBACK)
     )()
@@ -100,6 +100,6 @@ async def test_staff_news_is_never_repeated(running_bot, fake_telegram, bot_sett
     await wait_messages(fake_telegram, CHAT, 7)
     staff = fake_telegram.sent_messages(STAFF_CHAT)
     assert [message.visible_text for message in staff[1:]] == [
-        f"Интересуется: {service.title}" for service in services
+        f"Интересуется: {service}" for service in services
     ]
     assert await sync_to_async(StaffNotice.objects.count)() == 3
