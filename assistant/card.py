@@ -204,14 +204,25 @@ def _qualify(
     summary = _summary(card, contact.language_code)
     if discovery_services.lead_qualify(contact_id=contact.id):
         return CardOutcome(changed, qualified_now=True, summary=summary)
-    corrections = tuple(
+    if not changed or not discovery_services.lead_card_reopen(contact_id=contact.id):
+        return CardOutcome(changed)
+    return CardOutcome(
+        changed, summary=summary, corrections=_corrections(contact.id, scenario, changed, before)
+    )
+
+
+def _corrections(
+    contact_id: int, scenario: ScenarioInfo, changed: tuple[str, ...], before: dict[str, str]
+) -> tuple[str, ...]:
+    """What changed, for staff: labels and new values in the site language, "old → new"."""
+    card = discovery_selectors.lead_card(
+        contact_id=contact_id, scenario=scenario, language=settings.LANGUAGE_CODE
+    )
+    return tuple(
         f"{entry.label}: {before.get(entry.key, '—')} → {entry.display}"
         for entry in card
         if entry.key in changed
     )
-    if not corrections or not discovery_services.lead_card_reopen(contact_id=contact.id):
-        return CardOutcome(changed)
-    return CardOutcome(changed, summary=summary, corrections=corrections)
 
 
 def _summary(card: list[CardEntry], language: str) -> str:

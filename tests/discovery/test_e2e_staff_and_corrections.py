@@ -64,7 +64,7 @@ async def test_a_corrected_card_is_confirmed_again_and_staff_learn_what_changed(
     assert new_summary.reply_markup["inline_keyboard"][0][0]["callback_data"] == "card:ok"
     assert (await sync_to_async(contact_for)(CHAT)).card_confirmed_at is None
     news = (await wait_messages(fake_telegram, STAFF_CHAT, 2))[1]
-    assert "50 000 RUB → 70 000 RUB" in news.visible_text
+    assert "Бюджет: 50 000 RUB → 70 000 RUB" in news.visible_text  # staff read the site language
     card = fake_telegram.sent_messages(STAFF_CHAT)[0]
     assert "70 000 RUB" in card.visible_text, "the staff card shows the new value"
 
