@@ -1,6 +1,6 @@
 """Blocks in an answer: code fences, headings, lists, rules, quotes and tables."""
 
-from bot.formatting import PRE_TABLE_WIDTH
+from bot.formatting.blocks import PRE_TABLE_WIDTH
 from tests.bot.formatting.reading import html_of, plain_of
 
 RULE = "———"
