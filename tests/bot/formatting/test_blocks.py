@@ -5,7 +5,7 @@ from tests.bot.formatting.reading import html_of, plain_of
 
 RULE = "———"
 
-# --- code -----------------------------------------------------------------------------------
+# --- code -------------------------------------------------------------------------------------
 
 
 def test_fenced_code_block_gets_its_language():
@@ -56,7 +56,7 @@ def test_plain_text_keeps_code_block_content():
     assert plain_of("```js\nlet a = 1 < 2\n```") == "let a = 1 < 2"
 
 
-# --- headings, lists, rules, quotes ---------------------------------------------------------
+# --- headings, lists, rules, quotes -----------------------------------------------------------
 
 
 def test_heading_becomes_a_bold_line():
@@ -95,7 +95,7 @@ def test_plain_text_of_a_quote_is_its_lines():
     assert plain_of("> *a*\n> b") == "a\nb"
 
 
-# --- tables ---------------------------------------------------------------------------------
+# --- tables -----------------------------------------------------------------------------------
 
 
 def test_narrow_table_becomes_an_aligned_grid():
@@ -106,6 +106,14 @@ def test_narrow_table_becomes_an_aligned_grid():
 
 def test_table_rows_with_missing_cells_are_padded():
     assert html_of("a | b\n--|--\n| 1 |") == "<pre>a | b\n--+--\n1</pre>"
+
+
+def test_table_as_wide_as_the_grid_limit_is_still_a_grid():
+    name = "n" * (PRE_TABLE_WIDTH - 4)  # then " | " and a one-letter column: exactly the limit
+
+    html = html_of(f"{name} | p\n--|--\n{name} | 1")
+
+    assert html == f"<pre>{name} | p\n{'-' * len(name)}-+--\n{name} | 1</pre>"
 
 
 def test_wide_table_becomes_one_line_per_row_with_bold_header():

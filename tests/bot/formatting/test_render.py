@@ -75,7 +75,7 @@ def test_render_recuts_a_part_where_escaping_is_denser_than_in_the_rest_of_its_p
     assert sum(part.html.count("&amp;") for part in parts) == answer.count("&")
 
 
-# --- randomized: any input gives valid HTML and loses nothing -------------------------------
+# --- randomized: any input gives valid HTML and loses nothing ---------------------------------
 
 TOKENS = [
     "*", "**", "***", "_", "__", "~~", "~", "`", "``", "```", "```py\n", "~~~\n", "\n```\n",
