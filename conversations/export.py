@@ -4,10 +4,9 @@ import-export builds a whole `tablib.Dataset` of model instances before writing 
 100,000 leads that is slow and holds the table in memory. Here the same columns and headers as
 `ContactResource` are written from `values_list().iterator()` in chunks, so memory stays flat
 and the first bytes leave at once. Every cell passes `core.spreadsheets.defuse_formula`, the
-rule the XLSX export follows too.
+rule the XLSX export follows too, and the file starts with the byte order mark Excel needs.
 """
 
-import csv
 import io
 import logging
 from collections.abc import Callable, Iterator
@@ -16,7 +15,7 @@ from django.utils import timezone
 
 from conversations.models import Contact
 from conversations.resources import EXPORT_DATETIME_FORMAT, ContactResource, contact_full_name
-from core.spreadsheets import defuse_formula
+from core.spreadsheets import defuse_formula, spreadsheet_csv_writer
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +87,7 @@ def stream_contacts_csv(
     sources, build_row = _row_plan(field_names)
 
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheet_csv_writer(buffer)
     writer.writerow(resource.get_export_headers(selected_fields))
     count = 0
     for row in queryset.values_list(*sources).iterator(chunk_size=CHUNK_SIZE):

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
 from conversations.models import Contact
-from core.spreadsheets import FormulaSafeExportMixin
+from core.spreadsheets import FormulaSafeExportMixin, SpreadsheetDateTimeWidget
 
 #: One datetime format for every export path, so a streamed CSV and an XLSX agree.
 EXPORT_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -24,7 +24,7 @@ def _datetime_field(attribute, column_name):
     return fields.Field(
         attribute=attribute,
         column_name=column_name,
-        widget=widgets.DateTimeWidget(format=EXPORT_DATETIME_FORMAT),
+        widget=SpreadsheetDateTimeWidget(format=EXPORT_DATETIME_FORMAT),
     )
 
 
