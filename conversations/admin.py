@@ -29,6 +29,7 @@ from conversations.export import log_leads_exported, stream_contacts_csv
 from conversations.models import Contact, Conversation, Message, Prompt, StaffNotice
 from conversations.resources import ContactResource
 from conversations.selectors import contact_transcript_page, conversations_with_message_count
+from core.spreadsheets import HeaderLabelledExportForm
 from discovery.selectors import lead_card_panel
 
 admin.site.site_header = _("Consultation assistant")
@@ -135,6 +136,7 @@ class FastListMixin:
 @admin.register(Contact)
 class ContactAdmin(FastListMixin, ExportActionMixin, admin.ModelAdmin):
     resource_classes = [ContactResource]
+    export_form_class = HeaderLabelledExportForm
     export_formats = [base_formats.CSV, base_formats.XLSX]
     list_display = (
         "name",

