@@ -150,6 +150,7 @@ SENTRY_DSN = ENV.url("SENTRY_DSN")
 LOGGING = build_logging_config(
     level=LOG_LEVEL,
     sinks=LOG_SINKS_ENABLED,
+    static_url=STATIC_URL,
     file_path=LOG_FILE_PATH,
     file_rotation=LOG_FILE_ROTATION,
     file_max_bytes=LOG_FILE_MAX_BYTES,
