@@ -1,14 +1,18 @@
 import os
 
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.db.models import URLField
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from assistant.api_keys import is_api_key_variable
 from assistant.gateway import ping_model
 from assistant.models import LLMModel, LLMProvider, LogEntry
 from assistant.services import llm_model_mark_default
+from core.admin_names import ModelNames, ModelNamesMixin
 
 LOG_LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -29,9 +33,14 @@ class LogLevelFilter(admin.SimpleListFilter):
 
 
 @admin.register(LogEntry)
-class LogEntryAdmin(admin.ModelAdmin):
+class LogEntryAdmin(ModelNamesMixin, admin.ModelAdmin):
     """What the database log sink recorded: read-only; old entries go by `prune_logs`."""
 
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "log entry"),
+        genitive=pgettext_lazy("genitive", "log entry"),
+        counted=ngettext_lazy("%(count)s log entry", "%(count)s log entries", "count"),
+    )
     list_display = ("created_at", "level", "logger_name", "message_preview")
     list_filter = (LogLevelFilter, "logger_name", "created_at")
     search_fields = ("message",)
@@ -56,12 +65,17 @@ class LogEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(LLMProvider)
-class LLMProviderAdmin(admin.ModelAdmin):
+class LLMProviderAdmin(ModelNamesMixin, admin.ModelAdmin):
     """Where models are called. Keys live in the environment; the page only says if one is set.
 
     Which variables may hold a key is decided in `assistant.api_keys`.
     """
 
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "LLM provider"),
+        genitive=pgettext_lazy("genitive", "LLM provider"),
+        counted=ngettext_lazy("%(count)s LLM provider", "%(count)s LLM providers", "count"),
+    )
     list_display = ("name", "base_url", "api_key_env", "api_key_status", "timeout_seconds")
     search_fields = ("name", "base_url")
     readonly_fields = ("api_key_status",)
@@ -88,7 +102,12 @@ class LLMProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(LLMModel)
-class LLMModelAdmin(admin.ModelAdmin):
+class LLMModelAdmin(ModelNamesMixin, admin.ModelAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "LLM model"),
+        genitive=pgettext_lazy("genitive", "LLM model"),
+        counted=ngettext_lazy("%(count)s LLM model", "%(count)s LLM models", "count"),
+    )
     list_display = (
         "display_name",
         "provider",
@@ -133,3 +152,27 @@ class LLMModelAdmin(admin.ModelAdmin):
                 level = messages.ERROR
             params = {"model": model, "latency": result.latency_ms, "error": result.error}
             self.message_user(request, text % params, level)
+
+
+# --- Staff accounts: Django's own admins, with the same model names in Russian ----------------
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class StaffUserAdmin(ModelNamesMixin, UserAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "user"),
+        genitive=pgettext_lazy("genitive", "user"),
+        counted=ngettext_lazy("%(count)s user", "%(count)s users", "count"),
+    )
+
+
+@admin.register(Group)
+class StaffGroupAdmin(ModelNamesMixin, GroupAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "group"),
+        genitive=pgettext_lazy("genitive", "group"),
+        counted=ngettext_lazy("%(count)s group", "%(count)s groups", "count"),
+    )

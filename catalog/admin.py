@@ -3,13 +3,19 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy, pgettext_lazy
 
 from catalog.models import Service
+from core.admin_names import ModelNames, ModelNamesMixin
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ModelNamesMixin, admin.ModelAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "service"),
+        genitive=pgettext_lazy("genitive", "service"),
+        counted=ngettext_lazy("%(count)s service", "%(count)s services", "count"),
+    )
     list_display = ("title", "price_display", "currency", "duration", "is_active", "position")
     list_display_links = ("title",)
     list_editable = ("is_active", "position")

@@ -20,6 +20,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 from import_export.admin import ExportActionMixin
 from import_export.formats import base_formats
 from import_export.signals import post_export
@@ -29,6 +30,7 @@ from conversations.export import log_leads_exported, stream_contacts_csv
 from conversations.models import Contact, Conversation, Message, Prompt, StaffNotice
 from conversations.resources import ContactResource
 from conversations.selectors import contact_transcript_page, conversations_with_message_count
+from core.admin_names import ModelNames, ModelNamesMixin
 from core.spreadsheets import HeaderLabelledExportForm
 from discovery.selectors import lead_card_panel
 
@@ -134,7 +136,12 @@ class FastListMixin:
 
 
 @admin.register(Contact)
-class ContactAdmin(FastListMixin, ExportActionMixin, admin.ModelAdmin):
+class ContactAdmin(ModelNamesMixin, FastListMixin, ExportActionMixin, admin.ModelAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "lead"),
+        genitive=pgettext_lazy("genitive", "lead"),
+        counted=ngettext_lazy("%(count)s lead", "%(count)s leads", "count"),
+    )
     resource_classes = [ContactResource]
     export_form_class = HeaderLabelledExportForm
     export_formats = [base_formats.CSV, base_formats.XLSX]
@@ -268,7 +275,12 @@ class ContactAdmin(FastListMixin, ExportActionMixin, admin.ModelAdmin):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(FastListMixin, admin.ModelAdmin):
+class ConversationAdmin(ModelNamesMixin, FastListMixin, admin.ModelAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "conversation"),
+        genitive=pgettext_lazy("genitive", "conversation"),
+        counted=ngettext_lazy("%(count)s conversation", "%(count)s conversations", "count"),
+    )
     list_display = ("__str__", "contact", "started_at", "last_message_at", "message_count")
     list_select_related = ("contact",)
     raw_id_fields = ("contact",)
@@ -287,7 +299,12 @@ class ConversationAdmin(FastListMixin, admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(FastListMixin, admin.ModelAdmin):
+class MessageAdmin(ModelNamesMixin, FastListMixin, admin.ModelAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "message"),
+        genitive=pgettext_lazy("genitive", "message"),
+        counted=ngettext_lazy("%(count)s message", "%(count)s messages", "count"),
+    )
     paginator = CappedCountPaginator
     list_display = (
         "created_at",
@@ -318,9 +335,14 @@ class MessageAdmin(FastListMixin, admin.ModelAdmin):
 
 
 @admin.register(StaffNotice)
-class StaffNoticeAdmin(admin.ModelAdmin):
+class StaffNoticeAdmin(ModelNamesMixin, admin.ModelAdmin):
     """What the staff chat was told about each lead: kept so the same news is not repeated."""
 
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "staff notice"),
+        genitive=pgettext_lazy("genitive", "staff notice"),
+        counted=ngettext_lazy("%(count)s staff notice", "%(count)s staff notices", "count"),
+    )
     list_display = ("created_at", "contact", "reason", "subject", "telegram_message_id")
     list_filter = ("reason",)
     list_select_related = ("contact",)
@@ -335,7 +357,12 @@ class StaffNoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Prompt)
-class PromptAdmin(SimpleHistoryAdmin):
+class PromptAdmin(ModelNamesMixin, SimpleHistoryAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "prompt"),
+        genitive=pgettext_lazy("genitive", "prompt"),
+        counted=ngettext_lazy("%(count)s prompt", "%(count)s prompts", "count"),
+    )
     list_display = ("key", "language", "is_active", "updated_by", "updated_at", "preview")
     list_filter = ("key", "language", "is_active")
     list_select_related = ("updated_by",)
