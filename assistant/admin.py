@@ -12,6 +12,7 @@ from assistant.api_keys import is_api_key_variable
 from assistant.gateway import ping_model
 from assistant.models import LLMModel, LLMProvider, LogEntry
 from assistant.services import llm_model_mark_default
+from core.admin_display import short_number
 from core.admin_names import ModelNames, ModelNamesMixin
 
 LOG_LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -108,22 +109,43 @@ class LLMModelAdmin(ModelNamesMixin, admin.ModelAdmin):
         genitive=pgettext_lazy("genitive", "LLM model"),
         counted=ngettext_lazy("%(count)s LLM model", "%(count)s LLM models", "count"),
     )
+    # Short headers: the fields' own names ("input price per 1M tokens") overflow at 1400 px.
     list_display = (
-        "display_name",
+        "title",
         "provider",
         "model_id",
         "is_active",
         "is_default",
-        "supports_tools",
-        "context_window",
-        "input_price_per_million",
-        "output_price_per_million",
+        "tools",
+        "context",
+        "input_price",
+        "output_price",
     )
     list_filter = ("provider", "is_active", "is_default", "supports_tools")
     list_select_related = ("provider",)
     search_fields = ("display_name", "model_id")
     readonly_fields = ("is_default",)
     actions = ("mark_default", "test_connection")
+
+    @admin.display(description=_("title"), ordering="display_name")
+    def title(self, model):
+        return model.display_name
+
+    @admin.display(description=_("tools"), boolean=True, ordering="supports_tools")
+    def tools(self, model):
+        return model.supports_tools
+
+    @admin.display(description=_("context"), ordering="context_window")
+    def context(self, model):
+        return model.context_window
+
+    @admin.display(description=_("input, per 1M"), ordering="input_price_per_million")
+    def input_price(self, model):
+        return short_number(model.input_price_per_million)
+
+    @admin.display(description=_("output, per 1M"), ordering="output_price_per_million")
+    def output_price(self, model):
+        return short_number(model.output_price_per_million)
 
     @admin.action(description=_("Mark as default"), permissions=["change"])
     def mark_default(self, request, queryset):

@@ -25,7 +25,7 @@ ALLOWED_HOSTS = ENV.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = ENV.list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    # First: its admin templates (model names in the right form) win.
+    # First: its admin templates (favicon, stylesheet, model names in the right form) win.
     "core",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -17,7 +17,8 @@ from django.http import Http404, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
@@ -30,6 +31,7 @@ from conversations.export import log_leads_exported, stream_contacts_csv
 from conversations.models import Contact, Conversation, Message, Prompt, StaffNotice
 from conversations.resources import ContactResource
 from conversations.selectors import contact_transcript_page, conversations_with_message_count
+from core.admin_display import short_datetime, truncated
 from core.admin_names import ModelNames, ModelNamesMixin
 from core.spreadsheets import HeaderLabelledExportForm
 from discovery.selectors import lead_card_panel
@@ -145,16 +147,9 @@ class ContactAdmin(ModelNamesMixin, FastListMixin, ExportActionMixin, admin.Mode
     resource_classes = [ContactResource]
     export_form_class = HeaderLabelledExportForm
     export_formats = [base_formats.CSV, base_formats.XLSX]
-    list_display = (
-        "name",
-        "username",
-        "phone",
-        "email",
-        "status",
-        "source",
-        "created_at",
-        "last_message_at",
-    )
+    # Name and username share a cell, and so do phone and e-mail: eight columns do not fit
+    # at 1400 px beside the menu and the filters.
+    list_display = ("name", "contacts", "status", "source_cell", "created", "last_message")
     list_display_links = ("name",)
     list_editable = ("status",)
     list_filter = (
@@ -181,7 +176,30 @@ class ContactAdmin(ModelNamesMixin, FastListMixin, ExportActionMixin, admin.Mode
 
     @admin.display(description=_("name"), ordering="first_name")
     def name(self, contact):
-        return contact.display_name
+        if not contact.username or contact.display_name == f"@{contact.username}":
+            return contact.display_name
+        return format_html(
+            '{}<br><span class="quiet">{}</span>',
+            contact.display_name,
+            truncated(f"@{contact.username}"),
+        )
+
+    @admin.display(description=_("contacts"))
+    def contacts(self, contact):
+        lines = [truncated(value) for value in (contact.phone, contact.email) if value]
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or None
+
+    @admin.display(description=_("source"), ordering="source")
+    def source_cell(self, contact):
+        return truncated(contact.source)
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, contact):
+        return short_datetime(contact.created_at)
+
+    @admin.display(description=_("last message"), ordering="last_message_at")
+    def last_message(self, contact):
+        return short_datetime(contact.last_message_at)
 
     @admin.display(description=_("conversation"))
     def transcript_link(self, contact):
@@ -363,7 +381,7 @@ class PromptAdmin(ModelNamesMixin, SimpleHistoryAdmin):
         genitive=pgettext_lazy("genitive", "prompt"),
         counted=ngettext_lazy("%(count)s prompt", "%(count)s prompts", "count"),
     )
-    list_display = ("key", "language", "is_active", "updated_by", "updated_at", "preview")
+    list_display = ("key", "language", "is_active", "updated_by", "changed", "preview")
     list_filter = ("key", "language", "is_active")
     list_select_related = ("updated_by",)
     search_fields = ("text",)
@@ -372,7 +390,11 @@ class PromptAdmin(ModelNamesMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("text"))
     def preview(self, prompt):
-        return Truncator(prompt.text).chars(120)
+        return truncated(prompt.text)
+
+    @admin.display(description=_("changed"), ordering="updated_at")
+    def changed(self, prompt):
+        return short_datetime(prompt.updated_at)
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
