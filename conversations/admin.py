@@ -25,13 +25,13 @@ from django.utils.translation import ngettext_lazy, pgettext_lazy
 from import_export.admin import ExportActionMixin
 from import_export.formats import base_formats
 from import_export.signals import post_export
-from simple_history.admin import SimpleHistoryAdmin
 
 from conversations.export import log_leads_exported, stream_contacts_csv
 from conversations.models import Contact, Conversation, Message, Prompt, StaffNotice
 from conversations.resources import ContactResource
 from conversations.selectors import contact_transcript_page, conversations_with_message_count
 from core.admin_display import short_datetime, truncated
+from core.admin_history import ReadableHistoryAdmin
 from core.admin_names import ModelNames, ModelNamesMixin
 from core.spreadsheets import HeaderLabelledExportForm
 from discovery.selectors import lead_card_panel
@@ -375,7 +375,7 @@ class StaffNoticeAdmin(ModelNamesMixin, admin.ModelAdmin):
 
 
 @admin.register(Prompt)
-class PromptAdmin(ModelNamesMixin, SimpleHistoryAdmin):
+class PromptAdmin(ModelNamesMixin, ReadableHistoryAdmin):
     names = ModelNames(
         accusative=pgettext_lazy("accusative", "prompt"),
         genitive=pgettext_lazy("genitive", "prompt"),
