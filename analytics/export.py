@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -10,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from analytics.forms import Filters
 from analytics.selectors import STAGES, Report, Usage, source_label
-from core.spreadsheets import defuse_formula
+from core.spreadsheets import defuse_formula, spreadsheet_csv_writer
 
 
 def _cell(value) -> str:
@@ -97,6 +96,6 @@ def _rows(filters: Filters, report: Report) -> Iterator[list]:
 
 
 def write_report_csv(out, *, filters: Filters, report: Report) -> None:
-    writer = csv.writer(out)
+    writer = spreadsheet_csv_writer(out)
     for row in _rows(filters, report):
         writer.writerow([_cell(value) for value in row])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,12 +36,11 @@ class Filters:
 
 
 class AnalyticsFilterForm(forms.Form):
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    # The admin's date widget: text in the admin language's format (01.03.2025 in Russian)
+    # with its calendar. A browser draws <input type="date"> in its own locale, mm/dd/yyyy on
+    # an English browser, whatever the page's language.
+    date_from = forms.DateField(label=_("From"), required=False, widget=AdminDateWidget)
+    date_to = forms.DateField(label=_("To"), required=False, widget=AdminDateWidget)
     granularity = forms.ChoiceField(
         label=_("Group by"), choices=GRANULARITIES, required=False, initial=DAY
     )

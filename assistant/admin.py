@@ -1,14 +1,19 @@
 import os
 
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.db.models import URLField
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from assistant.api_keys import is_api_key_variable
 from assistant.gateway import ping_model
 from assistant.models import LLMModel, LLMProvider, LogEntry
 from assistant.services import llm_model_mark_default
+from core.admin_display import short_number
+from core.admin_names import ModelNames, ModelNamesMixin
 
 LOG_LEVEL_NAMES = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -29,9 +34,14 @@ class LogLevelFilter(admin.SimpleListFilter):
 
 
 @admin.register(LogEntry)
-class LogEntryAdmin(admin.ModelAdmin):
+class LogEntryAdmin(ModelNamesMixin, admin.ModelAdmin):
     """What the database log sink recorded: read-only; old entries go by `prune_logs`."""
 
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "log entry"),
+        genitive=pgettext_lazy("genitive", "log entry"),
+        counted=ngettext_lazy("%(count)s log entry", "%(count)s log entries", "count"),
+    )
     list_display = ("created_at", "level", "logger_name", "message_preview")
     list_filter = (LogLevelFilter, "logger_name", "created_at")
     search_fields = ("message",)
@@ -56,12 +66,17 @@ class LogEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(LLMProvider)
-class LLMProviderAdmin(admin.ModelAdmin):
+class LLMProviderAdmin(ModelNamesMixin, admin.ModelAdmin):
     """Where models are called. Keys live in the environment; the page only says if one is set.
 
     Which variables may hold a key is decided in `assistant.api_keys`.
     """
 
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "LLM provider"),
+        genitive=pgettext_lazy("genitive", "LLM provider"),
+        counted=ngettext_lazy("%(count)s LLM provider", "%(count)s LLM providers", "count"),
+    )
     list_display = ("name", "base_url", "api_key_env", "api_key_status", "timeout_seconds")
     search_fields = ("name", "base_url")
     readonly_fields = ("api_key_status",)
@@ -88,23 +103,49 @@ class LLMProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(LLMModel)
-class LLMModelAdmin(admin.ModelAdmin):
+class LLMModelAdmin(ModelNamesMixin, admin.ModelAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "LLM model"),
+        genitive=pgettext_lazy("genitive", "LLM model"),
+        counted=ngettext_lazy("%(count)s LLM model", "%(count)s LLM models", "count"),
+    )
+    # Short headers: the fields' own names ("input price per 1M tokens") overflow at 1400 px.
     list_display = (
-        "display_name",
+        "title",
         "provider",
         "model_id",
         "is_active",
         "is_default",
-        "supports_tools",
-        "context_window",
-        "input_price_per_million",
-        "output_price_per_million",
+        "tools",
+        "context",
+        "input_price",
+        "output_price",
     )
     list_filter = ("provider", "is_active", "is_default", "supports_tools")
     list_select_related = ("provider",)
     search_fields = ("display_name", "model_id")
     readonly_fields = ("is_default",)
     actions = ("mark_default", "test_connection")
+
+    @admin.display(description=_("title"), ordering="display_name")
+    def title(self, model):
+        return model.display_name
+
+    @admin.display(description=_("tools"), boolean=True, ordering="supports_tools")
+    def tools(self, model):
+        return model.supports_tools
+
+    @admin.display(description=_("context"), ordering="context_window")
+    def context(self, model):
+        return model.context_window
+
+    @admin.display(description=_("input, per 1M"), ordering="input_price_per_million")
+    def input_price(self, model):
+        return short_number(model.input_price_per_million)
+
+    @admin.display(description=_("output, per 1M"), ordering="output_price_per_million")
+    def output_price(self, model):
+        return short_number(model.output_price_per_million)
 
     @admin.action(description=_("Mark as default"), permissions=["change"])
     def mark_default(self, request, queryset):
@@ -133,3 +174,27 @@ class LLMModelAdmin(admin.ModelAdmin):
                 level = messages.ERROR
             params = {"model": model, "latency": result.latency_ms, "error": result.error}
             self.message_user(request, text % params, level)
+
+
+# --- Staff accounts: Django's own admins, with the same model names in Russian ----------------
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class StaffUserAdmin(ModelNamesMixin, UserAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "user"),
+        genitive=pgettext_lazy("genitive", "user"),
+        counted=ngettext_lazy("%(count)s user", "%(count)s users", "count"),
+    )
+
+
+@admin.register(Group)
+class StaffGroupAdmin(ModelNamesMixin, GroupAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "group"),
+        genitive=pgettext_lazy("genitive", "group"),
+        counted=ngettext_lazy("%(count)s group", "%(count)s groups", "count"),
+    )

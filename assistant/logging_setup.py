@@ -18,6 +18,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
 from assistant.config import SettingsError
 
@@ -160,6 +161,30 @@ class MaskingFilter(logging.Filter):
             return f"{record.msg} (log arguments did not fit: {record.args!r})"
 
 
+class AccessLogFilter(logging.Filter):
+    """Keeps the web server's access log out of the sink staff read in admin.
+
+    `runserver` logs every request on `django.server` (each static file, a favicon per page
+    view) and Django logs a 404 for a missing static file on `django.request`: lines that bury
+    the warnings worth reading. Errors always pass, and the console and the file still get
+    every line.
+    """
+
+    def __init__(self, static_url: str):
+        super().__init__()
+        self.asset_paths = ("/" + urlsplit(static_url).path.lstrip("/"), "/favicon.ico")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR:
+            return True
+        if record.name == "django.server":
+            return False
+        if record.name == "django.request" and getattr(record, "status_code", None) == 404:
+            path = getattr(getattr(record, "request", None), "path", "")
+            return not path.startswith(self.asset_paths)
+        return True
+
+
 def _logger_levels(level: str) -> dict:
     """Libraries that talk too much at DEBUG or log URLs with secrets at INFO."""
     debug = level == "DEBUG"
@@ -211,11 +236,17 @@ def _handlers(sinks, options) -> dict:
         }
     for handler in handlers.values():
         handler["filters"] = ["mask"]
+    if "database" in handlers:
+        handlers["database"]["filters"].append("no_access_log")
     return handlers
 
 
-def build_logging_config(*, level: str, sinks: Iterable[str], **options) -> dict:
+def build_logging_config(
+    *, level: str, sinks: Iterable[str], static_url: str = "/static/", **options
+) -> dict:
     """The dictConfig for the chosen sinks; options are the LOG_FILE_* and LOG_CLOUD_* values.
+
+    `static_url` tells the database sink which 404s are a browser asking for files.
 
     Django's own loggers ("django", "django.server") are routed to the same handlers, so
     their lines are masked too instead of going to Django's unfiltered default handlers.
@@ -227,7 +258,13 @@ def build_logging_config(*, level: str, sinks: Iterable[str], **options) -> dict
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"mask": {"()": "assistant.logging_setup.MaskingFilter"}},
+        "filters": {
+            "mask": {"()": "assistant.logging_setup.MaskingFilter"},
+            "no_access_log": {
+                "()": "assistant.logging_setup.AccessLogFilter",
+                "static_url": static_url,
+            },
+        },
         "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
         "handlers": handlers,
         "loggers": loggers,

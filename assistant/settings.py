@@ -25,6 +25,8 @@ ALLOWED_HOSTS = ENV.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = ENV.list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # First: its admin templates (favicon, stylesheet, model names in the right form) win.
+    "core",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -150,6 +152,7 @@ SENTRY_DSN = ENV.url("SENTRY_DSN")
 LOGGING = build_logging_config(
     level=LOG_LEVEL,
     sinks=LOG_SINKS_ENABLED,
+    static_url=STATIC_URL,
     file_path=LOG_FILE_PATH,
     file_rotation=LOG_FILE_ROTATION,
     file_max_bytes=LOG_FILE_MAX_BYTES,

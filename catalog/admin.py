@@ -5,10 +5,11 @@ from django.contrib import admin, messages
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy, pgettext_lazy
 
 from catalog.forms import TEXT_PREFIXES, ServiceForm
 from catalog.models import Service
+from core.admin_names import ModelNames, ModelNamesMixin
 
 
 def _language_fieldsets():
@@ -30,8 +31,13 @@ def _language_fieldsets():
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ModelNamesMixin, admin.ModelAdmin):
     form = ServiceForm
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "service"),
+        genitive=pgettext_lazy("genitive", "service"),
+        counted=ngettext_lazy("%(count)s service", "%(count)s services", "count"),
+    )
     list_display = ("title", "price_display", "currency", "duration", "is_active", "position")
     list_display_links = ("title",)
     list_editable = ("is_active", "position")

@@ -17,18 +17,23 @@ from django.http import Http404, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 from import_export.admin import ExportActionMixin
 from import_export.formats import base_formats
 from import_export.signals import post_export
-from simple_history.admin import SimpleHistoryAdmin
 
 from conversations.export import log_leads_exported, stream_contacts_csv
 from conversations.models import Contact, Conversation, Message, Prompt, StaffNotice
 from conversations.resources import ContactResource
 from conversations.selectors import contact_transcript_page, conversations_with_message_count
+from core.admin_display import short_datetime, truncated
+from core.admin_history import ReadableHistoryAdmin
+from core.admin_names import ModelNames, ModelNamesMixin
+from core.spreadsheets import HeaderLabelledExportForm
 from discovery.selectors import lead_card_panel
 
 admin.site.site_header = _("Consultation assistant")
@@ -133,19 +138,18 @@ class FastListMixin:
 
 
 @admin.register(Contact)
-class ContactAdmin(FastListMixin, ExportActionMixin, admin.ModelAdmin):
-    resource_classes = [ContactResource]
-    export_formats = [base_formats.CSV, base_formats.XLSX]
-    list_display = (
-        "name",
-        "username",
-        "phone",
-        "email",
-        "status",
-        "source",
-        "created_at",
-        "last_message_at",
+class ContactAdmin(ModelNamesMixin, FastListMixin, ExportActionMixin, admin.ModelAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "lead"),
+        genitive=pgettext_lazy("genitive", "lead"),
+        counted=ngettext_lazy("%(count)s lead", "%(count)s leads", "count"),
     )
+    resource_classes = [ContactResource]
+    export_form_class = HeaderLabelledExportForm
+    export_formats = [base_formats.CSV, base_formats.XLSX]
+    # Name and username share a cell, and so do phone and e-mail: eight columns do not fit
+    # at 1400 px beside the menu and the filters.
+    list_display = ("name", "contacts", "status", "source_cell", "created", "last_message")
     list_display_links = ("name",)
     list_editable = ("status",)
     list_filter = (
@@ -172,7 +176,30 @@ class ContactAdmin(FastListMixin, ExportActionMixin, admin.ModelAdmin):
 
     @admin.display(description=_("name"), ordering="first_name")
     def name(self, contact):
-        return contact.display_name
+        if not contact.username or contact.display_name == f"@{contact.username}":
+            return contact.display_name
+        return format_html(
+            '{}<br><span class="quiet">{}</span>',
+            contact.display_name,
+            truncated(f"@{contact.username}"),
+        )
+
+    @admin.display(description=_("contacts"))
+    def contacts(self, contact):
+        lines = [truncated(value) for value in (contact.phone, contact.email) if value]
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or None
+
+    @admin.display(description=_("source"), ordering="source")
+    def source_cell(self, contact):
+        return truncated(contact.source)
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, contact):
+        return short_datetime(contact.created_at)
+
+    @admin.display(description=_("last message"), ordering="last_message_at")
+    def last_message(self, contact):
+        return short_datetime(contact.last_message_at)
 
     @admin.display(description=_("conversation"))
     def transcript_link(self, contact):
@@ -266,7 +293,12 @@ class ContactAdmin(FastListMixin, ExportActionMixin, admin.ModelAdmin):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(FastListMixin, admin.ModelAdmin):
+class ConversationAdmin(ModelNamesMixin, FastListMixin, admin.ModelAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "conversation"),
+        genitive=pgettext_lazy("genitive", "conversation"),
+        counted=ngettext_lazy("%(count)s conversation", "%(count)s conversations", "count"),
+    )
     list_display = ("__str__", "contact", "started_at", "last_message_at", "message_count")
     list_select_related = ("contact",)
     raw_id_fields = ("contact",)
@@ -285,7 +317,12 @@ class ConversationAdmin(FastListMixin, admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(FastListMixin, admin.ModelAdmin):
+class MessageAdmin(ModelNamesMixin, FastListMixin, admin.ModelAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "message"),
+        genitive=pgettext_lazy("genitive", "message"),
+        counted=ngettext_lazy("%(count)s message", "%(count)s messages", "count"),
+    )
     paginator = CappedCountPaginator
     list_display = (
         "created_at",
@@ -321,9 +358,14 @@ class MessageAdmin(FastListMixin, admin.ModelAdmin):
 
 
 @admin.register(StaffNotice)
-class StaffNoticeAdmin(admin.ModelAdmin):
+class StaffNoticeAdmin(ModelNamesMixin, admin.ModelAdmin):
     """What the staff chat was told about each lead: kept so the same news is not repeated."""
 
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "staff notice"),
+        genitive=pgettext_lazy("genitive", "staff notice"),
+        counted=ngettext_lazy("%(count)s staff notice", "%(count)s staff notices", "count"),
+    )
     list_display = ("created_at", "contact", "reason", "subject", "telegram_message_id")
     list_filter = ("reason",)
     list_select_related = ("contact",)
@@ -338,8 +380,13 @@ class StaffNoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Prompt)
-class PromptAdmin(SimpleHistoryAdmin):
-    list_display = ("key", "language", "is_active", "updated_by", "updated_at", "preview")
+class PromptAdmin(ModelNamesMixin, ReadableHistoryAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "prompt"),
+        genitive=pgettext_lazy("genitive", "prompt"),
+        counted=ngettext_lazy("%(count)s prompt", "%(count)s prompts", "count"),
+    )
+    list_display = ("key", "language", "is_active", "updated_by", "changed", "preview")
     list_filter = ("key", "language", "is_active")
     list_select_related = ("updated_by",)
     search_fields = ("text",)
@@ -348,7 +395,11 @@ class PromptAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("text"))
     def preview(self, prompt):
-        return Truncator(prompt.text).chars(120)
+        return truncated(prompt.text)
+
+    @admin.display(description=_("changed"), ordering="updated_at")
+    def changed(self, prompt):
+        return short_datetime(prompt.updated_at)
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user

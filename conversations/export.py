@@ -4,24 +4,29 @@ import-export builds a whole `tablib.Dataset` of model instances before writing 
 100,000 leads that is slow and holds the table in memory. Here the same columns and headers as
 `ContactResource` are written from `values_list().iterator()` in chunks, so memory stays flat
 and the first bytes leave at once. Every cell passes `core.spreadsheets.defuse_formula`, the
-rule the XLSX export follows too.
+rule the XLSX export follows too, and the file starts with the byte order mark Excel needs.
 """
 
-import csv
 import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from operator import itemgetter
 
 from django.utils import timezone
 
 from conversations.models import Contact
-from conversations.resources import EXPORT_DATETIME_FORMAT, ContactResource, contact_full_name
-from core.spreadsheets import defuse_formula
+from conversations.resources import (
+    CARD_FIELD_PREFIX,
+    CHUNK_SIZE,
+    EXPORT_DATETIME_FORMAT,
+    EXPORT_ORDER,
+    ContactResource,
+    contact_full_name,
+    with_lead_details,
+)
+from core.spreadsheets import defuse_formula, spreadsheet_csv_writer
 
 logger = logging.getLogger(__name__)
-
-#: Rows fetched per database round trip and written per yielded chunk.
-CHUNK_SIZE = 2000
 
 
 def _text(value) -> str:
@@ -40,7 +45,8 @@ def _status_renderer() -> Callable[[str], str]:
     return lambda status: labels.get(status, status)
 
 
-#: For each ContactResource field: the model columns it is built from and how to render them.
+#: For each ContactResource field of the lead's own columns: the model columns it is built
+#: from and how to render them.
 _COLUMNS: dict[str, tuple[tuple[str, ...], Callable[[], Callable]]] = {
     "id": (("id",), lambda: str),
     "name": (("first_name", "last_name"), lambda: contact_full_name),
@@ -63,15 +69,32 @@ def _cell_getter(render: Callable, indexes: list[int]) -> Callable[[tuple], str]
     return lambda row: defuse_formula(render(*(row[index] for index in indexes)))
 
 
-def _row_plan(field_names: list[str]) -> tuple[list[str], Callable[[tuple], list[str]]]:
-    """The columns to select and a function turning one selected tuple into CSV cells."""
-    sources = list(dict.fromkeys(source for name in field_names for source in _COLUMNS[name][0]))
+def _row_plan(field_names: list[str]) -> tuple[list[str], Callable[..., list]]:
+    """The columns to select (the id first) and a function turning a lead into CSV cells.
+
+    `ContactResource` lists the lead's own columns, then the interests, then the card.
+    """
+    own = [name for name in field_names if name in _COLUMNS]
+    sources = list(dict.fromkeys(["id", *(c for name in own for c in _COLUMNS[name][0])]))
     getters = []
-    for name in field_names:
+    for name in own:
         columns, make_renderer = _COLUMNS[name]
-        indexes = [sources.index(column) for column in columns]
-        getters.append(_cell_getter(make_renderer(), indexes))
-    return sources, lambda row: [get(row) for get in getters]
+        getters.append(_cell_getter(make_renderer(), [sources.index(c) for c in columns]))
+    with_interests = "interests" in field_names
+    keys = [
+        name.removeprefix(CARD_FIELD_PREFIX)
+        for name in field_names
+        if name.startswith(CARD_FIELD_PREFIX)
+    ]
+
+    def build_row(row: tuple, card: Mapping[str, str], interests: str) -> list:
+        cells = [get(row) for get in getters]
+        if with_interests:
+            cells.append(defuse_formula(interests))
+        cells.extend(defuse_formula(card[key]) if key in card else "" for key in keys)
+        return cells
+
+    return sources, build_row
 
 
 def stream_contacts_csv(
@@ -88,11 +111,12 @@ def stream_contacts_csv(
     sources, build_row = _row_plan(field_names)
 
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = spreadsheet_csv_writer(buffer)
     writer.writerow(resource.get_export_headers(selected_fields))
     count = 0
-    for row in queryset.values_list(*sources).iterator(chunk_size=CHUNK_SIZE):
-        writer.writerow(build_row(row))
+    rows = queryset.order_by(EXPORT_ORDER).values_list(*sources).iterator(chunk_size=CHUNK_SIZE)
+    for row, card, interests in with_lead_details(queryset, rows, contact_id=itemgetter(0)):
+        writer.writerow(build_row(row, card, interests))
         count += 1
         if count % CHUNK_SIZE == 0:
             yield _drain(buffer)

@@ -16,13 +16,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 def localized(texts: Mapping[str, str], language: str | None) -> str:
-    """The text in `language` (or its base, "en" for "en-us"), else in the site language, else "".
+    """The text in `language` (or its base, "en" for "en-us"), else in the site language, else
+    in any language it was written in, else "".
 
     Telegram reports codes like "pt-br"; staff write texts only for the languages the
-    admin offers, so a regional code falls back to its base language first.
+    admin offers, so a regional code falls back to its base language first. A text written
+    only in a language that is no longer the site's (the site language was changed) is still
+    better than nothing.
     """
     language = (language or "").lower()
-    for code in (language, language.split("-")[0], settings.LANGUAGE_CODE):
+    for code in (language, language.split("-")[0], settings.LANGUAGE_CODE, *texts):
         if texts.get(code):
             return texts[code]
     return ""

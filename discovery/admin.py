@@ -8,9 +8,11 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from assistant.models import LLMModel
 from conversations.admin import FastListMixin, phone_search_digits
+from core.admin_names import ModelNames, ModelNamesMixin
 from core.language_forms import language_field_names
 from discovery.forms import ScenarioChangelistFormSet, ScenarioFieldForm, ScenarioForm
 from discovery.models import ExtractionRun, LeadFieldValue, Scenario, ScenarioField
@@ -29,7 +31,12 @@ class ScenarioFieldInline(admin.StackedInline):
 
 
 @admin.register(Scenario)
-class ScenarioAdmin(admin.ModelAdmin):
+class ScenarioAdmin(ModelNamesMixin, admin.ModelAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "scenario"),
+        genitive=pgettext_lazy("genitive", "scenario"),
+        counted=ngettext_lazy("%(count)s scenario", "%(count)s scenarios", "count"),
+    )
     form = ScenarioForm
     inlines = (ScenarioFieldInline,)
     list_display = ("name", "applies", "is_active", "field_count", "position")
@@ -116,7 +123,12 @@ class ModelNameFilter(admin.SimpleListFilter):
 
 
 @admin.register(LeadFieldValue)
-class LeadFieldValueAdmin(ReadOnlyAdmin):
+class LeadFieldValueAdmin(ModelNamesMixin, ReadOnlyAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "lead card value"),
+        genitive=pgettext_lazy("genitive", "lead card value"),
+        counted=ngettext_lazy("%(count)s lead card value", "%(count)s lead card values", "count"),
+    )
     list_display = ("contact", "key", "display", "is_current", "created_at")
     list_filter = (FieldKeyFilter, "is_current")
     list_select_related = ("contact",)
@@ -134,7 +146,12 @@ class LeadFieldValueAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ExtractionRun)
-class ExtractionRunAdmin(ReadOnlyAdmin):
+class ExtractionRunAdmin(ModelNamesMixin, ReadOnlyAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "extraction run"),
+        genitive=pgettext_lazy("genitive", "extraction run"),
+        counted=ngettext_lazy("%(count)s extraction run", "%(count)s extraction runs", "count"),
+    )
     list_display = (
         "created_at",
         "contact",

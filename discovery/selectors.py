@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import translation
@@ -271,6 +273,47 @@ def _changes(scenario: ScenarioInfo | None, rows, language: str) -> list[CardCha
         )
         previous[row.key] = row.display
     return changes[::-1]
+
+
+@dataclass(frozen=True)
+class CardColumn:
+    """A lead-card field as an export column."""
+
+    key: str
+    label: str
+
+
+def card_columns(*, language: str | None = None) -> list[CardColumn]:
+    """One column per field key of every scenario, in the scenarios' order, then the fields'.
+
+    A key that several scenarios ask for is one column, since a lead holds one value per
+    key; it is labelled as the first scenario labels it. Inactive scenarios count too: their
+    leads keep their values.
+    """
+    language = language or translation.get_language()
+    fields = ScenarioField.objects.order_by(
+        "scenario__position", "scenario__name", "scenario_id", "position", "id"
+    ).values_list("key", "labels")
+    columns: dict[str, CardColumn] = {}
+    for key, labels in fields:
+        if key not in columns:
+            columns[key] = CardColumn(key=key, label=localized(labels or {}, language) or key)
+    return list(columns.values())
+
+
+def current_cards_by_contact(*, contacts, chunk_size: int) -> Iterator[tuple[int, dict[str, str]]]:
+    """(lead id, {key: display}) for the leads in the queryset `contacts`, highest id first.
+
+    An export walks these alongside its leads, so a lead's card costs no query of its own.
+    """
+    rows = (
+        LeadFieldValue.objects.filter(is_current=True, contact__in=contacts.values("pk"))
+        .order_by("-contact_id")
+        .values_list("contact_id", "key", "display")
+        .iterator(chunk_size=chunk_size)
+    )
+    for contact_id, values in groupby(rows, key=itemgetter(0)):
+        yield contact_id, {key: display for _id, key, display in values}
 
 
 def declined_keys(*, contact_id: int) -> set[str]:

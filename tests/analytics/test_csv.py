@@ -1,5 +1,6 @@
 """The CSV download: the page's numbers in sections, each with its own header row."""
 
+import codecs
 import csv
 import io
 
@@ -19,7 +20,7 @@ def english(settings):
 
 
 def rows(response):
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def section(table, title):
@@ -36,6 +37,15 @@ def test_csv_is_a_download_named_after_the_period(admin_client, db):
     assert response["Content-Disposition"] == (
         'attachment; filename="analytics-20250301-20250310.csv"'
     )
+
+
+def test_csv_starts_with_the_byte_order_mark_excel_needs_for_utf8(admin_client, db, settings):
+    settings.LANGUAGE_CODE = "ru"
+
+    content = admin_client.get(CSV, MARCH).content
+
+    assert content.startswith(codecs.BOM_UTF8)
+    assert content.decode("utf-8-sig").startswith("Аналитика")
 
 
 def test_csv_starts_with_the_filters(admin_client, db):

@@ -1,5 +1,6 @@
 """The analytics admin page: who may see it, what it shows, and its filters."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -196,5 +197,45 @@ def test_an_invalid_date_keeps_the_other_filters(admin_client, funnel_leads):
     filters = response.context["filters"]
     assert (filters.date_from.isoformat(), filters.date_to.isoformat()) == (
         "2025-02-09",
+        "2025-03-10",
+    )
+
+
+def period_table_days(content):
+    """The day column of the per-period table, top to bottom."""
+    section = content[content.index("<th>Day</th>") :]
+    section = section[: section.index("</table>")]
+    return re.findall(r"<tr>\s*<td>([^<]+)</td>", section)
+
+
+def test_the_period_table_lists_the_newest_day_first_without_a_scroll_box(admin_client, db):
+    lead(moscow("2025-03-04"))
+
+    content = admin_client.get(PAGE, {"date_from": "2025-03-01", "date_to": "2025-03-03"}).content
+    content = content.decode()
+
+    assert period_table_days(content) == ["03/03/2025", "03/02/2025", "03/01/2025"]
+    assert 'class="scroll"' not in content
+
+
+def test_date_inputs_show_the_admin_language_format(admin_client, db, settings):
+    settings.LANGUAGE_CODE = "ru"
+
+    content = admin_client.get(PAGE).content.decode()
+
+    today = timezone.localdate().strftime("%d.%m.%Y")
+    assert '<html lang="ru"' in content
+    assert f'name="date_to" value="{today}" class="vDateField"' in content
+    assert 'type="date"' not in content
+
+
+def test_a_date_typed_in_the_russian_format_filters_the_page(admin_client, db, settings):
+    settings.LANGUAGE_CODE = "ru"
+
+    response = admin_client.get(PAGE, {"date_from": "01.03.2025", "date_to": "10.03.2025"})
+
+    filters = response.context["filters"]
+    assert (filters.date_from.isoformat(), filters.date_to.isoformat()) == (
+        "2025-03-01",
         "2025-03-10",
     )

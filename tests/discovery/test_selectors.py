@@ -150,8 +150,14 @@ def test_a_label_missing_in_every_language_shows_the_key(default):
     assert (field.label("en"), field.hint("en"), field.hint("ru")) == (
         "budget",
         "Ask politely.",
-        "",
+        "Ask politely.",
     )
+
+
+def test_a_text_only_in_a_language_that_is_no_longer_the_sites_is_still_shown(settings):
+    settings.LANGUAGE_CODE = "ru"
+
+    assert localized({"en": "Consulting"}, "ru") == "Consulting"
 
 
 @pytest.fixture
