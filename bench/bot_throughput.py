@@ -8,7 +8,8 @@ HTTP threads do not share the bots' GIL (see bench/README.md):
 
 * echo   - a bare python-telegram-bot Application, one handler: `reply_text(message.text)`;
 * real   - `bot.application.build_application(...)`: every handler, per-chat ordering, the 429
-           limiter, the reply pipeline with SQLite, and an LLM that answers at once in one chunk.
+           limiter, the reply pipeline on a throwaway database (SQLite, or PostgreSQL
+           when DATABASE_URL names one), and an LLM that answers at once in one chunk.
 
 Each bot first answers a few warm-up messages on other chats. Then a burst: every message of
 every chat pushed at once; throughput = messages / (first push -> last final reply). Then, for
@@ -30,10 +31,10 @@ import multiprocessing
 import re
 import statistics
 import sys
-import tempfile
 import time
 import traceback
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,12 +235,21 @@ class LocalHost:
 # ---- the bots' side ---------------------------------------------------------------------------
 
 
-def setup_django(database_path: Path) -> None:
+@contextmanager
+def bench_database():
     """The shared benchmark set-up, with the flood limit out of the way of a load test."""
-    from benchsetup import setup_django as setup
+    from benchsetup import database_label, throwaway_database
 
-    setup(database_path, ASSISTANT_RATE_LIMIT_CALLS="1000000")
-    logging.getLogger("telegram").setLevel(logging.WARNING)  # no "Application started" lines
+    with throwaway_database(ASSISTANT_RATE_LIMIT_CALLS="1000000"):
+        logging.getLogger("telegram").setLevel(logging.WARNING)  # no "Application started"
+        print(f"database: {database_label()}")
+        yield
+        # The bot's database work ran in asgiref's thread: its connection must go before a
+        # PostgreSQL test database can be dropped.
+        from asgiref.sync import SyncToAsync
+        from django.db import connections
+
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
 
 
 PROMPTS = {
@@ -470,8 +480,7 @@ def main() -> int:
     load = Load(args.chats, args.per_chat, args.rate, args.light_rate)
     host = LocalHost() if args.fakes_in_process else RemoteHost()
     try:
-        with tempfile.TemporaryDirectory() as directory:
-            setup_django(Path(directory) / "bench.sqlite3")
+        with bench_database():
             results = asyncio.run(benchmark(host, load))
     finally:
         host.close()
