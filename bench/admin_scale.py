@@ -193,7 +193,9 @@ def run(contacts: int, messages: int, runs: int) -> None:
         "leads list, page 1": leads,
         f"leads list, page {deep_page}": f"{leads}?p={deep_page}",
         "search by name": f"{leads}?q=Petrova4242",
-        "search by phone (+7 999 ...)": f"{leads}?q=%2B7+999+004-24-20",
+        # Lead 42421 has the phone +79990042421 (every third lead has none).
+        "search by phone (+7 999 ...)": f"{leads}?q=%2B7+999+004-24-21",
+        "search by the phone's end": f"{leads}?q=004-24-21",
         "filter status=won": f"{leads}?status__exact=won",
         "transcript, newest page": transcript,
         "transcript, first page": f"{transcript}?p=1",

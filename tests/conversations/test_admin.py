@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -354,3 +355,31 @@ def test_view_only_staff_cannot_rewrite_a_prompt_through_its_history(client, db)
     prompt.refresh_from_db()
     assert response.status_code == 403
     assert prompt.text == "Old instructions"
+
+
+def captured_sql(queries):
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_a_phone_search_reads_the_phone_column_only(admin_client, leads):
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(CHANGELIST, {"q": "+7 (999) 123-45-67"})
+
+    assert listed_usernames(response) == {"anna_k"}
+    conditions = [sql.split(" WHERE ", 1)[1] for sql in captured_sql(queries) if "LIKE" in sql]
+    assert conditions
+    for condition in conditions:
+        assert not any(column in condition for column in ("first_name", "username", "email"))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a trigram index is PostgreSQL's")
+def test_phone_digits_are_looked_up_in_the_trigram_index(db):
+    query = Contact.objects.filter(phone__contains="1234567").order_by().values("pk")
+    sql, params = query.query.sql_with_params()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = " ".join(row[0] for row in cursor.fetchall())
+
+    assert "contact_phone_trigram" in plan
