@@ -1,4 +1,4 @@
-"""Links the analytics page from the admin index (the app has no models to register)."""
+"""Links the analytics page from the admin index (the rollup's tables are not for editing)."""
 
 from django.contrib import admin
 

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self):
+        from analytics import receivers  # noqa: F401 (connects the rollup to the models' signals)

@@ -1,9 +1,9 @@
 """The numbers behind the analytics page: funnel, conversation length, latency and LLM cost.
 
-Every number is an aggregate computed by the database (a handful of grouped queries); no lead
-or message row is ever loaded into Python. Python only arranges the grouped results for
-display: adding up "leads per furthest stage" into stage totals and conversion rates, and
-pricing the per-model token sums.
+They are read from the daily rollup (`analytics/models.py`, kept by `analytics/rollup.py`), so
+a year costs a few hundred rows per table instead of every lead and message. Python arranges
+the rows for display: adding up "leads per furthest stage" into stage totals and conversion
+rates, the median from a histogram of sizes, pricing the per-model token sums.
 
 Days are calendar days in `settings.TIME_ZONE`: a lead created at 23:30 UTC is counted on the
 next day in Moscow, as staff there would expect.
@@ -15,45 +15,27 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import (
-    Avg,
-    Case,
-    Count,
-    DateField,
-    Exists,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, Trunc
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
+from analytics import latency
+from analytics.models import DailyConversations, DailyLatency, DailyLeads, DailyUsage
+from analytics.stages import STAGES
 from assistant.models import LLMModel
-from conversations.models import Contact, Conversation, Message
-from discovery.models import ExtractionRun
+from conversations.models import Contact, Message
 
 DAY = "day"
 WEEK = "week"
 GRANULARITIES = ((DAY, _("Day")), (WEEK, _("Week")))
 
-#: Funnel stages in order. A lead counts at a stage only if it also passed every earlier one,
-#: so the funnel never widens and no conversion rate goes above 100%.
-STAGES = (
-    ("started", _("Started")),
-    ("wrote", _("Wrote a question")),
-    ("shared", _("Shared a contact")),
-    ("qualified", _("Qualified")),
-    ("won", _("Won")),
-)
-QUALIFIED_STATUSES = (Contact.Status.QUALIFIED, Contact.Status.IN_WORK, Contact.Status.WON)
 PERCENTILES = (50, 90, 99)
+#: Up to this many replies in the period, latency percentiles are read exactly from the
+#: messages (a few queries on the `message_role_time` index); above, from daily buckets.
+EXACT_LATENCY_REPLIES = 50_000
 _PER_MILLION = Decimal(1_000_000)
 _ONE_DECIMAL = Decimal("0.1")
 
@@ -84,6 +66,11 @@ def _in_period(queryset: QuerySet, field: str, date_from: date, date_to: date) -
 def _of_source(queryset: QuerySet, path: str, source: str | None) -> QuerySet:
     """`source=None` keeps every lead; "" keeps leads who came without a deep link."""
     return queryset if source is None else queryset.filter(**{path: source})
+
+
+def _daily(model, date_from: date, date_to: date, source: str | None) -> QuerySet:
+    """Rollup rows of the days in the period (and of one source)."""
+    return _of_source(model.objects.filter(day__range=(date_from, date_to)), "source", source)
 
 
 def source_label(source: str) -> str:
@@ -146,26 +133,6 @@ def _stages(counts: list[int]) -> list[Stage]:
     ]
 
 
-def _furthest_stage() -> Case:
-    """1..5: the last stage of `STAGES` a lead reached without skipping one."""
-    wrote = Exists(
-        Message.objects.filter(
-            contact=OuterRef("pk"), role=Message.Role.USER, content_type=Message.ContentType.TEXT
-        )
-    )
-    shared = ~Q(phone="") | ~Q(email="")
-    qualified = Q(qualified_at__isnull=False) | Q(status__in=QUALIFIED_STATUSES)
-    won = Q(status=Contact.Status.WON)
-    return Case(
-        When(~wrote, then=Value(1)),
-        When(~shared, then=Value(2)),
-        When(~qualified, then=Value(3)),
-        When(~won, then=Value(4)),
-        default=Value(5),
-        output_field=IntegerField(),
-    )
-
-
 def _reached(furthest: list[int]) -> list[int]:
     """Leads per stage from leads per furthest stage: reaching stage 4 means passing 1-3."""
     return [sum(furthest[level:]) for level in range(len(STAGES))]
@@ -176,34 +143,18 @@ def funnel(
 ) -> Funnel:
     """The funnel of leads created in the period (a cohort), in total, per period, per source.
 
-    One grouped query counts leads per (period, source, furthest stage): at most a few
-    thousand rows even for a year by day, which are then added up per period and per source.
+    The rollup counts leads per (day, source, furthest stage): at most a few thousand rows
+    even for a year, which are added up per period and per source here.
     """
-    contacts = _of_source(
-        _in_period(Contact.objects.all(), "created_at", date_from, date_to), "source", source
-    )
-    rows = (
-        contacts.annotate(
-            bucket=Trunc(
-                "created_at",
-                granularity,
-                output_field=DateField(),
-                tzinfo=ZoneInfo(settings.TIME_ZONE),
-            ),
-            stage=_furthest_stage(),
-        )
-        .values("bucket", "source", "stage")
-        .annotate(leads=Count("pk"))
-        .order_by()
-    )
+    rows = _daily(DailyLeads, date_from, date_to, source).exclude(leads=0)
     total = [0] * len(STAGES)
     per_bucket: dict[date, list[int]] = defaultdict(lambda: [0] * len(STAGES))
     per_source: dict[str, list[int]] = defaultdict(lambda: [0] * len(STAGES))
-    for row in rows:
-        stage, leads = row["stage"] - 1, row["leads"]
-        total[stage] += leads
-        per_bucket[row["bucket"]][stage] += leads
-        per_source[row["source"]][stage] += leads
+    for day, row_source, stage, leads in rows.values_list("day", "source", "stage", "leads"):
+        bucket = day - timedelta(days=day.weekday()) if granularity == WEEK else day
+        total[stage - 1] += leads
+        per_bucket[bucket][stage - 1] += leads
+        per_source[row_source][stage - 1] += leads
     buckets = period_buckets(date_from=date_from, date_to=date_to, granularity=granularity)
     by_source = sorted(
         ((key, _reached(counts)) for key, counts in per_source.items()),
@@ -231,27 +182,32 @@ def conversation_stats(
 ) -> ConversationStats:
     """Messages per conversation started in the period (every message of either side).
 
-    The median is read as the middle row(s) of the conversations ordered by their message
-    count (ORDER BY ... LIMIT/OFFSET), which SQLite and PostgreSQL both do in the database.
+    The rollup keeps, per day, how many conversations hold each number of messages, so the
+    count, the average and the median are exact for any period.
     """
-    conversations = _of_source(
-        _in_period(Conversation.objects.all(), "started_at", date_from, date_to),
-        "contact__source",
-        source,
+    sizes = list(
+        _daily(DailyConversations, date_from, date_to, source)
+        .values_list("messages")
+        .annotate(started=Sum("conversations"))
+        .filter(started__gt=0)
+        .order_by("messages")
     )
-    sized = conversations.annotate(size=Count("messages")).order_by()
-    summary = sized.aggregate(conversations=Count("pk"), average=Avg("size"))
-    count = summary["conversations"]
+    count = sum(conversations for _size, conversations in sizes)
     if not count:
         return ConversationStats(0, None, None)
-    middle = list(
-        sized.order_by("size").values_list("size", flat=True)[(count - 1) // 2 : count // 2 + 1]
-    )
+    messages = sum(size * conversations for size, conversations in sizes)
+    middle = [_nth_size(sizes, (count - 1) // 2), _nth_size(sizes, count // 2)]
     return ConversationStats(
         conversations=count,
-        average_messages=Decimal(str(summary["average"])).quantize(_ONE_DECIMAL, ROUND_HALF_UP),
-        median_messages=(Decimal(sum(middle)) / len(middle)).quantize(_ONE_DECIMAL, ROUND_HALF_UP),
+        average_messages=(Decimal(messages) / count).quantize(_ONE_DECIMAL, ROUND_HALF_UP),
+        median_messages=(Decimal(sum(middle)) / 2).quantize(_ONE_DECIMAL, ROUND_HALF_UP),
     )
+
+
+def _nth_size(sizes: list[tuple[int, int]], index: int) -> int:
+    """The `index`-th smallest conversation size (from 0), from (size, conversations) rows."""
+    seen = accumulate(conversations for _size, conversations in sizes)
+    return next(size for (size, _n), up_to in zip(sizes, seen, strict=True) if up_to > index)
 
 
 @dataclass(frozen=True)
@@ -259,14 +215,39 @@ class Latency:
     replies: int
     #: (percentile, milliseconds) for each of `PERCENTILES`; None when there are no replies.
     percentiles: list[tuple[int, int | None]]
+    #: None when the percentiles are exact; else how far off they may be, in percent.
+    precision_percent: Decimal | None = None
 
 
 def reply_latency(*, date_from: date, date_to: date, source: str | None = None) -> Latency:
     """Nearest-rank percentiles of the assistant's reply latency in the period.
 
-    Each percentile is one `ORDER BY latency_ms LIMIT 1 OFFSET k` query: portable, and with
-    the (role, created_at, latency_ms) index only the period's replies are read, from the index.
+    The rollup's daily latency buckets give the number of replies at once. Up to
+    `EXACT_LATENCY_REPLIES` the percentiles are then read exactly, each by one
+    `ORDER BY latency_ms LIMIT 1 OFFSET k` query on the (role, created_at, latency_ms) index;
+    above that, from the buckets (`analytics/latency.py`), and the page says how precise.
     """
+    histogram = list(
+        _daily(DailyLatency, date_from, date_to, source)
+        .values_list("bucket")
+        .annotate(stored=Sum("replies"))
+        .filter(stored__gt=0)
+        .order_by("bucket")
+    )
+    count = sum(replies for _bucket, replies in histogram)
+    if not count:
+        return Latency(0, [(p, None) for p in PERCENTILES])
+    if count > EXACT_LATENCY_REPLIES:
+        return Latency(
+            replies=count,
+            percentiles=[(p, latency.percentile(histogram, p)) for p in PERCENTILES],
+            precision_percent=latency.PRECISION_PERCENT,
+        )
+    return exact_latency(date_from=date_from, date_to=date_to, source=source)
+
+
+def exact_latency(*, date_from: date, date_to: date, source: str | None = None) -> Latency:
+    """The percentiles read from the replies themselves."""
     replies = _of_source(
         _in_period(
             Message.objects.filter(role=Message.Role.ASSISTANT, latency_ms__isnull=False),
@@ -357,19 +338,28 @@ class CostReport:
         return self.replies + self.extraction
 
 
-def _token_sums(queryset: QuerySet) -> dict[str, dict]:
-    rows = (
-        queryset.exclude(model_name="")
-        .values("model_name")
+def _token_sums(rows: QuerySet) -> dict[str, dict[str, dict[str, int]]]:
+    """Calls and tokens per kind (reply, extraction) and model, from the rollup's rows."""
+    sums = (
+        rows.values_list("kind", "model_name")
         .annotate(
-            calls=Count("pk"),
-            prompt_tokens=Coalesce(Sum("prompt_tokens"), 0),
-            completion_tokens=Coalesce(Sum("completion_tokens"), 0),
-            estimated_calls=Count("pk", filter=Q(tokens_estimated=True)),
+            made=Sum("calls"),
+            prompt=Sum("prompt_tokens"),
+            completion=Sum("completion_tokens"),
+            estimated=Sum("estimated_calls"),
         )
+        .filter(made__gt=0)
         .order_by()
     )
-    return {row.pop("model_name"): row for row in rows}
+    by_kind: dict[str, dict[str, dict[str, int]]] = defaultdict(dict)
+    for kind, model_name, calls, prompt_tokens, completion_tokens, estimated in sums:
+        by_kind[kind][model_name] = {
+            "calls": int(calls),
+            "prompt_tokens": int(prompt_tokens),
+            "completion_tokens": int(completion_tokens),
+            "estimated_calls": int(estimated),
+        }
+    return by_kind
 
 
 def _prices(model_ids) -> dict[str, tuple[Decimal, Decimal]]:
@@ -410,25 +400,8 @@ def llm_costs(*, date_from: date, date_to: date, source: str | None = None) -> C
 
     Cost is tokens / 1,000,000 x the model's current price in the registry.
     """
-    replies = _token_sums(
-        _of_source(
-            _in_period(
-                Message.objects.filter(role=Message.Role.ASSISTANT),
-                "created_at",
-                date_from,
-                date_to,
-            ),
-            "contact__source",
-            source,
-        )
-    )
-    extraction = _token_sums(
-        _of_source(
-            _in_period(ExtractionRun.objects.all(), "created_at", date_from, date_to),
-            "contact__source",
-            source,
-        )
-    )
+    sums = _token_sums(_daily(DailyUsage, date_from, date_to, source))
+    replies, extraction = sums[DailyUsage.Kind.REPLY], sums[DailyUsage.Kind.EXTRACTION]
     names = sorted(replies.keys() | extraction.keys())
     prices = _prices(names)
     models = [

@@ -184,23 +184,24 @@ def message_record_reply(
     open private one. Activity times follow the person's messages only, so they are not
     touched here. `delivery` starts as pending; `message_record_delivery` says what became of it.
     """
-    if conversation_id is None:
-        conversation_id = _current_conversation(contact_id, "", timezone.now(), None).pk
-    message = Message.objects.create(
-        conversation_id=conversation_id,
-        contact_id=contact_id,
-        role=role,
-        text=storable_text(text),
-        reply_to_id=reply_to_id,
-        model_name=model_name,
-        prompt_tokens=prompt_tokens,
-        completion_tokens=completion_tokens,
-        tokens_estimated=tokens_estimated,
-        latency_ms=latency_ms,
-        status=status,
-        error=storable_text(error)[:500],
-        delivery=delivery,
-    )
+    with transaction.atomic():
+        if conversation_id is None:
+            conversation_id = _current_conversation(contact_id, "", timezone.now(), None).pk
+        message = Message.objects.create(
+            conversation_id=conversation_id,
+            contact_id=contact_id,
+            role=role,
+            text=storable_text(text),
+            reply_to_id=reply_to_id,
+            model_name=model_name,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            tokens_estimated=tokens_estimated,
+            latency_ms=latency_ms,
+            status=status,
+            error=storable_text(error)[:500],
+            delivery=delivery,
+        )
     return message.pk
 
 
@@ -218,10 +219,11 @@ def message_record_delivery(
 def conversation_start_new(*, contact_id: int, group_chat_id: str = "") -> int:
     """Close the current conversation so the next message starts with a clean context."""
     now = timezone.now()
-    Conversation.objects.filter(
-        contact_id=contact_id, group_chat_id=group_chat_id, closed_at__isnull=True
-    ).update(closed_at=now)
-    return Conversation.objects.create(contact_id=contact_id, group_chat_id=group_chat_id).pk
+    with transaction.atomic():
+        Conversation.objects.filter(
+            contact_id=contact_id, group_chat_id=group_chat_id, closed_at__isnull=True
+        ).update(closed_at=now)
+        return Conversation.objects.create(contact_id=contact_id, group_chat_id=group_chat_id).pk
 
 
 def contact_set_language(*, contact_id: int, language_code: str) -> None:
@@ -237,12 +239,17 @@ def contact_set_model(*, contact_id: int, model_id: int | None) -> None:
 
 
 def contact_set_source(*, contact_id: int, source: str) -> bool:
-    """Remember where the lead came from; the first source wins, later links don't overwrite."""
-    return bool(
-        Contact.objects.filter(pk=contact_id, source="").update(
-            source=storable_text(source)[:64], updated_at=timezone.now()
-        )
-    )
+    """Remember where the lead came from; the first source wins, later links don't overwrite.
+
+    Saved through the model, so the analytics rollup follows the lead to its source.
+    """
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().filter(pk=contact_id, source="").first()
+        if contact is None:
+            return False
+        contact.source = storable_text(source)[:64]
+        contact.save(update_fields=["source", "updated_at"])
+    return True
 
 
 def contact_mark_blocked(*, channel: str, external_id: str, blocked: bool = True) -> None:

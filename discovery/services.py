@@ -80,14 +80,19 @@ def _current_values(contact_id: int) -> dict[str, object]:
 
 
 def lead_qualify(*, contact_id: int) -> bool:
-    """Mark a new lead qualified (all required fields known); True when it changed now."""
-    now = timezone.now()
-    changed = Contact.objects.filter(pk=contact_id, status=Contact.Status.NEW).update(
-        status=Contact.Status.QUALIFIED, qualified_at=now, updated_at=now
-    )
-    if changed:
-        logger.info("Lead qualified: contact %s", contact_id)
-    return bool(changed)
+    """Mark a new lead qualified (all required fields known); True when it changed now.
+
+    Saved through the model, so the analytics funnel moves the lead on in the same transaction.
+    """
+    with transaction.atomic():
+        new = Contact.objects.select_for_update().filter(pk=contact_id, status=Contact.Status.NEW)
+        contact = new.first()
+        if contact is None:
+            return False
+        contact.status, contact.qualified_at = Contact.Status.QUALIFIED, timezone.now()
+        contact.save(update_fields=["status", "qualified_at", "updated_at"])
+    logger.info("Lead qualified: contact %s", contact_id)
+    return True
 
 
 def lead_card_confirm(*, contact_id: int) -> bool:
@@ -133,18 +138,19 @@ def extraction_run_record(
     values_saved: int = 0,
 ) -> int:
     """Keep the cost and outcome of one extraction call, like a reply's."""
-    run = ExtractionRun.objects.create(
-        contact_id=contact_id,
-        message_id=message_id,
-        model_name=model_name,
-        status=status,
-        prompt_tokens=prompt_tokens,
-        completion_tokens=completion_tokens,
-        tokens_estimated=tokens_estimated,
-        latency_ms=latency_ms,
-        error=storable_text(error)[:500],
-        values_saved=values_saved,
-    )
+    with transaction.atomic():  # the analytics rollup counts its tokens in the same one
+        run = ExtractionRun.objects.create(
+            contact_id=contact_id,
+            message_id=message_id,
+            model_name=model_name,
+            status=status,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            tokens_estimated=tokens_estimated,
+            latency_ms=latency_ms,
+            error=storable_text(error)[:500],
+            values_saved=values_saved,
+        )
     return run.pk
 
 

@@ -1,6 +1,12 @@
-"""Builders for analytics data with explicit times (the models stamp `created_at` themselves)."""
+"""Builders for analytics data at explicit times.
 
+The models stamp `created_at` themselves, so each row is stored with the clock set to its time:
+it then goes through the same saves, and the same rollup upkeep, as it would in production.
+"""
+
+from contextlib import contextmanager
 from datetime import datetime
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 from conversations.models import Contact, Conversation, Message
@@ -15,30 +21,29 @@ def moscow(day: str, clock: str = "12:00") -> datetime:
     return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=MOSCOW)
 
 
+@contextmanager
+def clock_at(moment: datetime):
+    """`timezone.now()` (which stamps `auto_now_add` fields and the services' times) is `moment`."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
 def lead(created_at: datetime, **fields) -> Contact:
-    contact = ContactFactory(**fields)
-    Contact.objects.filter(pk=contact.pk).update(created_at=created_at)
-    contact.created_at = created_at
-    return contact
+    with clock_at(created_at):
+        return ContactFactory(**fields)
 
 
 def conversation(contact: Contact, started_at: datetime | None = None) -> Conversation:
-    started_at = started_at or contact.created_at
-    talk = ConversationFactory(contact=contact)
-    Conversation.objects.filter(pk=talk.pk).update(started_at=started_at)
-    talk.started_at = started_at
-    return talk
+    with clock_at(started_at or contact.created_at):
+        return ConversationFactory(contact=contact)
 
 
 def message(talk: Conversation, created_at: datetime | None = None, **fields) -> Message:
-    created_at = created_at or talk.started_at
-    item = MessageFactory(conversation=talk, **fields)
-    Message.objects.filter(pk=item.pk).update(created_at=created_at)
-    return item
+    with clock_at(created_at or talk.started_at):
+        return MessageFactory(conversation=talk, **fields)
 
 
 def extraction_run(contact: Contact, created_at: datetime, **fields) -> ExtractionRun:
     fields.setdefault("status", ExtractionRun.Status.OK)
-    run = ExtractionRun.objects.create(contact=contact, **fields)
-    ExtractionRun.objects.filter(pk=run.pk).update(created_at=created_at)
-    return run
+    with clock_at(created_at):
+        return ExtractionRun.objects.create(contact=contact, **fields)

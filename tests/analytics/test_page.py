@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from analytics import selectors
 from conversations.models import Message
 from tests.analytics.seed import conversation, lead, message, moscow
 from tests.factories import UserFactory
@@ -239,3 +240,23 @@ def test_a_date_typed_in_the_russian_format_filters_the_page(admin_client, db, s
         "2025-03-01",
         "2025-03-10",
     )
+
+
+def test_page_says_how_precise_percentiles_read_from_buckets_are(admin_client, db, monkeypatch):
+    monkeypatch.setattr(selectors, "EXACT_LATENCY_REPLIES", 0)
+    talk = conversation(lead(moscow("2025-03-04")))
+    message(talk, role=Message.Role.ASSISTANT, latency_ms=1234)
+
+    content = admin_client.get(PAGE, MARCH).content.decode()
+
+    assert "each within 2.5% (or 1 ms) of the exact value" in content
+
+
+def test_exact_percentiles_come_without_a_precision_note(admin_client, db):
+    talk = conversation(lead(moscow("2025-03-04")))
+    message(talk, role=Message.Role.ASSISTANT, latency_ms=1234)
+
+    content = admin_client.get(PAGE, MARCH).content.decode()
+
+    assert "1234" in content
+    assert "of the exact value" not in content

@@ -1,0 +1,158 @@
+"""The page's numbers computed straight from leads, conversations, messages and runs.
+
+These are the selectors as they were before the rollup: the oracle the rollup is checked
+against (and the baseline `bench/analytics_page.py` times). Latency is left out: the exact
+path of `reply_latency` still reads the messages (`selectors.exact_latency`).
+"""
+
+from collections import defaultdict
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Avg, Count, DateField, Q, Sum
+from django.db.models.functions import Coalesce, Trunc
+
+from analytics import selectors
+from analytics.selectors import (
+    STAGES,
+    ConversationStats,
+    CostReport,
+    Funnel,
+    FunnelRow,
+    ModelCost,
+    Report,
+)
+from analytics.stages import furthest_stage
+from conversations.models import Contact, Conversation, Message
+from discovery.models import ExtractionRun
+
+ONE_DECIMAL = Decimal("0.1")
+
+
+def _period(queryset, field, date_from, date_to, source_path, source):
+    start, end = selectors.period_bounds(date_from=date_from, date_to=date_to)
+    queryset = queryset.filter(**{f"{field}__gte": start, f"{field}__lt": end})
+    return queryset if source is None else queryset.filter(**{source_path: source})
+
+
+def funnel(*, date_from: date, date_to: date, granularity: str, source: str | None) -> Funnel:
+    contacts = _period(Contact.objects.all(), "created_at", date_from, date_to, "source", source)
+    rows = (
+        contacts.annotate(
+            bucket=Trunc(
+                "created_at",
+                granularity,
+                output_field=DateField(),
+                tzinfo=ZoneInfo(settings.TIME_ZONE),
+            ),
+            stage=furthest_stage(),
+        )
+        .values("bucket", "source", "stage")
+        .annotate(leads=Count("pk"))
+        .order_by()
+    )
+    total = [0] * len(STAGES)
+    per_bucket = defaultdict(lambda: [0] * len(STAGES))
+    per_source = defaultdict(lambda: [0] * len(STAGES))
+    for row in rows:
+        stage, leads = row["stage"] - 1, row["leads"]
+        total[stage] += leads
+        per_bucket[row["bucket"]][stage] += leads
+        per_source[row["source"]][stage] += leads
+    reached = selectors._reached
+    buckets = selectors.period_buckets(
+        date_from=date_from, date_to=date_to, granularity=granularity
+    )
+    by_source = sorted(
+        ((key, reached(counts)) for key, counts in per_source.items()),
+        key=lambda item: (-item[1][0], item[0]),
+    )
+    return Funnel(
+        total=selectors._stages(reached(total)),
+        by_period=[
+            FunnelRow(bucket, selectors._stages(reached(per_bucket[bucket]))) for bucket in buckets
+        ],
+        by_source=[
+            FunnelRow(selectors.source_label(key), selectors._stages(counts))
+            for key, counts in by_source
+        ],
+    )
+
+
+def conversation_stats(*, date_from: date, date_to: date, source: str | None):
+    conversations = _period(
+        Conversation.objects.all(), "started_at", date_from, date_to, "contact__source", source
+    )
+    sized = conversations.annotate(size=Count("messages")).order_by()
+    summary = sized.aggregate(conversations=Count("pk"), average=Avg("size"))
+    count = summary["conversations"]
+    if not count:
+        return ConversationStats(0, None, None)
+    middle = list(
+        sized.order_by("size").values_list("size", flat=True)[(count - 1) // 2 : count // 2 + 1]
+    )
+    return ConversationStats(
+        conversations=count,
+        average_messages=Decimal(str(summary["average"])).quantize(ONE_DECIMAL, ROUND_HALF_UP),
+        median_messages=(Decimal(sum(middle)) / len(middle)).quantize(ONE_DECIMAL, ROUND_HALF_UP),
+    )
+
+
+def _token_sums(queryset) -> dict[str, dict]:
+    rows = (
+        queryset.exclude(model_name="")
+        .values("model_name")
+        .annotate(
+            calls=Count("pk"),
+            prompt_tokens=Coalesce(Sum("prompt_tokens"), 0),
+            completion_tokens=Coalesce(Sum("completion_tokens"), 0),
+            estimated_calls=Count("pk", filter=Q(tokens_estimated=True)),
+        )
+        .order_by()
+    )
+    return {row.pop("model_name"): row for row in rows}
+
+
+def llm_costs(*, date_from: date, date_to: date, source: str | None) -> CostReport:
+    replies = _token_sums(
+        _period(
+            Message.objects.filter(role=Message.Role.ASSISTANT),
+            "created_at",
+            date_from,
+            date_to,
+            "contact__source",
+            source,
+        )
+    )
+    extraction = _token_sums(
+        _period(
+            ExtractionRun.objects.all(), "created_at", date_from, date_to, "contact__source", source
+        )
+    )
+    names = sorted(replies.keys() | extraction.keys())
+    prices = selectors._prices(names)
+    models = [
+        ModelCost(
+            model_name=name,
+            in_registry=name in prices,
+            replies=selectors._usage(replies.get(name), prices.get(name)),
+            extraction=selectors._usage(extraction.get(name), prices.get(name)),
+        )
+        for name in names
+    ]
+    models.sort(key=lambda model: (-model.total.cost, -model.total.tokens, model.model_name))
+    return CostReport(models)
+
+
+def analytics_report(
+    *, date_from: date, date_to: date, granularity: str = selectors.DAY, source=None
+) -> Report:
+    period = {"date_from": date_from, "date_to": date_to, "source": source}
+    return Report(
+        funnel=funnel(**period, granularity=granularity),
+        conversations=conversation_stats(**period),
+        latency=selectors.exact_latency(**period),
+        costs=llm_costs(**period),
+    )

@@ -1,0 +1,66 @@
+"""`manage.py rebuild_analytics` and the migration that counts data stored before the rollup."""
+
+import importlib
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+
+from analytics.models import DailyLeads
+from analytics.selectors import funnel
+from conversations.models import Contact
+from tests.analytics.conftest import PERIOD
+from tests.analytics.seed import lead, moscow
+
+
+def rebuild(*args) -> str:
+    out = StringIO()
+    call_command("rebuild_analytics", *args, stdout=out)
+    return out.getvalue()
+
+
+def started(**filters) -> int:
+    return funnel(**PERIOD, **filters).total[0].count
+
+
+def test_rebuild_puts_wrong_totals_right_and_says_what_it_counted(db):
+    lead(moscow("2025-03-02"))
+    DailyLeads.objects.update(leads=5)
+
+    output = rebuild()
+
+    assert started() == 1
+    assert "Leads: 1, conversations: 0, daily rows: 1." in output
+
+
+def test_rebuild_since_a_day_leaves_the_days_before_it(db):
+    lead(moscow("2025-03-02"))
+    lead(moscow("2025-03-05"))
+    DailyLeads.objects.update(leads=5)
+
+    output = rebuild("--since", "2025-03-04")
+
+    assert started() == 5 + 1
+    assert "Leads: 1," in output
+
+
+def test_a_since_that_is_not_a_date_is_refused_politely(db):
+    with pytest.raises(CommandError) as refused:
+        rebuild("--since", "4.3")
+
+    assert str(refused.value) == "--since must be a date like 2025-03-01, got 4.3."
+
+
+def count_existing_data():
+    migration = importlib.import_module("analytics.migrations.0002_count_existing_data")
+    migration.count_existing_data(apps, schema_editor=None)
+
+
+def test_upgrading_counts_the_leads_stored_before(db):
+    Contact.objects.bulk_create([Contact(external_id="1"), Contact(external_id="2")])
+    Contact.objects.update(created_at=moscow("2025-03-02"))
+
+    count_existing_data()
+
+    assert started() == 2
