@@ -98,6 +98,7 @@ MESSAGE_COLUMNS = (
     "delivery",
     "delivery_parts",
     "delivery_error",
+    "tokens_estimated",
 )
 
 
@@ -117,7 +118,7 @@ def _message_row(n, whale, whale_conversations, contact_ids, conversation_of, st
     text = f"Hello! How much does the audit cost and how long does it take? #{n}"
     return (
         *(conversation_id, contact_id, role, text, "text", created_at, model, "complete", ""),
-        *(delivery, "[]", ""),
+        *(delivery, "[]", "", False),
     )
 
 

@@ -57,12 +57,12 @@ def _insert_extraction_runs(run_model, contact_model) -> None:
     from django.db import connection, transaction
 
     columns = (
-        "contact_id, model_name, prompt_tokens, completion_tokens, status, error, "
-        "values_saved, created_at"
+        "contact_id, model_name, prompt_tokens, completion_tokens, tokens_estimated, status, "
+        "error, values_saved, created_at"
     )
     sql = (
         f"INSERT INTO {run_model._meta.db_table} ({columns}) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s, 'ok', '', 1, %s)"
+        "VALUES (%s, %s, %s, %s, %s, 'ok', '', 1, %s)"
     )
     leads = contact_model.objects.order_by("pk").values_list("pk", "created_at")
     rows = [
@@ -71,6 +71,7 @@ def _insert_extraction_runs(run_model, contact_model) -> None:
             "retired-model" if pk % 10 == 0 else PRICED_MODEL,
             1200,
             80,
+            False,
             connection.ops.adapt_datetimefield_value(created_at),
         )
         for pk, created_at in leads.iterator()

@@ -46,7 +46,10 @@ def seed_scenarios_and_services() -> list:
             )
             for index, key in enumerate(scenario_keys)
         )
-    return [Service.objects.create(title=f"Service {n}", slug=f"service-{n}") for n in range(3)]
+    return [
+        Service.objects.create(titles={"ru": f"Услуга {n}", "en": f"Service {n}"}, slug=f"s-{n}")
+        for n in range(3)
+    ]
 
 
 def seed_cards_and_interests(services: list) -> None:
@@ -129,7 +132,7 @@ def export_bare(columns) -> int:
     card = LeadFieldValue.objects.filter(is_current=True).values_list(
         "contact_id", "key", "display"
     )
-    interests = Contact.interested_in.through.objects.values_list("contact_id", "service__title")
+    interests = Contact.interested_in.through.objects.values_list("contact_id", "service__titles")
     writer = csv.writer(Discard())
     rows = 0
     for queryset in (Contact.objects.values_list(*columns), card, interests):
