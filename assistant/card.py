@@ -1,31 +1,34 @@
 """Keeping the lead card up to date after each message, without holding up the answer.
 
-The bot starts `update_card` beside the streamed reply and collects its outcome after the
-reply is out, so extraction never delays what the person sees. Any failure is recorded as
+The use case starts `update_card` beside the streamed reply and collects its outcome after
+the reply is out, so extraction never delays what the person sees. Any failure is recorded as
 an extraction run and logged; the next message tries again with the recent history.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from assistant.dialog import Turn, db_call
 from assistant.extraction import ExtractionResult, FieldRequest, extract
-from assistant.gateway import ModelSpec
+from assistant.gateway import ClientPool, ModelSpec
 from assistant.selectors import model_spec_for
 from catalog.selectors import active_services
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
+from core.db import db_call
 from discovery import selectors as discovery_selectors
 from discovery import services as discovery_services
 from discovery.selectors import CardEntry, ScenarioInfo
 from discovery.validation import CatalogChoice, CheckedValue, InvalidValue, check_value
+
+if TYPE_CHECKING:
+    from assistant.usecases.exchange import Turn
 
 logger = logging.getLogger(__name__)
 
@@ -60,12 +63,9 @@ class _Context:
     services: list[CatalogChoice]
 
 
-def _context(turn: Turn) -> _Context | None:
-    scenario = discovery_selectors.scenario_for_contact(contact_id=turn.contact.id)
-    discovery_services.contact_set_scenario(
-        contact_id=turn.contact.id, scenario_id=scenario.id if scenario else None
-    )
-    if scenario is None or not scenario.fields:
+def _context(turn: Turn, scenario: ScenarioInfo) -> _Context | None:
+    discovery_services.contact_set_scenario(contact_id=turn.contact.id, scenario_id=scenario.id)
+    if not scenario.fields:
         return None
     contact = conversation_selectors.contact_info(contact_id=turn.contact.id)
     spec, _replaced = model_spec_for(chosen_model_id=contact.chosen_model_id)
@@ -233,10 +233,10 @@ def _summary(card: list[CardEntry], language: str) -> str:
     return "\n".join(lines)
 
 
-async def update_card(turn: Turn) -> CardOutcome:
-    """Read the latest message into the lead card; never raises."""
+async def update_card(turn: Turn, scenario: ScenarioInfo, *, clients: ClientPool) -> CardOutcome:
+    """Read the latest message into the lead card of `scenario`; never raises."""
     try:
-        context = await db_call(_context)(turn)
+        context = await db_call(_context)(turn, scenario)
         if context is None:
             return CardOutcome()
         result = await extract(
@@ -246,16 +246,12 @@ async def update_card(turn: Turn) -> CardOutcome:
             context.history,
             today=timezone.localdate(),
             timeout=settings.ASSISTANT_EXTRACTION_TIMEOUT,
+            clients=clients,
         )
         return await db_call(_apply)(turn, context, result)
     except Exception:
         logger.exception("Lead card update failed for contact %s", turn.contact.id)
         return CardOutcome()
-
-
-def start_card_update(turn: Turn) -> asyncio.Task:
-    """Begin reading the message into the card beside the reply."""
-    return asyncio.create_task(update_card(turn))
 
 
 def _record_service_interest(turn: Turn, service_id: int, title: str) -> CardOutcome:

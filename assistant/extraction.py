@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from assistant.context import data_message, token_counts
-from assistant.gateway import Completion, ModelSpec, complete_chat, describe_error
+from assistant.gateway import ClientPool, Completion, ModelSpec, complete_chat, describe_error
 
 TOOL_NAME = "record_lead_fields"
 HISTORY_MESSAGES = 12
@@ -221,6 +221,7 @@ async def extract(
     *,
     today: dt.date,
     timeout: float,
+    clients: ClientPool,
 ) -> ExtractionResult:
     """One extraction call; never raises: failures come back as a result with an error."""
     system = instructions(requests, today=today, with_tools=spec.supports_tools)
@@ -232,7 +233,7 @@ async def extract(
     tools = [tool_definition(requests)] if spec.supports_tools else []
     started = time.monotonic()
     try:
-        completion = await asyncio.wait_for(_call(spec, tools, messages, timeout), timeout)
+        completion = await asyncio.wait_for(_call(spec, tools, messages, timeout, clients), timeout)
     except Exception as error:  # timeouts, HTTP errors, broken connections: all just logged
         return ExtractionResult(
             None, "failed", spec.model_id, latency_ms=_elapsed_ms(started), error=_describe(error)
@@ -258,12 +259,13 @@ async def extract(
     return ExtractionResult(proposal, "ok", spec.model_id, **usage)
 
 
-async def _call(spec, tools, messages, timeout) -> Completion:
+async def _call(spec, tools, messages, timeout, clients: ClientPool) -> Completion:
     if not tools:
-        return await complete_chat(spec, messages, read_timeout=timeout)
+        return await complete_chat(spec, messages, clients=clients, read_timeout=timeout)
     return await complete_chat(
         spec,
         messages,
+        clients=clients,
         tools=tools,
         tool_choice={"type": "function", "function": {"name": TOOL_NAME}},
         read_timeout=timeout,

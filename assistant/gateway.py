@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -94,58 +93,54 @@ def _timeout(spec: ModelSpec, read_timeout: float | None = None) -> openai.Timeo
     return openai.Timeout(read, connect=min(spec.connect_timeout_seconds, read))
 
 
-#: Clients per event loop: a loop that is gone takes its clients with it.
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, OrderedDict] = (
-    weakref.WeakKeyDictionary()
-)
-#: Endpoints (base URL and key) kept open per loop; the least recently used is closed first.
-MAX_CLIENTS_PER_LOOP = 16
-_closing: set[asyncio.Task] = set()  # closes in flight, kept so they are not collected early
+class ClientPool:
+    """The LLM clients a running bot or chat keeps open, one per endpoint and key.
 
-
-def _async_client(base_url: str, api_key: str) -> openai.AsyncOpenAI:
-    """One pooled client per event loop, endpoint and key, created on first use.
-
-    A client's connections belong to the loop that opened them, so a new loop (a restarted
-    bot, the next test) never reuses another loop's client. Staff may point models at new
-    endpoints or rotate keys at any time, so only the most recently used few stay open.
+    A client's connections belong to the event loop that opened them, so a pool belongs to
+    one runtime (one loop) and is closed with it. Staff may point models at new endpoints or
+    rotate keys at any time, so only the most recently used few stay open.
     """
-    loop = asyncio.get_running_loop()
-    clients = _clients.setdefault(loop, OrderedDict())
-    key = (base_url, api_key)
-    if key in clients:
-        clients.move_to_end(key)
-        return clients[key]
-    clients[key] = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0)
-    while len(clients) > MAX_CLIENTS_PER_LOOP:
-        _key, oldest = clients.popitem(last=False)
-        closing = loop.create_task(oldest.close())
-        _closing.add(closing)
-        closing.add_done_callback(_closing.discard)
-    return clients[key]
 
+    def __init__(self, max_clients: int = 16):
+        self.max_clients = max_clients
+        self._clients: OrderedDict[tuple[str, str], openai.AsyncOpenAI] = OrderedDict()
+        self._closing: set[asyncio.Task] = set()  # kept so they are not collected early
 
-def open_client_count() -> int:
-    """How many clients this loop keeps open (for memory checks)."""
-    return len(_clients.get(asyncio.get_running_loop(), ()))
+    def client(self, spec: ModelSpec) -> openai.AsyncOpenAI:
+        key = (spec.base_url, spec.api_key())
+        if key in self._clients:
+            self._clients.move_to_end(key)
+            return self._clients[key]
+        self._clients[key] = openai.AsyncOpenAI(base_url=key[0], api_key=key[1], max_retries=0)
+        while len(self._clients) > self.max_clients:
+            _key, oldest = self._clients.popitem(last=False)
+            closing = asyncio.get_running_loop().create_task(oldest.close())
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
+        return self._clients[key]
 
+    def __len__(self) -> int:
+        return len(self._clients)
 
-async def close_clients() -> None:
-    """Close this loop's pooled clients."""
-    clients = _clients.pop(asyncio.get_running_loop(), OrderedDict())
-    for client in clients.values():
-        await client.close()
+    async def close(self) -> None:
+        clients, self._clients = list(self._clients.values()), OrderedDict()
+        for client in clients:
+            await client.close()
 
 
 async def stream_chat(
-    spec: ModelSpec, messages: list[dict], *, read_timeout: float | None = None
+    spec: ModelSpec,
+    messages: list[dict],
+    *,
+    clients: ClientPool,
+    read_timeout: float | None = None,
 ) -> AsyncIterator[StreamChunk]:
     """Stream a chat completion as text chunks, ending with a usage chunk when known.
 
     The chunk that carries the provider's `finish_reason` is passed on even without text:
     a stream can end cleanly yet cut short, and only that reason tells the two apart.
     """
-    client = _async_client(spec.base_url, spec.api_key())
+    client = clients.client(spec)
     stream = await client.chat.completions.create(
         model=spec.model_id,
         messages=messages,
@@ -183,12 +178,13 @@ async def complete_chat(
     spec: ModelSpec,
     messages: list[dict],
     *,
+    clients: ClientPool,
     tools: list[dict] | None = None,
     tool_choice: dict | None = None,
     read_timeout: float | None = None,
 ) -> Completion:
     """One non-streamed completion, for structured output (a forced tool call or JSON)."""
-    client = _async_client(spec.base_url, spec.api_key())
+    client = clients.client(spec)
     extra = {"tools": tools, "tool_choice": tool_choice} if tools else {}
     response = await client.chat.completions.create(
         model=spec.model_id,

@@ -15,22 +15,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import openai
 
 from assistant.context import token_counts
-from assistant.gateway import ModelSpec, describe_error, stream_chat
+from assistant.gateway import ClientPool, ModelSpec, describe_error, stream_chat
 
 logger = logging.getLogger(__name__)
 
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_MAX_SECONDS = 8.0
 
-# Failures by model and kind since the process started, for logs and monitoring.
-failure_counts: Counter[tuple[str, str]] = Counter()
 
 OnText = Callable[[str], Awaitable[None]]
 
@@ -85,6 +82,7 @@ async def generate_reply(
     on_text: OnText,
     deadline_seconds: float,
     max_retries: int,
+    clients: ClientPool,
 ) -> ReplyResult:
     """Stream an answer, retrying and falling back until the deadline.
 
@@ -102,7 +100,7 @@ async def generate_reply(
             attempt = _Attempt()
             try:
                 await asyncio.wait_for(
-                    _stream_into(attempt, spec, messages, on_text, remaining), remaining
+                    _stream_into(attempt, spec, messages, on_text, remaining, clients), remaining
                 )
             except Exception as error:  # every failure is classified below
                 last_error = _record_failure(spec, error)
@@ -142,9 +140,14 @@ async def generate_reply(
 
 
 async def _stream_into(
-    attempt: _Attempt, spec: ModelSpec, messages: list[dict], on_text: OnText, timeout: float
+    attempt: _Attempt,
+    spec: ModelSpec,
+    messages: list[dict],
+    on_text: OnText,
+    timeout: float,
+    clients: ClientPool,
 ) -> None:
-    async for chunk in stream_chat(spec, messages, read_timeout=timeout):
+    async for chunk in stream_chat(spec, messages, clients=clients, read_timeout=timeout):
         if chunk.text:
             attempt.text += chunk.text
             await on_text(attempt.text)
@@ -190,7 +193,6 @@ def _record_failure(spec: ModelSpec, error: Exception) -> str:
         description = str(error)
     else:
         description = describe_error(error)
-    failure_counts[(spec.model_id, type(error).__name__)] += 1
     logger.warning("LLM %s failed: %s", spec.model_id, description)
     return description
 

@@ -354,9 +354,9 @@ async def drive(host, application, load: Load, paced: bool) -> dict:
 
 async def benchmark(host, load: Load) -> dict:
     from asgiref.sync import sync_to_async
+    from assistant.dialog import reset_limiter
     from django.db import connections
 
-    from assistant.dialog import reset_limiter
     from assistant.gateway import close_clients
     from bot.application import build_application
     from tests.fakes.telegram_server import TOKEN

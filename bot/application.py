@@ -16,9 +16,9 @@ from telegram.ext import (
     filters,
 )
 
-from assistant.gateway import close_clients
+from assistant.runtime import Runtime
+from assistant.usecases import BUTTONS, COMMANDS
 from bot import handlers
-from bot.commands import COMMANDS
 from bot.processor import PerChatUpdateProcessor
 from bot.ratelimit import ChatRetryAfterLimiter
 
@@ -27,16 +27,6 @@ MAX_CONCURRENT_UPDATES = 256
 #: Seconds to wait for Telegram's answer to a call (python-telegram-bot's own default). A
 #: message whose answer did not come in time may still have arrived: see `bot.delivery`.
 READ_TIMEOUT = 5.0
-
-COMMAND_HANDLERS = {
-    "start": handlers.start,
-    "help": handlers.help_command,
-    "services": handlers.services_command,
-    "contact": handlers.contact_command,
-    "model": handlers.model_command,
-    "language": handlers.language_command,
-    "new": handlers.new_command,
-}
 
 
 def is_valid_token(token: str) -> bool:
@@ -56,7 +46,10 @@ def telegram_api_root(url: str) -> str:
 def build_application(
     *, token: str, api_base_url: str, read_timeout: float = READ_TIMEOUT
 ) -> Application:
-    """The bot with its handlers, per-chat ordering and 429 handling."""
+    """The bot with its handlers, per-chat ordering, 429 handling and its runtime.
+
+    The runtime (flood limits, LLM clients) lives in `bot_data` and is closed on shutdown.
+    """
     base = telegram_api_root(api_base_url)
     application = (
         ApplicationBuilder()
@@ -68,18 +61,25 @@ def build_application(
         .connection_pool_size(MAX_CONCURRENT_UPDATES)
         .read_timeout(read_timeout)
         .post_init(publish_command_menu)
-        .post_shutdown(close_llm_clients)
+        .post_shutdown(close_runtime)
         .build()
     )
+    application.bot_data[handlers.RUNTIME] = Runtime.from_settings()
     register_handlers(application)
     return application
 
 
 def register_handlers(application: Application) -> None:
     new_message = filters.UpdateType.MESSAGE
-    for name, callback in COMMAND_HANDLERS.items():
-        application.add_handler(CommandHandler(name, callback, filters=new_message))
-    application.add_handler(CallbackQueryHandler(handlers.button))
+    for command in COMMANDS:
+        application.add_handler(
+            CommandHandler(command.name, handlers.command(command), filters=new_message)
+        )
+    for route in BUTTONS:
+        application.add_handler(
+            CallbackQueryHandler(handlers.button(route), pattern=f"^(?:{route.pattern})$")
+        )
+    application.add_handler(CallbackQueryHandler(handlers.button(None)))
     application.add_handler(MessageHandler(new_message & filters.CONTACT, handlers.shared_contact))
     application.add_handler(MessageHandler(new_message & filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(new_message & filters.TEXT, handlers.text_message))
@@ -105,8 +105,8 @@ async def publish_command_menu(application: Application) -> None:
     await bot.set_my_commands(menu_commands(settings.LANGUAGE_CODE))
 
 
-async def close_llm_clients(application: Application) -> None:
-    await close_clients()
+async def close_runtime(application: Application) -> None:
+    await application.bot_data[handlers.RUNTIME].close()
 
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]

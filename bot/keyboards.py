@@ -1,102 +1,37 @@
-"""Inline and reply keyboards; callback data is `<kind>:<value>`, well under Telegram's 64 bytes."""
+"""The assistant's neutral buttons as Telegram keyboards."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
 )
 
-from assistant.gateway import ModelSpec
-from catalog.selectors import ServiceInfo
-
-SERVICE = "service"
-INTEREST = "interest"
-MODEL = "model"
-LANGUAGE = "lang"
-CATALOG = "catalog"
-CONTACT = "contact"
-CARD = "card"
-CARD_CORRECT = "ok"
-CARD_FIX = "fix"
-#: Marks the model a person has chosen in the /model menu.
-CHOSEN_MARK = "✓ "
+from assistant.channel import Button, Keyboard
 
 
-def parse_callback(data: str | None) -> tuple[str, str]:
-    kind, _sep, value = (data or "").partition(":")
-    return kind, value
+def inline_keyboard(rows: Keyboard) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_inline_button(button) for button in row] for row in rows])
 
 
-def start_menu() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(_("Services and prices"), callback_data=f"{CATALOG}:")],
-            [InlineKeyboardButton(_("Leave a contact"), callback_data=f"{CONTACT}:")],
-        ]
-    )
+def _inline_button(button: Button) -> InlineKeyboardButton:
+    if button.url:
+        return InlineKeyboardButton(button.label, url=button.url)
+    return InlineKeyboardButton(button.label, callback_data=button.action)
 
 
-def services_menu(services: list[ServiceInfo]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(service.title, callback_data=f"{SERVICE}:{service.id}")]
-            for service in services
-        ]
-    )
-
-
-def service_actions(service: ServiceInfo) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(_("I'm interested"), callback_data=f"{INTEREST}:{service.id}")],
-            [InlineKeyboardButton(_("All services"), callback_data=f"{CATALOG}:")],
-        ]
-    )
-
-
-def models_menu(models: list[ModelSpec], current_pk: int | None) -> InlineKeyboardMarkup:
-    rows = []
-    for model in models:
-        mark = CHOSEN_MARK if model.pk == current_pk else ""
-        rows.append(
-            [InlineKeyboardButton(mark + model.display_name, callback_data=f"{MODEL}:{model.pk}")]
+def reply_markup(rows: Keyboard, *, ask_for_phone: bool, close_keyboard: bool):
+    """Inline buttons, the "share my phone" keyboard, or the removal of that keyboard."""
+    if ask_for_phone:
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(_("Share my phone number"), request_contact=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
         )
-    return InlineKeyboardMarkup(rows)
-
-
-def languages_menu() -> InlineKeyboardMarkup:
-    names = {"ru": "Русский", "en": "English"}
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(names.get(code, code), callback_data=f"{LANGUAGE}:{code}")]
-            for code, _name in settings.LANGUAGES
-        ]
-    )
-
-
-def card_confirmation() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(_("Yes, correct"), callback_data=f"{CARD}:{CARD_CORRECT}")],
-            [InlineKeyboardButton(_("Fix something"), callback_data=f"{CARD}:{CARD_FIX}")],
-        ]
-    )
-
-
-def private_chat_link(bot_username: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(_("Write to me privately"), url=f"https://t.me/{bot_username}")]]
-    )
-
-
-def share_contact_keyboard() -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup(
-        [[KeyboardButton(_("Share my phone number"), request_contact=True)]],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
+    if close_keyboard:
+        return ReplyKeyboardRemove()
+    return inline_keyboard(rows) if rows else None

@@ -5,9 +5,9 @@ from asgiref.sync import sync_to_async
 from django.db import connections
 from telegram.ext import ExtBot
 
-from assistant.dialog import reset_limiter
-from assistant.gateway import close_clients
-from bot.application import ALLOWED_UPDATES, READ_TIMEOUT, build_application
+from assistant.runtime import Runtime
+from bot.application import ALLOWED_UPDATES, READ_TIMEOUT, build_application, close_runtime
+from bot.handlers import RUNTIME
 from bot.ratelimit import ChatRetryAfterLimiter
 from conversations.models import Prompt
 from tests.factories import LLMModelFactory, LLMProviderFactory, PromptFactory, ServiceFactory
@@ -69,7 +69,6 @@ def read_timeout():
 @pytest.fixture
 async def running_bot(fake_telegram, fake_openai, bot_settings, prompts, llm_model, read_timeout):
     """Start polling in the test's event loop; stop it and close its DB connection after."""
-    reset_limiter()
     application = build_application(
         token=TOKEN, api_base_url=fake_telegram.base_url, read_timeout=read_timeout
     )
@@ -81,8 +80,13 @@ async def running_bot(fake_telegram, fake_openai, bot_settings, prompts, llm_mod
         yield application
         await application.updater.stop()
         await application.stop()
-    await close_clients()
+    await close_runtime(application)
     await sync_to_async(connections.close_all, thread_sensitive=True)()
+
+
+def renew_runtime(application) -> None:
+    """After a test changed the flood-limit settings: a runtime built from them."""
+    application.bot_data[RUNTIME] = Runtime.from_settings()
 
 
 class ManualClock:

@@ -5,13 +5,13 @@ from asgiref.sync import sync_to_async
 
 from assistant import card
 from assistant.context import discovery_brief
-from assistant.dialog import Turn
 from assistant.extraction import InvalidOutput, parse_proposal
-from assistant.gateway import close_clients
+from assistant.gateway import ClientPool
+from assistant.usecases import Turn
 from conversations.models import Contact
 from conversations.services import contact_touch
 from discovery.models import LeadFieldValue, Scenario, ScenarioField
-from discovery.selectors import CardEntry, FieldInfo, ScenarioInfo
+from discovery.selectors import CardEntry, FieldInfo, ScenarioInfo, scenario_info
 from discovery.validation import CatalogChoice
 from tests.factories import LLMModelFactory, MessageFactory
 from tests.fakes.openai_server import ToolCall
@@ -61,7 +61,14 @@ def test_unknown_keys_in_a_proposal_are_dropped():
 def phone_scenario(transactional_db):
     scenario = Scenario.objects.create(name="p", slug="p")
     ScenarioField.objects.create(scenario=scenario, key="phone", field_type="phone")
-    return scenario
+    return scenario_info(scenario_id=scenario.pk)
+
+
+@pytest.fixture
+async def clients():
+    pool = ClientPool()
+    yield pool
+    await pool.close()
 
 
 def turn_for_new_contact():
@@ -71,13 +78,12 @@ def turn_for_new_contact():
 
 
 async def test_a_phone_told_in_words_reaches_the_leads_contact_fields(
-    phone_scenario, fake_openai, settings
+    phone_scenario, fake_openai, settings, clients
 ):
     await sync_to_async(LLMModelFactory)(provider__base_url=fake_openai.base_url, is_default=True)
     turn, contact = await sync_to_async(turn_for_new_contact)()
     fake_openai.queue(ToolCall("record_lead_fields", '{"values": {"phone": "8 912 345 67 89"}}'))
-    outcome = await card.update_card(turn)
-    await close_clients()
+    outcome = await card.update_card(turn, phone_scenario, clients=clients)
     assert outcome.qualified_now is True
     phone = await sync_to_async(lambda: Contact.objects.get(pk=contact.id).phone)()
     assert phone == "+79123456789"
@@ -85,18 +91,18 @@ async def test_a_phone_told_in_words_reaches_the_leads_contact_fields(
 
 
 async def test_an_unexpected_error_leaves_the_card_alone_and_is_logged(
-    phone_scenario, monkeypatch, caplog
+    phone_scenario, monkeypatch, caplog, clients
 ):
-    def broken(turn):
+    def broken(turn, scenario):
         raise RuntimeError("database is on fire")
 
     monkeypatch.setattr(card, "_context", broken)
     turn, _contact = await sync_to_async(turn_for_new_contact)()
-    assert await card.update_card(turn) == card.CardOutcome()
+    assert await card.update_card(turn, phone_scenario, clients=clients) == card.CardOutcome()
     assert "Lead card update failed" in caplog.text
 
 
-async def test_without_any_model_the_card_is_left_for_later(phone_scenario):
+async def test_without_any_model_the_card_is_left_for_later(phone_scenario, clients):
     turn, _contact = await sync_to_async(turn_for_new_contact)()
-    assert await card.update_card(turn) == card.CardOutcome()
+    assert await card.update_card(turn, phone_scenario, clients=clients) == card.CardOutcome()
     assert await sync_to_async(LeadFieldValue.objects.count)() == 0

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from conversations.models import Contact, Message
-from tests.factories import LLMModelFactory, LLMProviderFactory
+from tests.factories import LLMModelFactory, LLMProviderFactory, ServiceFactory
 from tests.fakes.openai_server import BrokenStream, Reply
 
 
@@ -40,8 +40,8 @@ def test_the_terminal_chat_prints_the_streamed_answer_and_stores_both_sides(
 
 def test_new_starts_over_and_typed_contacts_are_saved(chat_model):
     output = run_chat("\nмой email a@b.ru, есть вопрос\n/new\n", "--language", "en")
-    assert "(saved: a@b.ru)" in output
-    assert "(new conversation)" in output
+    assert "Thank you! We saved a@b.ru and will contact you soon." in output
+    assert "Let's start over." in output
     assert Contact.objects.get(external_id="tester").email == "a@b.ru"
 
 
@@ -54,10 +54,7 @@ def test_a_broken_stream_is_reprinted_with_the_note(chat_model, fake_openai):
 
 
 def test_the_terminal_chat_keeps_the_flood_limit(chat_model, settings):
-    from assistant.dialog import reset_limiter
-
     settings.ASSISTANT_RATE_LIMIT_CALLS = 1
-    reset_limiter()
     output = run_chat("раз\nдва\nтри\n", "--language", "en")
     assert output.count("faster than I can answer") == 1
     assert Message.objects.filter(role="assistant").count() == 1
@@ -76,3 +73,35 @@ def test_the_terminal_chat_may_start_anyway_and_apologises(transactional_db, set
     settings.LLM_MAX_RETRIES = 0
     output = run_chat("Привет\n", "--language", "en", "--allow-missing-key")
     assert "Sorry, I cannot answer right now" in output
+
+
+def test_buttons_are_listed_and_pressed_by_number(chat_model):
+    ServiceFactory(title="Audit", price=1500)
+    output = run_chat("/services\n#1\n#7\n/teleport\n", "--language", "en")
+    assert "Our services:\n  [#1] Audit" in output
+    assert "**Audit**" in output
+    assert "[#1] I'm interested" in output
+    assert "This button is no longer active." in output
+    assert "I don't know this command. See /help." in output
+    presses = Message.objects.filter(content_type="callback").values_list("text", flat=True)
+    assert list(presses) == ["Audit", "#7"]
+
+
+def test_a_press_over_the_limit_is_noted_and_does_nothing(chat_model, monkeypatch):
+    monkeypatch.setattr("assistant.runtime.BUTTON_PRESSES_PER_MINUTE", 1)
+    output = run_chat("/start\n#1\n#1\n", "--language", "en")
+    assert "(You are pressing buttons too fast. Please wait a moment.)" in output
+    assert output.count("Our services") + output.count("being updated") == 1
+
+
+async def test_a_link_button_shows_where_it_leads():
+    from django.core.management.base import OutputWrapper
+
+    from assistant.channel import Button
+    from assistant.terminal import TerminalChannel
+
+    output = io.StringIO()
+    channel = TerminalChannel(OutputWrapper(output))
+    await channel.say("Write to me", buttons=[[Button("Open", url="https://t.me/bot")]])
+    assert output.getvalue() == "Write to me\n  [#1] Open: https://t.me/bot\n"
+    assert channel.private_address() == ("", "")

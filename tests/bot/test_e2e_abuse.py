@@ -4,12 +4,13 @@ import asyncio
 
 from asgiref.sync import sync_to_async
 
-from assistant.dialog import BUTTON_PRESSES_PER_MINUTE, reset_limiter
+from assistant.runtime import BUTTON_PRESSES_PER_MINUTE
 from conversations.models import Contact, Message, StaffNotice
 from discovery.models import ExtractionRun
 from tests.bot.test_e2e_basics import contact_for, wait_messages
 from tests.discovery.test_e2e_discovery import ScriptedModel, make_scenario, tool, until
 from tests.fakes.openai_server import Reply
+from tests.running_bot import renew_runtime
 
 CHAT = 8201
 GROUP = -8202
@@ -26,7 +27,7 @@ async def test_contact_only_messages_ask_the_flood_limit_before_reading_the_card
 ):
     await sync_to_async(make_scenario)()
     bot_settings.ASSISTANT_RATE_LIMIT_CALLS = 1
-    reset_limiter()
+    renew_runtime(running_bot)
     ScriptedModel(fake_openai)
     for number in range(3):
         fake_telegram.push_message(CHAT, f"+7 912 345-67-8{number}", language_code="en")
@@ -42,7 +43,7 @@ async def test_a_shared_contact_over_the_limit_is_saved_without_an_llm_call(
 ):
     await sync_to_async(make_scenario)()
     bot_settings.ASSISTANT_RATE_LIMIT_CALLS = 1
-    reset_limiter()
+    renew_runtime(running_bot)
     ScriptedModel(fake_openai)
     fake_telegram.push_message(CHAT, "Вопрос", language_code="en")
     await wait_messages(fake_telegram, CHAT, 1)

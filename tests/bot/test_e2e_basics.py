@@ -2,9 +2,10 @@
 
 import pytest
 from asgiref.sync import sync_to_async
+from telegram.ext import CommandHandler
 
-from bot.application import COMMAND_HANDLERS, publish_command_menu
-from bot.commands import COMMANDS
+from assistant.usecases import COMMANDS
+from bot.application import publish_command_menu
 from conversations.models import Contact, Conversation, Message
 
 CHAT = 5001
@@ -77,16 +78,25 @@ async def test_commands_and_the_bots_answers_are_stored(running_bot, fake_telegr
     assert roles == [("user", "command"), ("system", "text")]
 
 
+def registered_commands(application) -> set[str]:
+    return {
+        name
+        for handler in application.handlers[0]
+        if isinstance(handler, CommandHandler)
+        for name in handler.commands
+    }
+
+
 async def test_help_lists_every_registered_command(running_bot, fake_telegram):
     fake_telegram.push_message(CHAT, "/help", language_code="en")
     text = (await wait_messages(fake_telegram, CHAT, 1))[0].visible_text
-    for name in COMMAND_HANDLERS:
+    for name in registered_commands(running_bot):
         assert f"/{name}" in text
 
 
 async def test_the_command_menu_is_published_in_russian_and_english(running_bot, fake_telegram):
     await publish_command_menu(running_bot)
-    registered = set(COMMAND_HANDLERS)
+    registered = registered_commands(running_bot)
     for language in ("ru", "en", ""):
         menu = fake_telegram.commands(language_code=language)
         assert {item["command"] for item in menu} == registered

@@ -10,6 +10,7 @@ from django.db import connection, connections
 from conversations.models import Contact, Message
 from tests.bot.test_e2e_basics import wait_messages
 from tests.fakes.openai_server import Reply
+from tests.running_bot import renew_runtime
 
 CHAT = 8001
 OTHER_CHAT = 8002
@@ -113,9 +114,7 @@ async def test_a_flooding_user_gets_limited_calls_and_one_slow_down_note(
     running_bot, fake_telegram, fake_openai, bot_settings
 ):
     bot_settings.ASSISTANT_RATE_LIMIT_CALLS = 2
-    from assistant.dialog import reset_limiter
-
-    reset_limiter()
+    renew_runtime(running_bot)
     for number in range(5):
         fake_telegram.push_message(CHAT, f"спам {number}", language_code="en")
     fake_telegram.push_message(OTHER_CHAT, "обычный вопрос")

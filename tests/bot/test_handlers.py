@@ -117,10 +117,10 @@ async def test_an_unexpected_content_kind_is_stored_as_other(running_bot, fake_t
 async def test_an_unexpected_error_is_logged_and_the_person_gets_an_apology(
     running_bot, fake_telegram, monkeypatch, caplog
 ):
-    async def broken(*args, **kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("assistant.actions.greeting", broken)
+    monkeypatch.setattr("assistant.usecases.conversation._greeting", broken)
     fake_telegram.push_message(CHAT, "/start", language_code="en")
     reply = (await wait_messages(fake_telegram, CHAT, 1))[0]
     assert reply.visible_text.startswith("Sorry, something went wrong.")
@@ -130,10 +130,10 @@ async def test_an_unexpected_error_is_logged_and_the_person_gets_an_apology(
 async def test_when_even_the_apology_fails_the_bot_keeps_running(
     running_bot, fake_telegram, monkeypatch, caplog
 ):
-    async def broken(*args, **kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("assistant.actions.greeting", broken)
+    monkeypatch.setattr("assistant.usecases.conversation._greeting", broken)
     fake_telegram.fail_next("sendMessage", error_code=400, chat_id=CHAT)
     fake_telegram.push_message(CHAT, "/start")
     await fake_telegram.wait_for_async(lambda: fake_telegram.calls_of("sendMessage"))

@@ -6,8 +6,8 @@ import tracemalloc
 
 from telegram.error import RetryAfter
 
-from assistant import gateway
 from assistant.flood import CallLimiter
+from assistant.gateway import ClientPool, ModelSpec
 from bot.ratelimit import ChatRetryAfterLimiter
 from tests.running_bot import ManualClock
 
@@ -50,8 +50,24 @@ async def test_memory_stays_flat_over_a_hundred_thousand_distinct_senders(caplog
 
 
 async def test_only_a_few_llm_clients_stay_open_however_many_endpoints_are_used():
-    for number in range(gateway.MAX_CLIENTS_PER_LOOP * 3):
-        gateway._async_client(f"http://127.0.0.1:{9000 + number}/v1", "key")
-    assert gateway.open_client_count() == gateway.MAX_CLIENTS_PER_LOOP
-    await gateway.close_clients()
-    assert gateway.open_client_count() == 0
+    clients = ClientPool(max_clients=16)
+    for number in range(48):
+        clients.client(spec_at(f"http://127.0.0.1:{9000 + number}/v1"))
+    assert len(clients) == 16
+    await clients.close()
+    assert len(clients) == 0
+
+
+def spec_at(base_url: str) -> ModelSpec:
+    return ModelSpec(
+        pk=1,
+        model_id="m",
+        display_name="M",
+        base_url=base_url,
+        api_key_env="",
+        timeout_seconds=1,
+        connect_timeout_seconds=1,
+        temperature=0,
+        max_output_tokens=10,
+        context_window=100,
+    )

@@ -10,6 +10,7 @@ from conversations.models import Contact
 from discovery.models import ExtractionRun, LeadFieldValue, Scenario, ScenarioField
 from tests.bot.test_e2e_basics import contact_for, wait_messages
 from tests.fakes.openai_server import Fail, Reply, ToolCall
+from tests.running_bot import renew_runtime
 
 CHAT = 7501
 STAFF_CHAT = -100900
@@ -302,10 +303,8 @@ async def test_fix_button_asks_what_to_correct(running_bot, fake_telegram, scena
 async def test_a_flood_costs_neither_answers_nor_lead_card_calls(
     running_bot, fake_telegram, fake_openai, scenario, bot_settings
 ):
-    from assistant.dialog import reset_limiter
-
     bot_settings.ASSISTANT_RATE_LIMIT_CALLS = 1
-    reset_limiter()
+    renew_runtime(running_bot)
     ScriptedModel(fake_openai)
     for number in range(3):
         fake_telegram.push_message(CHAT, f"сообщение {number}", language_code="en")

@@ -1,46 +1,27 @@
 """`manage.py chat`: talk to the assistant in the terminal, to try prompts and models."""
 
 import asyncio
+import functools
 import getpass
+import re
 import sys
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from assistant import actions, dialog
-from assistant.gateway import close_clients
+from assistant import usecases
 from assistant.readiness import ALLOW_MISSING_KEY_HELP, check_answering_model
+from assistant.runtime import Runtime
+from assistant.terminal import TerminalChannel
 from conversations.models import Contact, Message
 
 EXIT_WORDS = {"/exit", "/quit"}
-
-
-class TerminalPrinter:
-    """Prints the growing answer as it streams, only the part not printed yet."""
-
-    def __init__(self, output):
-        self.output = output
-        self.printed = ""
-
-    def write(self, text: str) -> None:
-        self.output.write(text, ending="")
-        self.output.flush()
-
-    async def update(self, text: str) -> None:
-        if not text.startswith(self.printed):
-            self.write("\n")
-            self.printed = ""
-        self.write(text[len(self.printed) :])
-        self.printed = text
-
-    def finish(self, text: str) -> None:
-        if text != self.printed:
-            self.write(("\n" if self.printed else "") + text)
-        self.write("\n")
+PRESS = re.compile(r"#(\d+)")
+Kind = Message.ContentType
 
 
 class Command(BaseCommand):
-    help = "Chat with the assistant in the terminal as a local contact (/new, /exit)."
+    help = "Chat with the assistant in the terminal as a local contact (/help, #N, /exit)."
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser):
@@ -50,50 +31,58 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         check_answering_model(allow_missing_key=options["allow_missing_key"])
-        dialog.reset_limiter()
         lines = options.get("stdin") or sys.stdin
         asyncio.run(self.chat(options["user"], options["language"], lines))
 
     async def chat(self, user: str, language: str, lines) -> None:
-        self.stdout.write(_("Type your message; /new starts over, /exit quits."))
+        self.stdout.write(
+            _("Type your message; /help lists the commands, #2 presses button 2, /exit quits.")
+        )
+        channel, runtime = TerminalChannel(self.stdout), Runtime.from_settings()
         try:
             for line in lines:
                 text = line.strip()
                 if text in EXIT_WORDS:
                     break
                 if text:
-                    await self.say(user, language, text)
+                    await self.take(text, user, language, channel, runtime)
         finally:
-            await close_clients()
+            await runtime.close()
 
-    async def say(self, user: str, language: str, text: str) -> None:
-        incoming = dialog.Incoming(
+    async def take(self, text, user, language, channel: TerminalChannel, runtime) -> None:
+        """Route a line as Telegram would: a button press, a command, or words."""
+        kind, act = Kind.TEXT, usecases.answer_text
+        pressed = PRESS.fullmatch(text)
+        if pressed:
+            kind, text, act = Kind.CALLBACK, *self.press(channel, int(pressed[1]))
+        elif text.startswith("/"):
+            kind, act = Kind.COMMAND, self.command(text)
+        incoming = usecases.Incoming(
             channel=Contact.Channel.TERMINAL,
             external_id=user,
             text=text,
+            content_type=kind,
             first_name=user,
             language_code=language,
         )
-        turn = await dialog.receive(incoming)
-        if text == "/new":
-            await actions.start_new_conversation(turn.contact)
-            self.stdout.write(_("(new conversation)"))
-            return
-        capture = await dialog.capture_details(turn, text)
-        turn = capture.turn
-        if capture.update is not None and capture.update.changed:
-            saved = capture.update.contact
-            self.stdout.write(_("(saved: %(detail)s)") % {"detail": saved.phone or saved.email})
-        admission = dialog.admit(turn)
-        if not admission.allowed:
-            if admission.note:
-                self.stdout.write(f"({admission.note})")
-            return
-        printer = TerminalPrinter(self.stdout)
-        answer = await dialog.answer(turn, text, printer.update)
-        for note in answer.notes:
-            self.stdout.write(f"({note})")
-        printer.finish(answer.text)
-        await dialog.record_delivery(
-            answer.message_id, state=Message.Delivery.DELIVERED, parts=[], error=""
-        )
+        await usecases.handle(incoming, channel, runtime, act)
+
+    @staticmethod
+    def press(channel: TerminalChannel, number: int):
+        """The label to store and the use case of button `number` of the latest note."""
+        if not 1 <= number <= len(channel.buttons):
+            return f"#{number}", functools.partial(
+                usecases.press, act=usecases.stale_button, data=""
+            )
+        button = channel.buttons[number - 1]
+        route = next((r for r in usecases.BUTTONS if r.matches(button.action)), None)
+        act = route.act if route else usecases.stale_button
+        return button.label, functools.partial(usecases.press, act=act, data=button.action)
+
+    @staticmethod
+    def command(text: str):
+        name, _space, argument = text[1:].partition(" ")
+        command = next((c for c in usecases.COMMANDS if c.name == name), None)
+        if command is None:
+            return usecases.unknown_command
+        return lambda exchange: command.act(exchange, argument.strip())

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from assistant.dialog import reset_limiter
 from assistant.readiness import ALLOW_MISSING_KEY_HELP, check_answering_model
 from bot.application import ALLOWED_UPDATES, build_application, is_valid_token
 
@@ -34,7 +33,6 @@ class Command(BaseCommand):
         if not is_valid_token(token):
             raise CommandError(setup_hint(_("malformed")), returncode=2)
         check_answering_model(allow_missing_key=options["allow_missing_key"])
-        reset_limiter()
         application = build_application(token=token, api_base_url=settings.TELEGRAM_API_BASE_URL)
         logger.info("Bot starting (long polling)")
         application.run_polling(

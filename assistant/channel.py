@@ -1,0 +1,91 @@
+"""What the assistant needs from a place people talk to it: Telegram, the terminal, a web chat.
+
+The use cases (`assistant.usecases`) speak only through this protocol, so every channel gets
+the same flow: notes with buttons, a streamed answer, news for staff. A channel reports what
+became of each message (`Outcome`) and never raises for a delivery problem; a person who can
+no longer be reached (they blocked the bot) is an outcome too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from conversations.models import Message
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice under a note: an `action` ("kind:value") sent back when pressed, or a link."""
+
+    label: str
+    action: str = ""
+    url: str = ""
+
+
+Keyboard = Sequence[Sequence[Button]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one message: a `Message.Delivery` state and each part's record."""
+
+    state: str
+    parts: tuple[dict, ...] = ()
+    error: str = ""
+    unreachable: bool = False
+
+    @property
+    def first_message_id(self) -> int | None:
+        return next((p["message_id"] for p in self.parts if p.get("message_id")), None)
+
+
+#: For a channel that cannot fail to show what it is given (a terminal).
+SHOWN = Outcome(Message.Delivery.DELIVERED)
+#: A message that could not go out because the person can no longer be reached.
+UNREACHABLE = Outcome(
+    Message.Delivery.UNDELIVERED, error="the person cannot be reached", unreachable=True
+)
+
+
+class AnswerStream(Protocol):
+    """Shows an answer while the model writes it, then delivers it."""
+
+    def start_thinking(self) -> None:
+        """A sign of life at once, kept until the first words arrive."""
+
+    async def update(self, text: str) -> None:
+        """The whole answer so far; never raises."""
+
+    async def stop(self) -> bool:
+        """Stop showing previews; True when the person turned out to be unreachable."""
+
+    async def finish(self, text: str) -> Outcome:
+        """Deliver the final answer."""
+
+
+class Channel(Protocol):
+    name: str  #: a `Contact.Channel` value
+    has_staff_chat: bool
+
+    async def acknowledge(self, note: str = "") -> None:
+        """A button press was seen (with a short note, if any)."""
+
+    async def say(
+        self,
+        text: str,
+        *,
+        buttons: Keyboard = (),
+        ask_for_phone: bool = False,
+        close_keyboard: bool = False,
+    ) -> Outcome:
+        """A note of the bot; `ask_for_phone` offers a "share my phone" button if it can."""
+
+    def answer_stream(self) -> AnswerStream: ...
+
+    def private_address(self) -> tuple[str, str]:
+        """How to reach the bot privately: a handle to name and a link."""
+
+    async def tell_staff(self, *, card: str, news: str, card_message_id: int | None) -> Outcome:
+        """Post a lead's card to staff, or update the card posted before and reply `news`."""

@@ -1,0 +1,80 @@
+"""The terminal as a channel of the assistant, for `manage.py chat`.
+
+The same use cases as Telegram run here: notes are printed, buttons are listed with numbers
+(type `#2` to press the second), the answer is printed as it streams. Nothing can fail to be
+shown, so every message is delivered; there is no staff chat.
+"""
+
+from __future__ import annotations
+
+from assistant.channel import SHOWN, Button, Keyboard, Outcome
+from conversations.models import Contact
+
+
+class TerminalPrinter:
+    """Prints the growing answer as it streams, only the part not printed yet."""
+
+    def __init__(self, output):
+        self.output = output
+        self.printed = ""
+
+    def write(self, text: str) -> None:
+        self.output.write(text, ending="")
+        self.output.flush()
+
+    def start_thinking(self) -> None:
+        """The terminal shows the first words as soon as they come: nothing to do before."""
+
+    async def update(self, text: str) -> None:
+        if not text.startswith(self.printed):
+            self.write("\n")
+            self.printed = ""
+        self.write(text[len(self.printed) :])
+        self.printed = text
+
+    async def stop(self) -> bool:
+        return False
+
+    async def finish(self, text: str) -> Outcome:
+        if text != self.printed:
+            self.write(("\n" if self.printed else "") + text)
+        self.write("\n")
+        return SHOWN
+
+
+class TerminalChannel:
+    name = Contact.Channel.TERMINAL
+    has_staff_chat = False
+
+    def __init__(self, output):
+        self.output = output
+        #: The buttons of the latest note, pressed by typing `#<number>`.
+        self.buttons: list[Button] = []
+
+    async def acknowledge(self, note: str = "") -> None:
+        if note:
+            self.output.write(f"({note})")
+
+    async def say(
+        self,
+        text: str,
+        *,
+        buttons: Keyboard = (),
+        ask_for_phone: bool = False,
+        close_keyboard: bool = False,
+    ) -> Outcome:
+        self.output.write(text)
+        self.buttons = [button for row in buttons for button in row]
+        for number, button in enumerate(self.buttons, start=1):
+            target = f": {button.url}" if button.url else ""
+            self.output.write(f"  [#{number}] {button.label}{target}")
+        return SHOWN
+
+    def answer_stream(self) -> TerminalPrinter:
+        return TerminalPrinter(self.output)
+
+    def private_address(self) -> tuple[str, str]:
+        return "", ""
+
+    async def tell_staff(self, *, card: str, news: str, card_message_id: int | None) -> Outcome:
+        return SHOWN

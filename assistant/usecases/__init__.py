@@ -1,0 +1,63 @@
+"""The assistant's use cases: what happens to each message, whichever channel it came from.
+
+A channel (Telegram, the terminal) turns what arrived into an `Incoming` and calls `handle`
+with the use case to run; everything else (storing, limits, the LLM, the lead card, staff
+news) happens here, through the `assistant.channel.Channel` it was given.
+"""
+
+from assistant.usecases.buttons import (
+    CARD,
+    CATALOG,
+    CONTACT,
+    INTEREST,
+    LANGUAGE,
+    MODEL,
+    SERVICE,
+    ButtonRoute,
+    press,
+    stale_button,
+)
+from assistant.usecases.catalog import note_interest, show_service, show_services
+from assistant.usecases.commands import COMMANDS, Command
+from assistant.usecases.confirmation import card_pressed
+from assistant.usecases.contacts import ask_for_contact, shared_contact
+from assistant.usecases.conversation import (
+    answer_text,
+    keep_edit,
+    note_unsupported,
+    start,
+    unknown_command,
+)
+from assistant.usecases.exchange import Exchange, Incoming, Turn, Unreachable, handle
+from assistant.usecases.language import choose_language
+from assistant.usecases.model_choice import choose_model
+
+#: Every button the assistant offers, by the action it sends back.
+BUTTONS = (
+    ButtonRoute(rf"{CATALOG}:", show_services),
+    ButtonRoute(rf"{CONTACT}:", ask_for_contact),
+    ButtonRoute(rf"{SERVICE}:\d+", show_service),
+    ButtonRoute(rf"{INTEREST}:\d+", note_interest),
+    ButtonRoute(rf"{MODEL}:\d+", choose_model),
+    ButtonRoute(rf"{LANGUAGE}:[a-z-]{{2,10}}", choose_language),
+    ButtonRoute(rf"{CARD}:(ok|fix)", card_pressed),
+)
+
+__all__ = [
+    "BUTTONS",
+    "COMMANDS",
+    "Command",
+    "Exchange",
+    "Incoming",
+    "Turn",
+    "Unreachable",
+    "answer_text",
+    "handle",
+    "keep_edit",
+    "note_unsupported",
+    "press",
+    "shared_contact",
+    "stale_button",
+    "start",
+    "unknown_command",
+]

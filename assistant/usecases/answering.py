@@ -1,0 +1,148 @@
+"""Answering a question with the LLM: the request, the streamed reply, the stored answer."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from assistant.channel import UNREACHABLE
+from assistant.context import ContextParts, build_messages, discovery_brief
+from assistant.gateway import ModelSpec
+from assistant.replies import ReplyResult, generate_reply
+from assistant.selectors import fallback_model_spec, model_spec_for
+from assistant.usecases.exchange import Exchange, Turn, Unreachable
+from catalog.selectors import active_services
+from conversations import selectors as conversation_selectors
+from conversations import services as conversation_services
+from conversations.models import Message
+from core.db import db_call
+from discovery import selectors as discovery_selectors
+from discovery.selectors import ScenarioInfo
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    messages: list[dict]
+    models: list[ModelSpec]
+    model_replaced: bool
+
+
+def _prepare(turn: Turn, scenario: ScenarioInfo | None) -> _Prepared:
+    """Everything the request needs, in one database hop: models, prompts, catalog, history."""
+    contact = turn.contact
+    primary, replaced = model_spec_for(chosen_model_id=contact.chosen_model_id)
+    if replaced:
+        conversation_services.contact_set_model(contact_id=contact.id, model_id=None)
+    fallback = fallback_model_spec()
+    models = [spec for spec in (primary, fallback) if spec is not None]
+    models = list({spec.pk: spec for spec in models}.values())
+    history = conversation_selectors.conversation_history(
+        conversation_id=turn.conversation_id, limit=settings.ASSISTANT_HISTORY_MESSAGES
+    )
+    history = [conversation_selectors.HistoryItem(item.role, _cut(item.text)) for item in history]
+    brief, card = _discovery(contact, scenario) if scenario and not turn.in_group else ("", {})
+    parts = ContextParts(
+        prompts=conversation_selectors.prompt_texts(language=contact.language_code),
+        services=active_services(language=contact.language_code),
+        contact=contact,
+        history=history,
+        discovery=brief,
+        card=card,
+        private_chat=not turn.in_group,
+    )
+    window = primary.context_window if primary else 8192
+    output = primary.max_output_tokens if primary else 800
+    messages = build_messages(parts, context_window=window, max_output_tokens=output)
+    return _Prepared(messages, models, replaced)
+
+
+def _discovery(contact, scenario: ScenarioInfo) -> tuple[str, dict[str, str]]:
+    """The scenario's guidance and what is still to learn, and the lead card's known values."""
+    language = contact.language_code
+    card = discovery_selectors.lead_card(
+        contact_id=contact.id, scenario=scenario, language=language
+    )
+    declined = discovery_selectors.declined_keys(contact_id=contact.id)
+    known = {entry.label: entry.display for entry in card if entry.is_known}
+    return discovery_brief(scenario, card, declined, language), known
+
+
+def _cut(text: str) -> str:
+    limit = settings.ASSISTANT_MAX_INPUT_CHARS
+    return text if len(text) <= limit else text[:limit]
+
+
+def _record_reply(turn: Turn, result: ReplyResult, shown_text: str) -> int:
+    return conversation_services.message_record_reply(
+        contact_id=turn.contact.id,
+        conversation_id=turn.conversation_id,
+        text=result.text or shown_text,
+        reply_to_id=turn.message_id,
+        model_name=result.model_name,
+        prompt_tokens=result.prompt_tokens,
+        completion_tokens=result.completion_tokens,
+        tokens_estimated=result.tokens_estimated,
+        latency_ms=result.latency_ms,
+        status=result.status,
+        error=result.error,
+    )
+
+
+async def answer(exchange: Exchange, scenario: ScenarioInfo | None) -> None:
+    """Answer the person's text with the LLM, streaming it, and keep what became of it.
+
+    A sign of life shows before anything slow; the reply is stored before it is delivered.
+    """
+    stream = exchange.channel.answer_stream()
+    stream.start_thinking()
+    prepared = await db_call(_prepare)(exchange.turn, scenario)
+    result = await generate_reply(
+        models=prepared.models,
+        messages=prepared.messages,
+        on_text=stream.update,
+        deadline_seconds=settings.LLM_TOTAL_DEADLINE,
+        max_retries=settings.LLM_MAX_RETRIES,
+        clients=exchange.runtime.clients,
+    )
+    shown = _shown_text(result)
+    reply_id = await db_call(_record_reply)(exchange.turn, result, shown)
+    if result.status != Message.Status.COMPLETE:
+        logger.error("No full answer for contact %s: %s", exchange.contact.id, result.error)
+    try:
+        for note in _notes(exchange.turn.text, prepared.model_replaced):
+            await exchange.say(note)
+    except Unreachable:
+        await stream.stop()
+        await exchange.record(reply_id, UNREACHABLE)
+    await exchange.record(reply_id, await stream.finish(shown))
+
+
+def _notes(text: str, model_replaced: bool) -> list[str]:
+    """What the person should know about how their message was answered."""
+    notes = []
+    if len(text) > settings.ASSISTANT_MAX_INPUT_CHARS:
+        notes.append(
+            _("Your message is long, so I read only its first %(limit)s characters.")
+            % {"limit": settings.ASSISTANT_MAX_INPUT_CHARS}
+        )
+    if model_replaced:
+        notes.append(_("The model you chose is no longer available; I switched to the default."))
+    return notes
+
+
+def _shown_text(result: ReplyResult) -> str:
+    if result.status == Message.Status.COMPLETE:
+        return result.text
+    if result.status == Message.Status.PARTIAL:
+        return (
+            result.text + "\n\n" + _("(The answer was cut off. Please ask again if you need more.)")
+        )
+    return _(
+        "Sorry, I cannot answer right now. Please try again in a few minutes, "
+        "or leave your phone number and we will call you back."
+    )

@@ -1,0 +1,177 @@
+"""One incoming message and everything the assistant says back, whatever the channel.
+
+Every use case starts the same way: the message is stored first (so nothing said is lost
+whatever fails later), a redelivered one stops there, and the rest runs in the person's
+language. Everything the bot says is stored before it is sent, and what became of it is
+recorded after; a person who can no longer be reached ends the exchange.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import translation
+
+from assistant.channel import Channel, Outcome
+from assistant.runtime import Runtime
+from conversations import services as conversation_services
+from conversations.models import Message
+from conversations.services import ContactInfo
+from core.db import db_call
+
+logger = logging.getLogger(__name__)
+
+
+class Unreachable(Exception):
+    """The person can no longer be reached on this channel (they blocked the bot)."""
+
+
+def supported_language(code: str | None) -> str:
+    """Map a client language such as 'en-US' to one we speak, else the site language."""
+    short = (code or "").split("-")[0].lower()
+    supported = {language for language, _name in settings.LANGUAGES}
+    return short if short in supported else settings.LANGUAGE_CODE
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One inbound message as plain data, whatever the channel."""
+
+    channel: str
+    external_id: str
+    text: str
+    content_type: str = Message.ContentType.TEXT
+    username: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    language_code: str = ""
+    update_id: int | None = None
+    message_id: int | None = None
+    group_chat_id: str = ""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The stored incoming message and its contact; `duplicate` means already handled.
+
+    A `group_chat_id` means it was said in a group chat, where nothing private (contact
+    details, the lead card, the private chat's history) is used or repeated.
+    """
+
+    contact: ContactInfo
+    message_id: int
+    conversation_id: int
+    duplicate: bool
+    contact_created: bool
+    group_chat_id: str = ""
+    text: str = ""
+
+    @property
+    def in_group(self) -> bool:
+        return bool(self.group_chat_id)
+
+
+def receive(incoming: Incoming) -> Turn:
+    """Store the person's message (once per update) and refresh their contact."""
+    contact, created = conversation_services.contact_touch(
+        channel=incoming.channel,
+        external_id=incoming.external_id,
+        username=incoming.username,
+        first_name=incoming.first_name,
+        last_name=incoming.last_name,
+        language_code=supported_language(incoming.language_code),
+    )
+    if contact.is_blocked:
+        conversation_services.contact_mark_blocked(
+            channel=contact.channel, external_id=contact.external_id, blocked=False
+        )
+    recorded = conversation_services.message_record_incoming(
+        contact_id=contact.id,
+        text=incoming.text,
+        content_type=incoming.content_type,
+        telegram_update_id=incoming.update_id,
+        telegram_message_id=incoming.message_id,
+        idle_hours=settings.CONVERSATION_IDLE_HOURS,
+        group_chat_id=incoming.group_chat_id,
+    )
+    return Turn(
+        contact,
+        recorded.id,
+        recorded.conversation_id,
+        recorded.duplicate,
+        created,
+        group_chat_id=incoming.group_chat_id,
+        text=incoming.text,
+    )
+
+
+def _record_note(turn: Turn, text: str) -> int:
+    return conversation_services.message_record_reply(
+        contact_id=turn.contact.id,
+        conversation_id=turn.conversation_id,
+        text=text,
+        reply_to_id=turn.message_id,
+        role=Message.Role.SYSTEM,
+    )
+
+
+def record_delivery(message_id: int, outcome: Outcome) -> None:
+    conversation_services.message_record_delivery(
+        message_id=message_id,
+        delivery=outcome.state,
+        parts=list(outcome.parts),
+        error=outcome.error,
+    )
+
+
+class Exchange:
+    """The turn, the channel it came through and the runtime, for one use case."""
+
+    def __init__(self, turn: Turn, channel: Channel, runtime: Runtime):
+        self.turn = turn
+        self.channel = channel
+        self.runtime = runtime
+
+    @property
+    def contact(self) -> ContactInfo:
+        return self.turn.contact
+
+    @property
+    def language(self) -> str:
+        return self.turn.contact.language_code
+
+    def with_contact(self, contact: ContactInfo) -> Exchange:
+        """The same exchange after the contact changed (a phone was saved)."""
+        return Exchange(dataclasses.replace(self.turn, contact=contact), self.channel, self.runtime)
+
+    async def say(self, text: str, **options) -> None:
+        """Store a note of the bot, deliver it and record what became of it."""
+        message_id = await db_call(_record_note)(self.turn, text)
+        await self.record(message_id, await self.channel.say(text, **options))
+
+    async def record(self, message_id: int, outcome: Outcome) -> None:
+        await db_call(record_delivery)(message_id, outcome)
+        if outcome.unreachable:
+            raise Unreachable
+
+
+Action = Callable[[Exchange], Awaitable[None]]
+
+
+async def handle(incoming: Incoming, channel: Channel, runtime: Runtime, act: Action) -> None:
+    """Store the message, then run the use case `act` unless it was delivered before."""
+    turn = await db_call(receive)(incoming)
+    if turn.duplicate:
+        logger.info("Update %s was delivered again; skipped", incoming.update_id)
+        return
+    with translation.override(turn.contact.language_code):
+        try:
+            await act(Exchange(turn, channel, runtime))
+        except Unreachable:
+            await db_call(conversation_services.contact_mark_blocked)(
+                channel=incoming.channel, external_id=incoming.external_id
+            )

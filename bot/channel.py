@@ -1,0 +1,108 @@
+"""Telegram as a channel of the assistant: notes, streamed answers and staff news.
+
+Every message goes through a `Courier` (retries within the delivery deadline, each part's
+outcome recorded); a person who blocked the bot is reported as unreachable, never raised.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from telegram import CallbackQuery, ReplyParameters
+from telegram.error import TelegramError
+
+from assistant.channel import Keyboard, Outcome
+from bot.delivery import Courier, Delivery
+from bot.keyboards import reply_markup
+from bot.streaming import ReplyStreamer
+from conversations.models import Contact
+
+logger = logging.getLogger(__name__)
+
+
+def outcome_of(delivery: Delivery) -> Outcome:
+    return Outcome(
+        state=delivery.state,
+        parts=tuple(part.as_record() for part in delivery.parts),
+        error=delivery.error,
+        unreachable=delivery.blocked_by is not None,
+    )
+
+
+class TelegramAnswerStream:
+    """The assistant's answer stream on top of the `ReplyStreamer`."""
+
+    def __init__(self, streamer: ReplyStreamer):
+        self.streamer = streamer
+
+    def start_thinking(self) -> None:
+        self.streamer.start_thinking()
+
+    async def update(self, text: str) -> None:
+        await self.streamer.update(text)
+
+    async def stop(self) -> bool:
+        return await self.streamer.stop() is not None
+
+    async def finish(self, text: str) -> Outcome:
+        return outcome_of(await self.streamer.finish(text))
+
+
+class TelegramChannel:
+    """One chat of the bot; `query` is the button press being answered, if any."""
+
+    name = Contact.Channel.TELEGRAM
+
+    def __init__(self, bot, chat_id: int, *, private: bool, query: CallbackQuery | None = None):
+        self.bot = bot
+        self.chat_id = chat_id
+        self.private = private
+        self.query = query
+
+    @property
+    def has_staff_chat(self) -> bool:
+        return bool(settings.TELEGRAM_STAFF_CHAT_ID)
+
+    def _courier(self, chat_id: int | str | None = None) -> Courier:
+        return Courier(
+            self.bot,
+            self.chat_id if chat_id is None else chat_id,
+            deadline_seconds=settings.TELEGRAM_DELIVERY_DEADLINE,
+        )
+
+    async def acknowledge(self, note: str = "") -> None:
+        """Stop the button's spinner (with a short note); a failure here costs nothing."""
+        if self.query is None:
+            return
+        try:
+            await self.query.answer(note or None)
+        except TelegramError as error:
+            logger.info("Could not answer a button press: %s", error)
+
+    async def say(
+        self,
+        text: str,
+        *,
+        buttons: Keyboard = (),
+        ask_for_phone: bool = False,
+        close_keyboard: bool = False,
+    ) -> Outcome:
+        markup = reply_markup(buttons, ask_for_phone=ask_for_phone, close_keyboard=close_keyboard)
+        extra = {"reply_markup": markup} if markup is not None else {}
+        return outcome_of(await self._courier().send_text(text, **extra))
+
+    def answer_stream(self) -> TelegramAnswerStream:
+        return TelegramAnswerStream(ReplyStreamer(self._courier(), private=self.private))
+
+    def private_address(self) -> tuple[str, str]:
+        username = self.bot.username
+        return f"@{username}", f"https://t.me/{username}"
+
+    async def tell_staff(self, *, card: str, news: str, card_message_id: int | None) -> Outcome:
+        staff = self._courier(settings.TELEGRAM_STAFF_CHAT_ID)
+        if card_message_id is None:
+            return outcome_of(await staff.send_text(card))
+        await staff.replace_text(card_message_id, card)
+        reply = ReplyParameters(card_message_id, allow_sending_without_reply=True)
+        return outcome_of(await staff.send_text(news, reply_parameters=reply))
