@@ -25,6 +25,7 @@ from django.conf import settings
 
 from assistant.context import data_message, token_counts
 from assistant.gateway import ClientPool, Completion, ModelSpec, complete_chat, describe_error
+from core.timing import elapsed_ms
 
 TOOL_NAME = "record_lead_fields"
 HISTORY_MESSAGES = 12
@@ -236,7 +237,7 @@ async def extract(
         completion = await asyncio.wait_for(_call(spec, tools, messages, timeout, clients), timeout)
     except Exception as error:  # timeouts, HTTP errors, broken connections: all just logged
         return ExtractionResult(
-            None, "failed", spec.model_id, latency_ms=_elapsed_ms(started), error=_describe(error)
+            None, "failed", spec.model_id, latency_ms=elapsed_ms(started), error=_describe(error)
         )
     raw = completion.tool_arguments if spec.supports_tools else completion.content
     tokens = token_counts(
@@ -250,7 +251,7 @@ async def extract(
         "prompt_tokens": tokens.prompt,
         "completion_tokens": tokens.completion,
         "tokens_estimated": tokens.estimated,
-        "latency_ms": _elapsed_ms(started),
+        "latency_ms": elapsed_ms(started),
     }
     try:
         proposal = parse_proposal(raw or "", {request.key for request in requests})
@@ -274,7 +275,3 @@ async def _call(spec, tools, messages, timeout, clients: ClientPool) -> Completi
 
 def _describe(error: Exception) -> str:
     return "timeout" if isinstance(error, TimeoutError) else describe_error(error)
-
-
-def _elapsed_ms(started: float) -> int:
-    return int((time.monotonic() - started) * 1000)

@@ -18,6 +18,7 @@ from decimal import Decimal
 import openai
 
 from assistant.api_keys import api_key_from_environment
+from core.timing import elapsed_ms
 
 NO_API_KEY = "not-set"
 
@@ -209,7 +210,7 @@ def ping_model(model) -> PingResult:
     """Make a one-token call so staff can check a provider and key from the admin."""
     spec = ModelSpec.from_model(model)
     client = openai.OpenAI(base_url=spec.base_url, api_key=spec.api_key(), max_retries=0)
-    started = time.perf_counter()
+    started = time.monotonic()
     try:
         client.chat.completions.create(
             model=spec.model_id,
@@ -218,10 +219,10 @@ def ping_model(model) -> PingResult:
             timeout=_timeout(spec),
         )
     except openai.OpenAIError as error:
-        return PingResult(ok=False, latency_ms=_elapsed_ms(started), error=describe_error(error))
+        return PingResult(ok=False, latency_ms=elapsed_ms(started), error=describe_error(error))
     finally:
         client.close()
-    return PingResult(ok=True, latency_ms=_elapsed_ms(started))
+    return PingResult(ok=True, latency_ms=elapsed_ms(started))
 
 
 def describe_error(error: Exception) -> str:
@@ -247,7 +248,3 @@ def _provider_message(error: openai.APIStatusError) -> str:
 
 def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _elapsed_ms(started: float) -> int:
-    return int((time.perf_counter() - started) * 1000)

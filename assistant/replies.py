@@ -22,6 +22,7 @@ import openai
 
 from assistant.context import token_counts
 from assistant.gateway import ClientPool, ModelSpec, describe_error, stream_chat
+from core.timing import elapsed_ms
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ async def generate_reply(
                 model_name=spec.model_id,
                 prompt_tokens=tokens.prompt,
                 completion_tokens=tokens.completion,
-                latency_ms=_elapsed_ms(started),
+                latency_ms=elapsed_ms(started),
                 tokens_estimated=tokens.estimated,
             )
     status = "partial" if best_partial else "failed"
@@ -134,7 +135,7 @@ async def generate_reply(
         text=best_partial,
         status=status,
         model_name=model_name,
-        latency_ms=_elapsed_ms(started),
+        latency_ms=elapsed_ms(started),
         error=last_error or ("deadline exceeded" if models else "no model is configured"),
     )
 
@@ -195,7 +196,3 @@ def _record_failure(spec: ModelSpec, error: Exception) -> str:
         description = describe_error(error)
     logger.warning("LLM %s failed: %s", spec.model_id, description)
     return description
-
-
-def _elapsed_ms(started: float) -> int:
-    return int((time.monotonic() - started) * 1000)

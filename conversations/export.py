@@ -14,14 +14,13 @@ from operator import itemgetter
 
 from django.utils import timezone
 
-from conversations.models import Contact
+from conversations.models import Contact, full_name
 from conversations.resources import (
     CARD_FIELD_PREFIX,
     CHUNK_SIZE,
     EXPORT_DATETIME_FORMAT,
     EXPORT_ORDER,
     ContactResource,
-    contact_full_name,
     with_lead_details,
 )
 from core.spreadsheets import defuse_formula, spreadsheet_csv_writer
@@ -49,7 +48,7 @@ def _status_renderer() -> Callable[[str], str]:
 #: from and how to render them.
 _COLUMNS: dict[str, tuple[tuple[str, ...], Callable[[], Callable]]] = {
     "id": (("id",), lambda: str),
-    "name": (("first_name", "last_name"), lambda: contact_full_name),
+    "name": (("first_name", "last_name"), lambda: full_name),
     "username": (("username",), lambda: _text),
     "phone": (("phone",), lambda: _text),
     "email": (("email",), lambda: _text),

@@ -7,6 +7,21 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
+def full_name(first_name: str, last_name: str) -> str:
+    return " ".join(part for part in (first_name, last_name) if part)
+
+
+def lead_display_name(
+    *, first_name: str, last_name: str, username: str, channel: str, external_id: str
+) -> str:
+    """How a lead is named everywhere: their name, else @username, else channel and id."""
+    if name := full_name(first_name, last_name):
+        return name
+    if username:
+        return f"@{username}"
+    return f"{Contact.Channel(channel).label} {external_id}"
+
+
 class Contact(models.Model):
     """One person on one channel; a lead once we know how to reach them."""
 
@@ -90,12 +105,13 @@ class Contact(models.Model):
 
     @property
     def display_name(self):
-        full_name = " ".join(part for part in (self.first_name, self.last_name) if part)
-        if full_name:
-            return full_name
-        if self.username:
-            return f"@{self.username}"
-        return f"{self.get_channel_display()} {self.external_id}"
+        return lead_display_name(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            username=self.username,
+            channel=self.channel,
+            external_id=self.external_id,
+        )
 
 
 class Conversation(models.Model):

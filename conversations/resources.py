@@ -7,7 +7,7 @@ from typing import TypeVar
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
-from conversations.models import Contact
+from conversations.models import Contact, full_name
 from conversations.selectors import interests_by_contact
 from core.spreadsheets import FormulaSafeExportMixin, SpreadsheetDateTimeWidget
 from discovery.selectors import card_columns, current_cards_by_contact
@@ -24,11 +24,6 @@ CARD_FIELD_PREFIX = "card_"
 EMPTY_CARD: Mapping[str, str] = MappingProxyType({})
 
 Row = TypeVar("Row")
-
-
-def contact_full_name(first_name: str, last_name: str) -> str:
-    """The person's name as staff read it; the username has a column of its own."""
-    return " ".join(part for part in (first_name, last_name) if part)
 
 
 def contact_status_label(status: str) -> str:
@@ -141,7 +136,7 @@ class ContactResource(FormulaSafeExportMixin, resources.ModelResource):
             yield contact
 
     def dehydrate_name(self, contact):
-        return contact_full_name(contact.first_name, contact.last_name)
+        return full_name(contact.first_name, contact.last_name)
 
     def dehydrate_status(self, contact):
         return contact_status_label(contact.status)

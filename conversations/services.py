@@ -22,7 +22,14 @@ from assistant.data_sources import (
     upsert,
 )
 from assistant.storable import storable_text
-from conversations.models import Contact, Conversation, Message, Prompt, StaffNotice
+from conversations.models import (
+    Contact,
+    Conversation,
+    Message,
+    Prompt,
+    StaffNotice,
+    lead_display_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +74,13 @@ class ContactInfo:
 
     @property
     def display_name(self) -> str:
-        full_name = " ".join(part for part in (self.first_name, self.last_name) if part)
-        return full_name or (f"@{self.username}" if self.username else self.external_id)
+        return lead_display_name(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            username=self.username,
+            channel=self.channel,
+            external_id=self.external_id,
+        )
 
     @property
     def has_contact_details(self) -> bool:
@@ -258,12 +270,6 @@ def contact_mark_blocked(*, channel: str, external_id: str, blocked: bool = True
     if contacts.exclude(is_blocked=blocked).update(is_blocked=blocked, updated_at=timezone.now()):
         state = "blocked" if blocked else "unblocked"
         logger.info("Contact %s:%s %s the bot", channel, external_id, state)
-
-
-def contact_record_consent(*, contact_id: int) -> None:
-    Contact.objects.filter(pk=contact_id, consent_at__isnull=True).update(
-        consent_at=timezone.now(), updated_at=timezone.now()
-    )
 
 
 def contact_record_details(

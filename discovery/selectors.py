@@ -169,18 +169,6 @@ def lead_card(
     return _entries(scenario, rows, language or translation.get_language())
 
 
-def lead_card_history(
-    *,
-    contact_id: int,
-    scenario: ScenarioInfo | None = None,
-    language: str | None = None,
-) -> list[CardChange]:
-    """Every value the card ever held, newest first, each with the value it replaced."""
-    scenario = scenario or lead_card_scenario(contact_id=contact_id)
-    rows = LeadFieldValue.objects.filter(contact_id=contact_id).order_by("created_at", "id")
-    return _changes(scenario, rows, language or translation.get_language())
-
-
 @dataclass(frozen=True)
 class LeadCardPanel:
     """Everything the admin shows about a lead's card, read with one query for the values."""

@@ -12,7 +12,6 @@ from conversations.models import Contact, Conversation, Message
 from conversations.services import (
     ContactInfo,
     contact_mark_blocked,
-    contact_record_consent,
     contact_record_details,
     contact_record_interest,
     contact_set_language,
@@ -59,9 +58,10 @@ def test_display_name_falls_back_to_the_username():
     assert info.display_name == "@a"
 
 
-def test_display_name_falls_back_to_the_channel_user_id():
+def test_display_name_falls_back_to_the_channel_and_user_id_the_same_everywhere():
     contact = ContactFactory.build(first_name="", last_name="", username="", external_id="777")
-    assert ContactInfo.from_contact(contact).display_name == "777"
+    assert ContactInfo.from_contact(contact).display_name == "Telegram 777"
+    assert contact.display_name == "Telegram 777"
 
 
 def test_a_contact_with_an_email_only_has_contact_details():
@@ -356,9 +356,9 @@ def test_a_person_who_comes_back_is_marked_unblocked(caplog):
 
 def test_consent_keeps_the_time_it_was_first_given():
     contact = ContactFactory(consent_at=None)
-    contact_record_consent(contact_id=contact.pk)
+    contact_record_details(contact_id=contact.pk, phone="+79123456789")
     first = Contact.objects.get(pk=contact.pk).consent_at
-    contact_record_consent(contact_id=contact.pk)
+    contact_record_details(contact_id=contact.pk, phone="+79123456780")
     assert first is not None
     assert Contact.objects.get(pk=contact.pk).consent_at == first
 

@@ -9,7 +9,6 @@ from conversations.models import Contact
 from discovery.models import LeadFieldValue, Scenario
 from discovery.selectors import (
     lead_card,
-    lead_card_history,
     lead_card_panel,
     lead_card_scenario,
     localized,
@@ -206,7 +205,7 @@ def test_a_value_for_a_field_the_scenario_no_longer_has_is_still_shown(card):
 
 
 def test_history_is_newest_first_with_the_value_each_change_replaced(card):
-    history = lead_card_history(contact_id=card.pk)
+    history = lead_card_panel(contact=Contact.objects.get(pk=card.pk)).history
 
     assert [(change.label, change.old_display, change.new_display) for change in history] == [
         ("Budget", "30 000 RUB", "50 000 RUB"),
@@ -226,7 +225,7 @@ def test_a_lead_without_any_scenario_still_shows_its_values():
     value(contact, "name", "Anna", minutes_ago=1)
 
     entries = lead_card(contact_id=contact.pk)
-    history = lead_card_history(contact_id=contact.pk)
+    history = lead_card_panel(contact=contact).history
 
     assert [(entry.label, entry.display) for entry in entries] == [("name", "Anna")]
     assert [change.label for change in history] == ["name"]
