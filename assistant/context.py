@@ -8,14 +8,17 @@ which no value can break out of to open a section or a new rule. The system mess
 The person's role is used for it: the values carry no more authority than if they had typed
 them.
 
-Token counting must work offline (tiktoken downloads its encodings on first use), so
-tokens are estimated from UTF-8 bytes: about four bytes per token for Latin text and two
-characters per token for Cyrillic, which errs on the generous side for today's tokenizers.
+Token counting must work offline (tiktoken downloads its encodings on first use), so tokens
+are estimated by kind of text, each on the generous side of today's BPE tokenizers: a token
+per four Latin letters, per two letters of other scripts (Cyrillic), per three digits (they
+split numbers into groups of up to three), and one for every punctuation mark or symbol
+(code and JSON are mostly those).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +31,9 @@ from conversations.services import ContactInfo
 from discovery.selectors import CardEntry, ScenarioInfo
 
 MESSAGE_OVERHEAD_TOKENS = 4
+MIN_KEPT_CHARACTERS = 4
+#: Runs of one kind of text: Latin letters, digits, letters of other scripts, or one symbol.
+_TOKEN_RUNS = re.compile(r"([A-Za-z]+)|(\d+)|([^\W\d_A-Za-z]+)|([^\w\s]|_)")
 SAFETY_MARGIN_TOKENS = 64
 LANGUAGE_NAMES = {"ru": "Russian", "en": "English"}
 GROUP_CHAT_RULE = (
@@ -47,8 +53,19 @@ _RAW_LINE_BREAKS = ("\u0085", "\u2028", "\u2029")
 
 
 def estimate_tokens(text: str) -> int:
-    """A generous offline estimate of the tokens in `text`."""
-    return (len(text.encode("utf-8")) + 3) // 4 + MESSAGE_OVERHEAD_TOKENS
+    """A generous offline estimate of the tokens in `text` (see the module docstring)."""
+    tokens = MESSAGE_OVERHEAD_TOKENS
+    for run in _TOKEN_RUNS.finditer(text):
+        latin, digits, other_letters, symbol = run.groups()
+        if latin:
+            tokens += -(-len(latin) // 4)
+        elif digits:
+            tokens += -(-len(digits) // 3)
+        elif other_letters:
+            tokens += -(-len(other_letters) // 2)
+        elif symbol:
+            tokens += 1
+    return tokens
 
 
 @dataclass(frozen=True)
@@ -184,10 +201,18 @@ def build_messages(
 
 
 def _truncate_to_tokens(text: str, tokens: int) -> str:
-    """Keep the end of an oversized message: the latest words matter most."""
-    keep_bytes = max(tokens - MESSAGE_OVERHEAD_TOKENS, 1) * 4
-    encoded = text.encode("utf-8")
-    return encoded[-keep_bytes:].decode("utf-8", errors="ignore")
+    """Keep the longest end of an oversized message that fits: the latest words matter most.
+
+    With no room at all, a few characters still go, so the model sees what it answers.
+    """
+    shortest_start, start = 0, max(len(text) - MIN_KEPT_CHARACTERS, 0)
+    while shortest_start < start:
+        middle = (shortest_start + start) // 2
+        if estimate_tokens(text[middle:]) <= tokens:
+            start = middle
+        else:
+            shortest_start = middle + 1
+    return text[start:]
 
 
 def discovery_brief(

@@ -8,6 +8,7 @@ import pytest
 from django.utils import translation
 
 from assistant.context import (
+    MESSAGE_OVERHEAD_TOKENS,
     PERSON_DATA_LABEL,
     SAFETY_MARGIN_TOKENS,
     ContextParts,
@@ -96,6 +97,20 @@ def test_token_estimate_grows_with_the_text():
 
 def test_cyrillic_costs_more_tokens_than_latin_of_the_same_length():
     assert estimate_tokens("привет мир") > estimate_tokens("privet mir")
+
+
+@pytest.mark.parametrize(
+    ("text", "tokenizer_count"),
+    [
+        # What cl100k-style tokenizers make of text whose bytes/4 estimate was too low.
+        ("1234567890", 4),  # 123 456 789 0
+        ("+7 912 345-67-89", 8),
+        ('{"budget": 50000, "city": "Moscow"}', 14),
+        ("print(items[0]['price'])", 9),
+    ],
+)
+def test_digits_and_code_are_estimated_generously(text, tokenizer_count):
+    assert estimate_tokens(text) - MESSAGE_OVERHEAD_TOKENS >= tokenizer_count
 
 
 def test_a_price_has_thousands_separated_by_spaces():
