@@ -109,6 +109,7 @@ async def answer(exchange: Exchange, scenario: ScenarioInfo | None) -> None:
         max_retries=settings.LLM_MAX_RETRIES,
         clients=exchange.runtime.clients,
     )
+    await stream.stop()  # the text is complete: no preview of it while the reply is stored
     shown = _shown_text(result)
     reply_id = await db_call(_record_reply)(exchange.turn, result, shown)
     if result.status != Message.Status.COMPLETE:
@@ -117,7 +118,6 @@ async def answer(exchange: Exchange, scenario: ScenarioInfo | None) -> None:
         for note in _notes(exchange.turn.text, prepared.model_replaced):
             await exchange.say(note)
     except Unreachable:
-        await stream.stop()
         await exchange.record(reply_id, UNREACHABLE)
     await exchange.record(reply_id, await stream.finish(shown))
 
