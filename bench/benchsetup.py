@@ -30,7 +30,7 @@ def _configure(database_url: str, environment: dict[str, str]) -> None:
             "SECURE_SSL_REDIRECT": "False",
             "ALLOWED_HOSTS": "testserver",
             "LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "assistant.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             **environment,
         }
     )

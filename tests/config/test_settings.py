@@ -10,7 +10,7 @@ import pytest
 
 from assistant.config import EnvReader, SettingsError
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def run_manage(*args, **env):

@@ -11,7 +11,7 @@ from django.test import override_settings
 @pytest.mark.django_db
 @override_settings(SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"])
 def test_the_wsgi_application_serves_the_admin_login():
-    from assistant.wsgi import application
+    from config.wsgi import application
 
     statuses = []
     body = application(
@@ -32,7 +32,7 @@ def test_the_wsgi_application_serves_the_admin_login():
 @pytest.mark.django_db(transaction=True)
 @override_settings(SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"])
 def test_the_asgi_application_redirects_the_root_to_the_admin():
-    from assistant.asgi import application
+    from config.asgi import application
 
     sent = []
     requests = [{"type": "http.request", "body": b"", "more_body": False}]
