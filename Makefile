@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 .env:
-	$(PYTHON) -m assistant.envfile .env
+	$(PYTHON) -m core.envfile .env
 
 setup: $(VENV)/.installed .env
 	$(PY) manage.py migrate --noinput

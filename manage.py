@@ -9,7 +9,7 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.core.management import execute_from_command_line
 
-    from assistant.config import SettingsError
+    from core.env import SettingsError
 
     try:
         execute_from_command_line(sys.argv)

@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from assistant.logging_setup import record_extra_fields, redact_secrets
-from assistant.storable import storable_text
+from core.storable import storable_text
 
 
 def file_handler(*, path, rotation: str, max_bytes: int, backup_count: int) -> logging.Handler:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
-from assistant.config import SettingsError
+from core.env import SettingsError
 
 REDACTED = "[REDACTED]"
 

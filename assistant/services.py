@@ -8,14 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistant.data_sources import (
+from assistant.models import LLMModel, LLMProvider
+from core.data_sources import (
     LoadResult,
     SourceRecord,
     deactivate_missing,
     reject_duplicates,
     upsert,
 )
-from assistant.models import LLMModel, LLMProvider
 
 PROVIDER_FIELDS = ("base_url", "api_key_env", "timeout_seconds", "connect_timeout_seconds")
 MODEL_FIELDS = (

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from assistant.data_sources import (
+from catalog.models import Service
+from core.data_sources import (
     LoadResult,
     SourceRecord,
     deactivate_missing,
     reject_duplicates,
     upsert,
 )
-from catalog.models import Service
 
 #: The texts a person reads, by the record's field and the model's language map.
 TEXT_FIELDS = {

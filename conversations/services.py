@@ -14,14 +14,6 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from assistant.data_sources import (
-    LoadResult,
-    SourceRecord,
-    deactivate_missing,
-    reject_duplicates,
-    upsert,
-)
-from assistant.storable import storable_text
 from conversations.models import (
     Contact,
     Conversation,
@@ -30,6 +22,14 @@ from conversations.models import (
     StaffNotice,
     lead_display_name,
 )
+from core.data_sources import (
+    LoadResult,
+    SourceRecord,
+    deactivate_missing,
+    reject_duplicates,
+    upsert,
+)
+from core.storable import storable_text
 
 logger = logging.getLogger(__name__)
 

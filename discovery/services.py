@@ -10,16 +10,16 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from assistant.data_sources import (
+from catalog.models import Service
+from conversations.models import Contact
+from core.data_sources import (
     LoadResult,
     SourceRecord,
     deactivate_missing,
     reject_duplicates,
     upsert,
 )
-from assistant.storable import storable_json, storable_text
-from catalog.models import Service
-from conversations.models import Contact
+from core.storable import storable_json, storable_text
 from discovery.models import ExtractionRun, LeadFieldValue, Scenario, ScenarioField
 from discovery.validation import CheckedValue
 

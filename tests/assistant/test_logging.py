@@ -12,7 +12,6 @@ import sentry_sdk
 from django.apps import apps
 from django.conf import settings as django_settings
 
-from assistant.config import SettingsError
 from assistant.log_handlers import CloudHandler, DatabaseHandler
 from assistant.logging_setup import (
     build_logging_config,
@@ -22,6 +21,7 @@ from assistant.logging_setup import (
     remember_secret_values,
     sentry_before_send,
 )
+from core.env import SettingsError
 from tests.assistant.log_server import LogCollector
 
 BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import EnvReader, SettingsError
+from core.env import EnvReader, SettingsError
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 

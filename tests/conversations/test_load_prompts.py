@@ -4,8 +4,8 @@ import pytest
 from django.core.management import ManagementUtility
 from django.core.management.base import CommandError
 
-from assistant.data_sources import MAX_BYTES
 from conversations.models import Prompt
+from core.data_sources import MAX_BYTES
 from tests.factories import PromptFactory
 from tests.loading import command_output, write_source
 

@@ -7,11 +7,11 @@ shipped files win.
 
 from django.utils.translation import gettext as _
 
-from assistant.data_sources import LoadJob
 from assistant.management.commands.load_models import LOADER as MODELS
-from assistant.management.load_command import LoadCommand, add_dry_run_argument
 from catalog.management.commands.load_catalog import LOADER as SERVICES
 from conversations.management.commands.load_prompts import LOADER as PROMPTS
+from core.data_sources import LoadJob
+from core.management.load_command import LoadCommand, add_dry_run_argument
 from discovery.management.commands.load_scenarios import LOADER as SCENARIOS
 
 # Scenarios after the catalog: a scenario may name a service by its slug.

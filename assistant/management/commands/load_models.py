@@ -5,9 +5,9 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assistant.data_sources import Loader
-from assistant.management.load_command import LoadCommand
 from assistant.services import llm_registry_load
+from core.data_sources import Loader
+from core.management.load_command import LoadCommand
 
 LOADER = Loader(
     label=gettext_lazy("LLM providers and models"),

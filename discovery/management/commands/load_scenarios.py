@@ -5,8 +5,8 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assistant.data_sources import Loader
-from assistant.management.load_command import LoadCommand
+from core.data_sources import Loader
+from core.management.load_command import LoadCommand
 from discovery.services import scenarios_load
 
 LOADER = Loader(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.config import LOG_LEVELS, LOG_SINKS, EnvReader, SettingsError
+from core.env import LOG_LEVELS, LOG_SINKS, EnvReader, SettingsError
 
 
 @pytest.fixture

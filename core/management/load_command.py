@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from assistant.data_sources import FORMATS, DataSourceError, Loader, LoadJob, run_loads
+from core.data_sources import FORMATS, DataSourceError, Loader, LoadJob, run_loads
 
 
 class LoadCommand(BaseCommand):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.storable import storable_json, storable_text
+from core.storable import storable_json, storable_text
 
 
 def test_nul_bytes_are_dropped():

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.data_sources import MAX_BYTES, DataSourceError, SourceRecord, read_records
 from catalog.models import Service
+from core.data_sources import MAX_BYTES, DataSourceError, SourceRecord, read_records
 from tests.loading import write_source
 
 write = write_source

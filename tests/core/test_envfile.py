@@ -2,7 +2,7 @@
 
 import stat
 
-from assistant.envfile import BASE_DIR, ensure_env_file, main
+from core.envfile import BASE_DIR, ensure_env_file, main
 
 
 def test_env_file_is_created_with_a_fresh_secret_key_and_private_permissions(tmp_path):

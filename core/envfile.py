@@ -1,6 +1,6 @@
 """Create `.env` from `.env.example` with a fresh SECRET_KEY (run before Django starts).
 
-Usage: python -m assistant.envfile [path-to-.env]
+Usage: python -m core.envfile [path-to-.env]
 """
 
 import secrets
