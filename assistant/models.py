@@ -78,21 +78,3 @@ class LLMModel(models.Model):
 
     def __str__(self):
         return self.display_name
-
-
-class LogEntry(models.Model):
-    """A log record kept by the database sink, for staff to read in admin."""
-
-    created_at = models.DateTimeField(_("time"), db_index=True)
-    level = models.CharField(_("level"), max_length=10, db_index=True)
-    logger_name = models.CharField(_("logger"), max_length=200, db_index=True)
-    message = models.TextField(_("message"))
-    traceback = models.TextField(_("traceback"), blank=True)
-
-    class Meta:
-        verbose_name = _("log entry")
-        verbose_name_plural = _("log entries")
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.level} {self.logger_name}"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from assistant.logging_setup import build_logging_config
 from core.env import LOG_LEVELS, LOG_SINKS, EnvReader
+from core.logging_setup import build_logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENV_FILE = Path(os.environ.get("ENV_FILE") or BASE_DIR / ".env")

@@ -10,7 +10,7 @@ from django.core.management import get_commands
 BASE_DIR = Path(__file__).resolve().parent.parent
 README = (BASE_DIR / "README.md").read_text(encoding="utf-8")
 ENV_EXAMPLE = (BASE_DIR / ".env.example").read_text(encoding="utf-8")
-PROJECT_APPS = {"assistant", "bot", "catalog", "conversations", "discovery", "analytics"}
+PROJECT_APPS = {"assistant", "bot", "catalog", "conversations", "core", "discovery", "analytics"}
 
 
 def env_example_names():

@@ -7,11 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistant.models import LogEntry
+from core.models import LogEntry
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = reverse("admin:assistant_logentry_changelist")
+CHANGELIST = reverse("admin:core_logentry_changelist")
 
 
 def add_entry(*, level="INFO", logger_name="bot.handlers", message="update handled", days_ago=0):
@@ -78,12 +78,12 @@ def test_search_finds_words_in_messages(admin_client):
 
 
 def test_entries_cannot_be_added(admin_client):
-    assert admin_client.get(reverse("admin:assistant_logentry_add")).status_code == 403
+    assert admin_client.get(reverse("admin:core_logentry_add")).status_code == 403
 
 
 def test_entry_page_is_read_only_with_the_traceback(admin_client):
     entry = add_entry(level="ERROR", message="reply failed")
-    url = reverse("admin:assistant_logentry_change", args=[entry.pk])
+    url = reverse("admin:core_logentry_change", args=[entry.pk])
     content = admin_client.get(url).content.decode()
     assert "ValueError: boom" in content
     assert 'name="_save"' not in content
@@ -94,6 +94,6 @@ def test_entry_page_is_read_only_with_the_traceback(admin_client):
 
 def test_entries_can_be_deleted(admin_client):
     entry = add_entry()
-    url = reverse("admin:assistant_logentry_delete", args=[entry.pk])
+    url = reverse("admin:core_logentry_delete", args=[entry.pk])
     admin_client.post(url, {"post": "yes"})
     assert not LogEntry.objects.exists()

@@ -14,10 +14,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
-from assistant.log_handlers import CloudHandler, DatabaseHandler, stderr_note
-from assistant.logging_setup import build_logging_config
-from assistant.models import LogEntry
-from tests.assistant.log_server import LogCollector
+from core.log_handlers import CloudHandler, DatabaseHandler, stderr_note
+from core.logging_setup import build_logging_config
+from core.models import LogEntry
+from tests.core.log_server import LogCollector
 
 PHONE = "+79991234567"
 
@@ -115,13 +115,13 @@ def test_database_sink_survives_a_database_error(attach, capsys):
     handler = DatabaseHandler(flush_seconds=0.05)
     logger = attach(handler)
     with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE assistant_logentry RENAME TO assistant_logentry_away")
+        cursor.execute("ALTER TABLE core_logentry RENAME TO core_logentry_away")
     try:
         logger.info("lost while the table is away")
         handler.flush()
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE assistant_logentry_away RENAME TO assistant_logentry")
+            cursor.execute("ALTER TABLE core_logentry_away RENAME TO core_logentry")
     logger.info("kept after the database is back")
     handler.flush()
     assert list(LogEntry.objects.values_list("message", flat=True)) == [

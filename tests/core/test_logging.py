@@ -12,8 +12,9 @@ import sentry_sdk
 from django.apps import apps
 from django.conf import settings as django_settings
 
-from assistant.log_handlers import CloudHandler, DatabaseHandler
-from assistant.logging_setup import (
+from core.env import SettingsError
+from core.log_handlers import CloudHandler, DatabaseHandler
+from core.logging_setup import (
     build_logging_config,
     init_sentry,
     mask_pii,
@@ -21,8 +22,7 @@ from assistant.logging_setup import (
     remember_secret_values,
     sentry_before_send,
 )
-from core.env import SettingsError
-from tests.assistant.log_server import LogCollector
+from tests.core.log_server import LogCollector
 
 BOT_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
 PHONE = "+79991234567"
@@ -298,7 +298,7 @@ def test_sentry_started_at_app_start_sends_masked_events(
 ):
     host, port = collector.httpd.server_address[:2]
     settings.SENTRY_DSN = f"http://publickey@{host}:{port}/1"
-    apps.get_app_config("assistant").ready()
+    apps.get_app_config("core").ready()
     sentry_sdk.capture_message(f"send to {PHONE} failed, token {BOT_TOKEN}")
     sentry_sdk.flush(timeout=5)
     assert collector.wait_for(1)

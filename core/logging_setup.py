@@ -212,7 +212,7 @@ def _handlers(sinks, options) -> dict:
         handlers["console"] = {"class": "logging.StreamHandler", "formatter": "plain"}
     if "file" in sinks:
         handlers["file"] = {
-            "()": "assistant.log_handlers.file_handler",
+            "()": "core.log_handlers.file_handler",
             "formatter": "plain",
             "path": str(options["file_path"]),
             "rotation": options["file_rotation"],
@@ -220,7 +220,7 @@ def _handlers(sinks, options) -> dict:
             "backup_count": options["file_backup_count"],
         }
     if "database" in sinks:
-        handlers["database"] = {"class": "assistant.log_handlers.DatabaseHandler"}
+        handlers["database"] = {"class": "core.log_handlers.DatabaseHandler"}
     if "cloud" in sinks:
         if not options.get("cloud_url"):
             raise SettingsError(
@@ -228,7 +228,7 @@ def _handlers(sinks, options) -> dict:
                 "collector's URL or remove cloud from LOG_SINKS."
             )
         handlers["cloud"] = {
-            "class": "assistant.log_handlers.CloudHandler",
+            "class": "core.log_handlers.CloudHandler",
             "url": options["cloud_url"],
             "token": options.get("cloud_token", ""),
             "batch_size": options["cloud_batch_size"],
@@ -259,9 +259,9 @@ def build_logging_config(
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {
-            "mask": {"()": "assistant.logging_setup.MaskingFilter"},
+            "mask": {"()": "core.logging_setup.MaskingFilter"},
             "no_access_log": {
-                "()": "assistant.logging_setup.AccessLogFilter",
+                "()": "core.logging_setup.AccessLogFilter",
                 "static_url": static_url,
             },
         },

@@ -21,7 +21,7 @@ from logging.handlers import RotatingFileHandler, TimedRotatingFileHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from assistant.logging_setup import record_extra_fields, redact_secrets
+from core.logging_setup import record_extra_fields, redact_secrets
 from core.storable import storable_text
 
 
@@ -244,7 +244,7 @@ class DatabaseHandler(BatchingHandler):
     def deliver(self, batch: list) -> None:
         from django.db import close_old_connections, connection
 
-        from assistant.models import LogEntry
+        from core.models import LogEntry
 
         close_old_connections()
         try:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from assistant.log_services import log_entries_prune
+from core.services import log_entries_prune
 
 
 class Command(BaseCommand):

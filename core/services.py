@@ -1,10 +1,10 @@
-"""Writes to the database log sink's table (kept apart from the LLM registry services)."""
+"""Writes to the database log sink's table."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from assistant.models import LogEntry
+from core.models import LogEntry
 
 
 def log_entries_prune(*, older_than: datetime, batch_size: int = 5000) -> int:

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from assistant.models import LogEntry
+from core.models import LogEntry
 
 pytestmark = pytest.mark.django_db
 
