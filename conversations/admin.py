@@ -4,19 +4,14 @@ Sized for 100,000 leads and 1,000,000 messages: no full-table COUNT on every pag
 that follow an index, related rows fetched in the same query, and a CSV export that streams.
 """
 
-import re
-
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import Q
 from django.http import Http404, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -32,6 +27,7 @@ from conversations.resources import ContactResource
 from conversations.selectors import contact_transcript_page, conversations_with_message_count
 from core.admin_display import short_datetime, truncated
 from core.admin_history import ReadableHistoryAdmin
+from core.admin_lists import CappedCountPaginator, FastListMixin, phone_search_digits
 from core.admin_names import ModelNames, ModelNamesMixin
 from core.spreadsheets import HeaderLabelledExportForm
 from discovery.selectors import lead_card_panel
@@ -39,79 +35,6 @@ from discovery.selectors import lead_card_panel
 admin.site.site_header = _("Consultation assistant")
 admin.site.site_title = _("Consultation assistant")
 admin.site.index_title = _("Administration")
-
-#: A search term made only of what people type in a phone number: "+7 (999) 123-45-67".
-_PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
-_MIN_PHONE_DIGITS = 5
-
-
-def phone_search_digits(term: str) -> str:
-    """The digits to look for in stored E.164 phones, or "" when the term is not a phone.
-
-    A Russian number typed with the trunk prefix (8 999 ...) is stored as +7 999 ...
-    """
-    term = term.strip()
-    if not _PHONE_LIKE.match(term):
-        return ""
-    digits = re.sub(r"\D", "", term)
-    if len(digits) < _MIN_PHONE_DIGITS:
-        return ""
-    if len(digits) == 11 and digits.startswith("8"):
-        digits = "7" + digits[1:]
-    return digits
-
-
-def table_row_estimate(model) -> int | None:
-    """The planner's row count for a table (from ANALYZE statistics), or None if unknown."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table]
-            )
-            row = cursor.fetchone()
-            return row[0] if row and row[0] >= 0 else None
-        # SQLite, the only other supported database, keeps ANALYZE results in sqlite_stat1.
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if cursor.fetchone() is None:
-            return None
-        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s LIMIT 1", [table])
-        row = cursor.fetchone()
-        return int(row[0].split()[0]) if row else None
-
-
-class EstimatedCountPaginator(Paginator):
-    """Counts an unfiltered big table from planner statistics instead of COUNT(*).
-
-    Filtered lists are counted exactly: a filter is what makes the count worth its cost.
-    """
-
-    #: Below this many rows an exact count is cheap and nicer to read.
-    estimate_above = 50_000
-
-    @cached_property
-    def count(self):
-        query = getattr(self.object_list, "query", None)
-        if query is not None and not query.where:
-            estimate = table_row_estimate(self.object_list.model)
-            if estimate is not None and estimate > self.estimate_above:
-                return estimate
-        return self.exact_count()
-
-    def exact_count(self):
-        return super().count
-
-
-class CappedCountPaginator(EstimatedCountPaginator):
-    """Stops counting a filtered list at a cap, so a text search over a million rows is quick.
-
-    Past the cap staff narrow the search rather than page deeper.
-    """
-
-    count_cap = 10_000
-
-    def exact_count(self):
-        return self.object_list[: self.count_cap].count()
 
 
 class HasContactFilter(admin.SimpleListFilter):
@@ -127,14 +50,6 @@ class HasContactFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(phone="", email="")
         return queryset
-
-
-class FastListMixin:
-    """Changelist settings every big table here shares."""
-
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
 
 
 @admin.register(Contact)

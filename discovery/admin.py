@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from assistant.models import LLMModel
-from conversations.admin import FastListMixin, phone_search_digits
+from core.admin_lists import FastListMixin, phone_search_digits
 from core.admin_names import ModelNames, ModelNamesMixin
 from core.language_forms import language_field_names
 from discovery.forms import ScenarioChangelistFormSet, ScenarioFieldForm, ScenarioForm

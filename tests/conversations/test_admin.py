@@ -8,12 +8,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from conversations.admin import (
-    CappedCountPaginator,
-    EstimatedCountPaginator,
-    phone_search_digits,
-    table_row_estimate,
-)
 from conversations.models import Contact, Message, Prompt
 from tests.factories import ContactFactory, ConversationFactory, MessageFactory, PromptFactory
 from tests.permissions import login_with_permissions
@@ -92,18 +86,6 @@ def test_search_finds_the_lead(admin_client, leads, term, expected):
 
 
 @pytest.mark.parametrize(
-    ("term", "digits"),
-    [("+7 999 123-45-67", "79991234567"), ("8 (999) 1234567", "79991234567"), ("12-34", "")],
-)
-def test_phone_like_terms_become_digits(term, digits):
-    assert phone_search_digits(term) == digits
-
-
-def test_words_are_not_phone_searches():
-    assert phone_search_digits("anna 12345") == ""
-
-
-@pytest.mark.parametrize(
     ("params", "expected"),
     [
         ({"status__exact": "won"}, {"boris"}),
@@ -172,42 +154,6 @@ def test_site_header_names_the_product(admin_client):
     response = admin_client.get(reverse("admin:index"))
 
     assert "Consultation assistant" in response.content.decode()
-
-
-def analyze():
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-
-
-def test_big_unfiltered_table_is_counted_from_statistics(leads, monkeypatch):
-    analyze()
-    monkeypatch.setattr(EstimatedCountPaginator, "estimate_above", 1)
-    paginator = EstimatedCountPaginator(Contact.objects.order_by("pk"), 100)
-
-    assert paginator.count == table_row_estimate(Contact)
-
-
-def test_small_table_is_counted_exactly(leads):
-    analyze()
-    paginator = EstimatedCountPaginator(Contact.objects.order_by("pk"), 100)
-
-    assert paginator.count == 3
-
-
-def test_filtered_list_is_counted_exactly(leads, monkeypatch):
-    analyze()
-    monkeypatch.setattr(EstimatedCountPaginator, "estimate_above", 1)
-    paginator = EstimatedCountPaginator(Contact.objects.filter(status="won").order_by("pk"), 100)
-
-    assert paginator.count == 1
-
-
-def test_message_search_count_stops_at_the_cap(monkeypatch, db):
-    MessageFactory.create_batch(5, text="hello")
-    monkeypatch.setattr(CappedCountPaginator, "count_cap", 3)
-    paginator = CappedCountPaginator(Message.objects.filter(text="hello").order_by("pk"), 2)
-
-    assert paginator.count == 3
 
 
 def test_conversation_list_shows_message_counts(admin_client, db):
