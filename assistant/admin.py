@@ -1,8 +1,8 @@
+"""Staff admin for the LLM registry: providers (where to call) and models (what to call)."""
+
 import os
 
 from django.contrib import admin, messages
-from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group, User
 from django.db.models import URLField
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
@@ -13,8 +13,6 @@ from assistant.models import LLMModel, LLMProvider
 from assistant.services import llm_model_mark_default
 from core.admin_display import short_number
 from core.admin_names import ModelNames, ModelNamesMixin
-
-# --- LLM registry -----------------------------------------------------------------------------
 
 
 @admin.register(LLMProvider)
@@ -126,27 +124,3 @@ class LLMModelAdmin(ModelNamesMixin, admin.ModelAdmin):
                 level = messages.ERROR
             params = {"model": model, "latency": result.latency_ms, "error": result.error}
             self.message_user(request, text % params, level)
-
-
-# --- Staff accounts: Django's own admins, with the same model names in Russian ----------------
-
-admin.site.unregister(User)
-admin.site.unregister(Group)
-
-
-@admin.register(User)
-class StaffUserAdmin(ModelNamesMixin, UserAdmin):
-    names = ModelNames(
-        accusative=pgettext_lazy("accusative", "user"),
-        genitive=pgettext_lazy("genitive", "user"),
-        counted=ngettext_lazy("%(count)s user", "%(count)s users", "count"),
-    )
-
-
-@admin.register(Group)
-class StaffGroupAdmin(ModelNamesMixin, GroupAdmin):
-    names = ModelNames(
-        accusative=pgettext_lazy("accusative", "group"),
-        genitive=pgettext_lazy("genitive", "group"),
-        counted=ngettext_lazy("%(count)s group", "%(count)s groups", "count"),
-    )

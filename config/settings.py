@@ -25,11 +25,13 @@ ALLOWED_HOSTS = ENV.list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = ENV.list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    # First: its admin templates (favicon, stylesheet, model names in the right form) win.
-    "core",
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    # Before the admin, so its admin templates (favicon, stylesheet, model names in the right
+    # form) win; after auth, so its admins of staff users and groups replace auth's.
+    "core",
+    # django.contrib.admin with the project's site (core.admin_site.ProjectAdminSite).
+    "core.apps.ProjectAdminConfig",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",

@@ -32,10 +32,6 @@ from core.admin_names import ModelNames, ModelNamesMixin
 from core.spreadsheets import HeaderLabelledExportForm
 from discovery.selectors import lead_card_panel
 
-admin.site.site_header = _("Consultation assistant")
-admin.site.site_title = _("Consultation assistant")
-admin.site.index_title = _("Administration")
-
 
 class HasContactFilter(admin.SimpleListFilter):
     title = _("contact details")

@@ -1,6 +1,8 @@
-"""The database log sink's entries for staff to read."""
+"""The database log sink's entries, and the staff accounts with their names in Russian."""
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
@@ -52,3 +54,27 @@ class LogEntryAdmin(ModelNamesMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- Staff accounts: Django's own admins, with the same model names in Russian ----------------
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class StaffUserAdmin(ModelNamesMixin, UserAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "user"),
+        genitive=pgettext_lazy("genitive", "user"),
+        counted=ngettext_lazy("%(count)s user", "%(count)s users", "count"),
+    )
+
+
+@admin.register(Group)
+class StaffGroupAdmin(ModelNamesMixin, GroupAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "group"),
+        genitive=pgettext_lazy("genitive", "group"),
+        counted=ngettext_lazy("%(count)s group", "%(count)s groups", "count"),
+    )

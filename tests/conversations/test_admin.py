@@ -150,12 +150,6 @@ def test_lead_change_page_links_to_the_transcript(admin_client, leads):
     assert transcript in response.content.decode()
 
 
-def test_site_header_names_the_product(admin_client):
-    response = admin_client.get(reverse("admin:index"))
-
-    assert "Consultation assistant" in response.content.decode()
-
-
 def test_conversation_list_shows_message_counts(admin_client, db):
     conversation = ConversationFactory()
     MessageFactory.create_batch(3, conversation=conversation)
