@@ -55,7 +55,7 @@ EMAIL_RE = re.compile(r"(?<![\w.%+-])([\w.%+-])[\w.%+-]*@([\w-]+(?:\.[\w-]+)+)")
 _secret_values_re: re.Pattern | None = None
 
 
-#: Staff may declare more variables that hold LLM keys here (see `assistant.api_keys`).
+#: Staff may declare more variables that hold LLM keys here (the LLM registry accepts them).
 KEY_LIST_VARIABLE = "LLM_API_KEY_VARIABLES"
 
 
