@@ -1,18 +1,11 @@
 """Services saved before texts were per language keep them, in the site language."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import migrate
 
 BEFORE = [("catalog", "0001_initial")]
 AFTER = [("catalog", "0003_remove_single_language_texts")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.fixture

@@ -4,21 +4,13 @@ from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from core.models import LogEntry
+from tests.migrating import migrate
 
 BEFORE = [("assistant", "0003_provider_api_key_variable")]
 AFTER = [("core", "0001_initial")]
 WRITTEN = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.fixture
