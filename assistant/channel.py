@@ -28,6 +28,20 @@ Keyboard = Sequence[Sequence[Button]]
 
 
 @dataclass(frozen=True)
+class Note:
+    """A message of the bot that is not an answer of the model.
+
+    `ask_for_phone` offers a "share my phone" button where the channel has one;
+    `close_keyboard` takes such a button away again.
+    """
+
+    text: str
+    buttons: Keyboard = ()
+    ask_for_phone: bool = False
+    close_keyboard: bool = False
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What became of one message: a `Message.Delivery` state and each part's record."""
 
@@ -72,15 +86,7 @@ class Channel(Protocol):
     async def acknowledge(self, note: str = "") -> None:
         """A button press was seen (with a short note, if any)."""
 
-    async def say(
-        self,
-        text: str,
-        *,
-        buttons: Keyboard = (),
-        ask_for_phone: bool = False,
-        close_keyboard: bool = False,
-    ) -> Outcome:
-        """A note of the bot; `ask_for_phone` offers a "share my phone" button if it can."""
+    async def say(self, note: Note) -> Outcome: ...
 
     def answer_stream(self) -> AnswerStream: ...
 

@@ -7,7 +7,7 @@ shown, so every message is delivered; there is no staff chat.
 
 from __future__ import annotations
 
-from assistant.channel import SHOWN, Button, Keyboard, Outcome
+from assistant.channel import SHOWN, Button, Note, Outcome
 from conversations.models import Contact
 
 
@@ -55,16 +55,9 @@ class TerminalChannel:
         if note:
             self.output.write(f"({note})")
 
-    async def say(
-        self,
-        text: str,
-        *,
-        buttons: Keyboard = (),
-        ask_for_phone: bool = False,
-        close_keyboard: bool = False,
-    ) -> Outcome:
-        self.output.write(text)
-        self.buttons = [button for row in buttons for button in row]
+    async def say(self, note: Note) -> Outcome:
+        self.output.write(note.text)
+        self.buttons = [button for row in note.buttons for button in row]
         for number, button in enumerate(self.buttons, start=1):
             target = f": {button.url}" if button.url else ""
             self.output.write(f"  [#{number}] {button.label}{target}")

@@ -12,7 +12,7 @@ from django.conf import settings
 from telegram import CallbackQuery, ReplyParameters
 from telegram.error import TelegramError
 
-from assistant.channel import Keyboard, Outcome
+from assistant.channel import Note, Outcome
 from bot.delivery import Courier, Delivery
 from bot.keyboards import reply_markup
 from bot.streaming import ReplyStreamer
@@ -80,17 +80,10 @@ class TelegramChannel:
         except TelegramError as error:
             logger.info("Could not answer a button press: %s", error)
 
-    async def say(
-        self,
-        text: str,
-        *,
-        buttons: Keyboard = (),
-        ask_for_phone: bool = False,
-        close_keyboard: bool = False,
-    ) -> Outcome:
-        markup = reply_markup(buttons, ask_for_phone=ask_for_phone, close_keyboard=close_keyboard)
+    async def say(self, note: Note) -> Outcome:
+        markup = reply_markup(note)
         extra = {"reply_markup": markup} if markup is not None else {}
-        return outcome_of(await self._courier().send_text(text, **extra))
+        return outcome_of(await self._courier().send_text(note.text, **extra))
 
     def answer_stream(self) -> TelegramAnswerStream:
         return TelegramAnswerStream(ReplyStreamer(self._courier(), private=self.private))

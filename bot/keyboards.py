@@ -11,7 +11,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
-from assistant.channel import Button, Keyboard
+from assistant.channel import Button, Keyboard, Note
 
 
 def inline_keyboard(rows: Keyboard) -> InlineKeyboardMarkup:
@@ -24,14 +24,14 @@ def _inline_button(button: Button) -> InlineKeyboardButton:
     return InlineKeyboardButton(button.label, callback_data=button.action)
 
 
-def reply_markup(rows: Keyboard, *, ask_for_phone: bool, close_keyboard: bool):
+def reply_markup(note: Note):
     """Inline buttons, the "share my phone" keyboard, or the removal of that keyboard."""
-    if ask_for_phone:
+    if note.ask_for_phone:
         return ReplyKeyboardMarkup(
             [[KeyboardButton(_("Share my phone number"), request_contact=True)]],
             resize_keyboard=True,
             one_time_keyboard=True,
         )
-    if close_keyboard:
+    if note.close_keyboard:
         return ReplyKeyboardRemove()
-    return inline_keyboard(rows) if rows else None
+    return inline_keyboard(note.buttons) if note.buttons else None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import translation
 
-from assistant.channel import Channel, Outcome
+from assistant.channel import Channel, Note, Outcome
 from assistant.runtime import Runtime
 from conversations import services as conversation_services
 from conversations.models import Message
@@ -149,9 +149,12 @@ class Exchange:
         return Exchange(dataclasses.replace(self.turn, contact=contact), self.channel, self.runtime)
 
     async def say(self, text: str, **options) -> None:
-        """Store a note of the bot, deliver it and record what became of it."""
+        """Store a note of the bot, deliver it and record what became of it.
+
+        `options` are those of `Note`: buttons, ask_for_phone, close_keyboard.
+        """
         message_id = await db_call(_record_note)(self.turn, text)
-        await self.record(message_id, await self.channel.say(text, **options))
+        await self.record(message_id, await self.channel.say(Note(text, **options)))
 
     async def record(self, message_id: int, outcome: Outcome) -> None:
         await db_call(record_delivery)(message_id, outcome)

@@ -97,11 +97,11 @@ def test_a_press_over_the_limit_is_noted_and_does_nothing(chat_model, monkeypatc
 async def test_a_link_button_shows_where_it_leads():
     from django.core.management.base import OutputWrapper
 
-    from assistant.channel import Button
+    from assistant.channel import Button, Note
     from assistant.terminal import TerminalChannel
 
     output = io.StringIO()
     channel = TerminalChannel(OutputWrapper(output))
-    await channel.say("Write to me", buttons=[[Button("Open", url="https://t.me/bot")]])
+    await channel.say(Note("Write to me", buttons=[[Button("Open", url="https://t.me/bot")]]))
     assert output.getvalue() == "Write to me\n  [#1] Open: https://t.me/bot\n"
     assert channel.private_address() == ("", "")
