@@ -19,10 +19,10 @@ from telegram.ext import (
 from assistant.runtime import Runtime
 from assistant.usecases import BUTTONS, COMMANDS
 from bot import handlers
-from bot.processor import PerChatUpdateProcessor
 from bot.ratelimit import ChatRetryAfterLimiter
 
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{10,}$")
+#: Connections to Telegram: one per chat being answered at once.
 MAX_CONCURRENT_UPDATES = 256
 #: Seconds to wait for Telegram's answer to a call (python-telegram-bot's own default). A
 #: message whose answer did not come in time may still have arrived: see `bot.delivery`.
@@ -46,9 +46,10 @@ def telegram_api_root(url: str) -> str:
 def build_application(
     *, token: str, api_base_url: str, read_timeout: float = READ_TIMEOUT
 ) -> Application:
-    """The bot with its handlers, per-chat ordering, 429 handling and its runtime.
+    """The bot with its handlers, 429 handling and its runtime.
 
-    The runtime (flood limits, LLM clients) lives in `bot_data` and is closed on shutdown.
+    The runtime (flood limits, LLM clients) lives in `bot_data`; `close_runtime` closes it.
+    Updates reach the handlers from the inbox (`bot.processing`), never from PTB's updater.
     """
     base = telegram_api_root(api_base_url)
     application = (
@@ -56,12 +57,9 @@ def build_application(
         .token(token)
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
-        .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .rate_limiter(ChatRetryAfterLimiter())
         .connection_pool_size(MAX_CONCURRENT_UPDATES)
         .read_timeout(read_timeout)
-        .post_init(publish_command_menu)
-        .post_shutdown(close_runtime)
         .build()
     )
     application.bot_data[handlers.RUNTIME] = Runtime.from_settings()
@@ -89,7 +87,6 @@ def register_handlers(application: Application) -> None:
     application.add_handler(
         MessageHandler(new_message & ~filters.StatusUpdate.ALL, handlers.other_content)
     )
-    application.add_error_handler(handlers.on_error)
 
 
 def menu_commands(language: str) -> list[BotCommand]:

@@ -7,22 +7,15 @@ news) is the assistant's, through the `TelegramChannel` of the update's chat.
 from __future__ import annotations
 
 import functools
-import logging
 
-from django.utils import translation
-from django.utils.translation import gettext as _
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from assistant import usecases
 from assistant.runtime import Runtime
 from assistant.usecases import ButtonRoute, Command
-from assistant.usecases.exchange import supported_language
 from bot.channel import TelegramChannel
 from bot.updates import Kind, addressed_to_bot, incoming_from, is_private, unsupported_kind
-
-logger = logging.getLogger(__name__)
 
 RUNTIME = "runtime"
 
@@ -97,18 +90,3 @@ async def other_content(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await run(update, context, Kind.TEXT, usecases.keep_edit)
-
-
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """One place for unexpected errors: log them and apologise instead of going silent."""
-    logger.error("Error while handling an update", exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_chat is None:
-        return
-    user = update.effective_user
-    language = supported_language(user.language_code if user else None)
-    with translation.override(language):
-        apology = _("Sorry, something went wrong. Please try again.")
-    try:
-        await update.get_bot().send_message(update.effective_chat.id, apology)
-    except TelegramError:
-        logger.warning("Could not apologise in chat %s", update.effective_chat.id)

@@ -45,6 +45,7 @@ def incoming_from(update: Update, content_type: str) -> Incoming:
         update_id=update.update_id,
         message_id=message.message_id if message else None,
         group_chat_id="" if is_private(update) else str(update.effective_chat.id),
+        event_key=f"telegram:{update.get_bot().id}:{update.update_id}",
     )
 
 

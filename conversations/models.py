@@ -199,6 +199,17 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
     telegram_update_id = models.BigIntegerField(_("Telegram update id"), null=True, blank=True)
     telegram_message_id = models.BigIntegerField(_("Telegram message id"), null=True, blank=True)
+    event_key = models.CharField(
+        _("event key"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_(
+            "The channel's own id of what the person sent (for Telegram: bot and update id), "
+            "so a redelivery is stored once."
+        ),
+    )
     reply_to = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -239,13 +250,6 @@ class Message(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["contact", "telegram_update_id"],
-                condition=Q(telegram_update_id__isnull=False),
-                name="uniq_message_update",
-            ),
-        ]
         indexes = [
             models.Index(fields=["contact", "created_at", "id"], name="message_contact_time"),
             models.Index(fields=["conversation", "created_at"], name="message_conversation_time"),

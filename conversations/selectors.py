@@ -49,6 +49,29 @@ def interests_by_contact(*, contacts, chunk_size: int) -> Iterator[tuple[int, li
         yield contact_id, [localized(titles, settings.LANGUAGE_CODE) for _id, titles in services]
 
 
+@dataclass(frozen=True)
+class SaidBefore:
+    """Something the bot stored in answer to a message, as a retry finds it."""
+
+    id: int
+    role: str
+    text: str
+    status: str
+    delivery: str
+
+    @property
+    def reached_the_person(self) -> bool:
+        """Delivered, or maybe delivered: either way it is not sent again."""
+        return self.delivery in (Message.Delivery.DELIVERED, Message.Delivery.UNCERTAIN)
+
+
+def replies_to(*, message_id: int) -> list[SaidBefore]:
+    """What was stored in answer to a message, in the order it was said."""
+    rows = Message.objects.filter(reply_to_id=message_id).order_by("pk")
+    fields = ("pk", "role", "text", "status", "delivery")
+    return [SaidBefore(*values) for values in rows.values_list(*fields)]
+
+
 def conversation_history(*, conversation_id: int, limit: int = 100) -> list[HistoryItem]:
     """The last `limit` words of a conversation, oldest first, for the LLM context.
 

@@ -89,7 +89,7 @@ class ContactInfo:
 
 @dataclass(frozen=True)
 class RecordedMessage:
-    """The stored incoming message; `duplicate` is True for a redelivered update."""
+    """The stored incoming message; `duplicate` is True when it was stored before."""
 
     id: int
     conversation_id: int
@@ -143,15 +143,17 @@ def message_record_incoming(
     contact_id: int,
     text: str,
     content_type: str = Message.ContentType.TEXT,
+    event_key: str | None = None,
     telegram_update_id: int | None = None,
     telegram_message_id: int | None = None,
     idle_hours: int = 24,
     group_chat_id: str = "",
 ) -> RecordedMessage:
-    """Store what the person sent, once per update, before anything that can fail.
+    """Store what the person sent, once per event, before anything that can fail.
 
-    A redelivered update hits the unique (contact, update id) constraint; that rare case
-    costs an exception instead of every message paying for a look-up first.
+    An event handled again (a redelivery, or a retry after a crash) hits the unique
+    `event_key`; that rare case costs an exception instead of every message paying for a
+    look-up first.
     """
     now = timezone.now()
     try:
@@ -163,12 +165,13 @@ def message_record_incoming(
                 role=Message.Role.USER,
                 text=storable_text(text),
                 content_type=content_type,
+                event_key=event_key,
                 telegram_update_id=telegram_update_id,
                 telegram_message_id=telegram_message_id,
             )
             _mark_activity(contact_id, conversation.pk, now)
     except IntegrityError:
-        existing = Message.objects.get(contact_id=contact_id, telegram_update_id=telegram_update_id)
+        existing = Message.objects.get(event_key=event_key)
         return RecordedMessage(existing.pk, existing.conversation_id, duplicate=True)
     logger.debug("Stored message %s of contact %s", message.pk, contact_id)
     return RecordedMessage(message.pk, conversation.pk, duplicate=False)

@@ -1,14 +1,20 @@
 """Fixtures for a running bot: the real PTB Application from `runbot`'s builder, on the fakes."""
 
+import asyncio
+import time
+
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connections
 from telegram.ext import ExtBot
 
 from assistant.runtime import Runtime
-from bot.application import ALLOWED_UPDATES, READ_TIMEOUT, build_application, close_runtime
+from bot.application import READ_TIMEOUT, build_application
 from bot.handlers import RUNTIME
+from bot.inbox import bot_id_of
+from bot.models import InboundUpdate
 from bot.ratelimit import ChatRetryAfterLimiter
+from bot.serving import serving
 from conversations.models import Prompt
 from tests.factories import LLMModelFactory, LLMProviderFactory, PromptFactory, ServiceFactory
 from tests.fakes.telegram_server import TOKEN
@@ -68,19 +74,13 @@ def read_timeout():
 
 @pytest.fixture
 async def running_bot(fake_telegram, fake_openai, bot_settings, prompts, llm_model, read_timeout):
-    """Start polling in the test's event loop; stop it and close its DB connection after."""
+    """`runbot`'s intake and inbox worker in the test's event loop; stopped and its DB
+    connection closed after."""
     application = build_application(
         token=TOKEN, api_base_url=fake_telegram.base_url, read_timeout=read_timeout
     )
-    async with application:
-        await application.start()
-        await application.updater.start_polling(
-            poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
-        )
+    async with serving(application, bot_id=bot_id_of(TOKEN), drain_seconds=30, long_poll_seconds=1):
         yield application
-        await application.updater.stop()
-        await application.stop()
-    await close_runtime(application)
     await sync_to_async(connections.close_all, thread_sensitive=True)()
 
 
@@ -105,3 +105,17 @@ async def ext_bot(fake_telegram):
     limiter = ChatRetryAfterLimiter(clock=ManualClock())
     async with ExtBot(TOKEN, base_url=fake_telegram.api_url, rate_limiter=limiter) as bot:
         yield bot
+
+
+async def inbox_settled(timeout: float = 30.0) -> list[InboundUpdate]:
+    """Wait until every stored update was handled or failed; the inbox's rows, oldest first."""
+
+    def rows():
+        return list(InboundUpdate.objects.order_by("pk"))
+
+    deadline = time.monotonic() + timeout
+    while any(row.state == InboundUpdate.State.QUEUED for row in await sync_to_async(rows)()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"updates still waiting after {timeout}s")
+        await asyncio.sleep(0.01)
+    return await sync_to_async(rows)()

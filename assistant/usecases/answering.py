@@ -97,7 +97,31 @@ async def answer(exchange: Exchange, scenario: ScenarioInfo | None) -> None:
     """Answer the person's text with the LLM, streaming it, and keep what became of it.
 
     A sign of life shows before anything slow; the reply is stored before it is delivered.
+    An answer a previous attempt stored is delivered as it was, never generated again.
     """
+    earlier = exchange.recall(Message.Role.ASSISTANT)
+    if earlier is None:
+        reply_id, shown, stream, model_replaced = await _generate(exchange, scenario)
+    elif earlier.reached_the_person:
+        return
+    else:
+        stream = exchange.channel.answer_stream()
+        reply_id, shown, model_replaced = (
+            earlier.id,
+            _shown_text(earlier.status, earlier.text),
+            False,
+        )
+    try:
+        for note in _notes(exchange.turn.text, model_replaced):
+            await exchange.say(note)
+    except Unreachable:
+        await exchange.record(reply_id, UNREACHABLE)
+    await exchange.record(reply_id, await stream.finish(shown))
+
+
+async def _generate(exchange: Exchange, scenario: ScenarioInfo | None):
+    """Stream a new answer and store it; its id, the text to show, the stream, and whether
+    the person's chosen model had to be replaced."""
     stream = exchange.channel.answer_stream()
     stream.start_thinking()
     prepared = await db_call(_prepare)(exchange.turn, scenario)
@@ -110,16 +134,11 @@ async def answer(exchange: Exchange, scenario: ScenarioInfo | None) -> None:
         clients=exchange.runtime.clients,
     )
     await stream.stop()  # the text is complete: no preview of it while the reply is stored
-    shown = _shown_text(result)
+    shown = _shown_text(result.status, result.text)
     reply_id = await db_call(_record_reply)(exchange.turn, result, shown)
     if result.status != Message.Status.COMPLETE:
         logger.error("No full answer for contact %s: %s", exchange.contact.id, result.error)
-    try:
-        for note in _notes(exchange.turn.text, prepared.model_replaced):
-            await exchange.say(note)
-    except Unreachable:
-        await exchange.record(reply_id, UNREACHABLE)
-    await exchange.record(reply_id, await stream.finish(shown))
+    return reply_id, shown, stream, prepared.model_replaced
 
 
 def _notes(text: str, model_replaced: bool) -> list[str]:
@@ -135,13 +154,11 @@ def _notes(text: str, model_replaced: bool) -> list[str]:
     return notes
 
 
-def _shown_text(result: ReplyResult) -> str:
-    if result.status == Message.Status.COMPLETE:
-        return result.text
-    if result.status == Message.Status.PARTIAL:
-        return (
-            result.text + "\n\n" + _("(The answer was cut off. Please ask again if you need more.)")
-        )
+def _shown_text(status: str, text: str) -> str:
+    if status == Message.Status.COMPLETE:
+        return text
+    if status == Message.Status.PARTIAL:
+        return text + "\n\n" + _("(The answer was cut off. Please ask again if you need more.)")
     return _(
         "Sorry, I cannot answer right now. Please try again in a few minutes, "
         "or leave your phone number and we will call you back."

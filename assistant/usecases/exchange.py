@@ -1,9 +1,13 @@
 """One incoming message and everything the assistant says back, whatever the channel.
 
 Every use case starts the same way: the message is stored first (so nothing said is lost
-whatever fails later), a redelivered one stops there, and the rest runs in the person's
-language. Everything the bot says is stored before it is sent, and what became of it is
-recorded after; a person who can no longer be reached ends the exchange.
+whatever fails later), and the rest runs in the person's language. Everything the bot says is
+stored before it is sent, and what became of it is recorded after; a person who can no longer
+be reached ends the exchange.
+
+A message handled again (its worker died, or the database went away half-way) resumes: what
+was stored before is reused in order, so what reached the person is not said twice and an
+answer already generated is delivered, not generated again.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from assistant.channel import Channel, Note, Outcome
 from assistant.runtime import Runtime
 from conversations import services as conversation_services
 from conversations.models import Message
+from conversations.selectors import SaidBefore, replies_to
 from conversations.services import ContactInfo
 from core.db import db_call
 
@@ -52,23 +57,26 @@ class Incoming:
     update_id: int | None = None
     message_id: int | None = None
     group_chat_id: str = ""
+    #: The channel's unique id of this event (e.g. "telegram:<bot>:<update>"), if it has one.
+    event_key: str | None = None
 
 
 @dataclass(frozen=True)
 class Turn:
-    """The stored incoming message and its contact; `duplicate` means already handled.
+    """The stored incoming message and its contact.
 
     A `group_chat_id` means it was said in a group chat, where nothing private (contact
-    details, the lead card, the private chat's history) is used or repeated.
+    details, the lead card, the private chat's history) is used or repeated. `earlier` is
+    what was stored in answer to it before, when it is handled again.
     """
 
     contact: ContactInfo
     message_id: int
     conversation_id: int
-    duplicate: bool
     contact_created: bool
     group_chat_id: str = ""
     text: str = ""
+    earlier: tuple[SaidBefore, ...] = ()
 
     @property
     def in_group(self) -> bool:
@@ -93,19 +101,23 @@ def receive(incoming: Incoming) -> Turn:
         contact_id=contact.id,
         text=incoming.text,
         content_type=incoming.content_type,
+        event_key=incoming.event_key,
         telegram_update_id=incoming.update_id,
         telegram_message_id=incoming.message_id,
         idle_hours=settings.CONVERSATION_IDLE_HOURS,
         group_chat_id=incoming.group_chat_id,
     )
+    earlier = replies_to(message_id=recorded.id) if recorded.duplicate else ()
+    if recorded.duplicate:
+        logger.info("Message %s is handled again; resuming", recorded.id)
     return Turn(
         contact,
         recorded.id,
         recorded.conversation_id,
-        recorded.duplicate,
         created,
         group_chat_id=incoming.group_chat_id,
         text=incoming.text,
+        earlier=tuple(earlier),
     )
 
 
@@ -135,6 +147,7 @@ class Exchange:
         self.turn = turn
         self.channel = channel
         self.runtime = runtime
+        self._earlier = list(turn.earlier)
 
     @property
     def contact(self) -> ContactInfo:
@@ -146,14 +159,29 @@ class Exchange:
 
     def with_contact(self, contact: ContactInfo) -> Exchange:
         """The same exchange after the contact changed (a phone was saved)."""
-        return Exchange(dataclasses.replace(self.turn, contact=contact), self.channel, self.runtime)
+        changed = Exchange(
+            dataclasses.replace(self.turn, contact=contact), self.channel, self.runtime
+        )
+        changed._earlier = self._earlier
+        return changed
+
+    def recall(self, role: str, text: str | None = None) -> SaidBefore | None:
+        """What a previous attempt stored of this role (and text), taken once, in order."""
+        for index, said in enumerate(self._earlier):
+            if said.role == role and text in (None, said.text):
+                return self._earlier.pop(index)
+        return None
 
     async def say(self, text: str, **options) -> None:
         """Store a note of the bot, deliver it and record what became of it.
 
-        `options` are those of `Note`: buttons, ask_for_phone, close_keyboard.
+        `options` are those of `Note`: buttons, ask_for_phone, close_keyboard. A note a
+        previous attempt already got to the person is not said again.
         """
-        message_id = await db_call(_record_note)(self.turn, text)
+        earlier = self.recall(Message.Role.SYSTEM, text)
+        if earlier is not None and earlier.reached_the_person:
+            return
+        message_id = earlier.id if earlier else await db_call(_record_note)(self.turn, text)
         await self.record(message_id, await self.channel.say(Note(text, **options)))
 
     async def record(self, message_id: int, outcome: Outcome) -> None:
@@ -166,11 +194,8 @@ Action = Callable[[Exchange], Awaitable[None]]
 
 
 async def handle(incoming: Incoming, channel: Channel, runtime: Runtime, act: Action) -> None:
-    """Store the message, then run the use case `act` unless it was delivered before."""
+    """Store the message, then run the use case `act` (resuming, if it ran before)."""
     turn = await db_call(receive)(incoming)
-    if turn.duplicate:
-        logger.info("Update %s was delivered again; skipped", incoming.update_id)
-        return
     with translation.override(turn.contact.language_code):
         try:
             await act(Exchange(turn, channel, runtime))

@@ -2,9 +2,11 @@
 
 from asgiref.sync import sync_to_async
 
+from bot.models import InboundUpdate
 from catalog.models import Service
 from conversations.models import Message
 from tests.bot.test_e2e_basics import wait_messages
+from tests.running_bot import inbox_settled
 
 CHAT = 9501
 STAFF_CHAT = -100700
@@ -124,7 +126,10 @@ async def test_an_unexpected_error_is_logged_and_the_person_gets_an_apology(
     fake_telegram.push_message(CHAT, "/start", language_code="en")
     reply = (await wait_messages(fake_telegram, CHAT, 1))[0]
     assert reply.visible_text.startswith("Sorry, something went wrong.")
-    assert "Error while handling an update" in caplog.text
+    assert "Error while handling update" in caplog.text
+    [inbound] = await inbox_settled()
+    assert inbound.state == InboundUpdate.State.FAILED  # a fault of ours is not tried again
+    assert inbound.last_error == "RuntimeError: boom"
 
 
 async def test_when_even_the_apology_fails_the_bot_keeps_running(

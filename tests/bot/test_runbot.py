@@ -118,3 +118,13 @@ def test_runbot_refuses_to_start_without_any_active_model(transactional_db, sett
         call_command("runbot")
     assert error.value.returncode == 2
     assert "No LLM model is active" in str(error.value)
+
+
+def test_runbot_ends_with_a_clear_error_when_telegram_refuses_the_token(
+    fake_telegram, transactional_db, settings, prompts, llm_model
+):
+    settings.TELEGRAM_BOT_TOKEN = TOKEN
+    settings.TELEGRAM_API_BASE_URL = fake_telegram.base_url
+    fake_telegram.fail_next("getUpdates", error_code=401, description="Unauthorized")
+    with pytest.raises(CommandError, match="Telegram refused the bot"):
+        call_command("runbot")

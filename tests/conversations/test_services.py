@@ -146,15 +146,15 @@ def test_an_incoming_message_marks_the_time_of_the_last_message():
     assert conversation.last_message_at == contact.last_message_at
 
 
-def test_a_redelivered_update_is_reported_as_a_duplicate_and_stored_once():
+def test_an_event_handled_again_is_reported_as_a_duplicate_and_stored_once():
     contact = ContactFactory()
-    first = incoming(contact, telegram_update_id=5)
-    again = incoming(contact, text="Hello again", telegram_update_id=5)
+    first = incoming(contact, event_key="telegram:1:5", telegram_update_id=5)
+    again = incoming(contact, text="Hello again", event_key="telegram:1:5", telegram_update_id=5)
     assert again == services.RecordedMessage(first.id, first.conversation_id, duplicate=True)
     assert Message.objects.count() == 1
 
 
-def test_messages_without_an_update_id_are_never_treated_as_duplicates():
+def test_messages_without_an_event_key_are_never_treated_as_duplicates():
     contact = ContactFactory()
     incoming(contact)
     second = incoming(contact)
@@ -162,10 +162,12 @@ def test_messages_without_an_update_id_are_never_treated_as_duplicates():
     assert Message.objects.count() == 2
 
 
-def test_the_same_update_id_from_two_contacts_is_stored_for_each():
-    first, second = ContactFactory(), ContactFactory()
-    incoming(first, telegram_update_id=5)
-    assert incoming(second, telegram_update_id=5).duplicate is False
+def test_the_same_update_id_from_two_bots_is_stored_for_each():
+    """Update ids are counted per bot: a new bot token starts them again."""
+    contact = ContactFactory()
+    incoming(contact, event_key="telegram:1:5", telegram_update_id=5)
+    assert incoming(contact, event_key="telegram:2:5", telegram_update_id=5).duplicate is False
+    assert Message.objects.count() == 2
 
 
 def test_messages_within_the_idle_time_continue_the_conversation():

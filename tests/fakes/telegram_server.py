@@ -706,6 +706,11 @@ class FakeTelegram(LoopbackServer):
         with self._cond:
             return dict(self._state.delivered_at)
 
+    def pending_update_count(self) -> int:
+        """Updates the bot has not confirmed yet (Telegram would send them again)."""
+        with self._cond:
+            return len(self._state.updates)
+
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
 

@@ -1,0 +1,134 @@
+"""The inbox's reads and writes: updates stored once, then taken, finished or failed.
+
+Every way updates arrive (long polling, the webhook) stores them here first; every way they
+are handled (in this process, procrastinate workers) takes them from here. Telegram is told
+an update arrived only after `inbox_store` has committed it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bot.models import InboundUpdate
+
+logger = logging.getLogger(__name__)
+
+#: Kinds of update that belong to a chat's message thread, in the order Telegram names them.
+CHAT_MESSAGE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post")
+ERROR_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A newly stored update: its row and the chat whose order it keeps."""
+
+    id: int
+    bot_id: int
+    chat_id: int | None
+
+    @property
+    def chat_key(self) -> str:
+        """Updates with the same key are handled one at a time, in the order they came."""
+        return f"{self.bot_id}:{self.chat_id if self.chat_id is not None else 'none'}"
+
+
+def chat_of(payload: dict) -> int | None:
+    """The chat an update belongs to (a press belongs to the chat of its message)."""
+    for kind in CHAT_MESSAGE_KINDS:
+        chat = (payload.get(kind) or {}).get("chat") or {}
+        if isinstance(chat.get("id"), int):
+            return chat["id"]
+    query = payload.get("callback_query") or {}
+    chat = (query.get("message") or {}).get("chat") or {}
+    if isinstance(chat.get("id"), int):
+        return chat["id"]
+    sender = query.get("from") or {}
+    return sender.get("id") if isinstance(sender.get("id"), int) else None
+
+
+def bot_id_of(token: str) -> int:
+    """A bot's id is the number its token starts with; update ids are counted per bot."""
+    return int(token.split(":", 1)[0])
+
+
+def inbox_store(
+    *,
+    bot_id: int,
+    payloads: Iterable[dict],
+    on_stored: Callable[[list[Stored]], None] | None = None,
+) -> list[Stored]:
+    """Store updates once each, in one transaction; returns the ones that were new.
+
+    `on_stored` runs inside the same transaction (the job queue defers its jobs there), so an
+    update is never stored without being queued. Updates without a numeric id are dropped.
+    """
+    batch = {p["update_id"]: p for p in payloads if isinstance(p.get("update_id"), int)}
+    try:
+        return _store_new(bot_id, batch, on_stored)
+    except IntegrityError:
+        # Another process stored one of these between our look-up and insert.
+        logger.info("Updates of bot %s were stored concurrently; storing the rest", bot_id)
+        return _store_new(bot_id, batch, on_stored)
+
+
+def _store_new(bot_id: int, batch: dict[int, dict], on_stored) -> list[Stored]:
+    with transaction.atomic():
+        known = set(
+            InboundUpdate.objects.filter(bot_id=bot_id, update_id__in=list(batch)).values_list(
+                "update_id", flat=True
+            )
+        )
+        rows = InboundUpdate.objects.bulk_create(
+            InboundUpdate(
+                bot_id=bot_id, update_id=update_id, chat_id=chat_of(payload), payload=payload
+            )
+            for update_id, payload in sorted(batch.items())
+            if update_id not in known
+        )
+        stored = [Stored(row.pk, bot_id, row.chat_id) for row in rows]
+        if stored and on_stored is not None:
+            on_stored(stored)
+    return stored
+
+
+def inbox_waiting(*, bot_ids: Iterable[int] | None = None, after_id: int = 0, limit: int = 500):
+    """Updates not yet handled, oldest first, after the row `after_id`."""
+    rows = InboundUpdate.objects.filter(state=InboundUpdate.State.QUEUED, pk__gt=after_id)
+    if bot_ids is not None:
+        rows = rows.filter(bot_id__in=list(bot_ids))
+    fields = ("pk", "bot_id", "chat_id")
+    return [Stored(*values) for values in rows.order_by("pk").values_list(*fields)[:limit]]
+
+
+def inbox_take(*, inbound_id: int) -> dict | None:
+    """The update to handle, counting the attempt; `None` when it was handled already."""
+    with transaction.atomic():
+        row = (
+            InboundUpdate.objects.select_for_update()
+            .filter(pk=inbound_id, state=InboundUpdate.State.QUEUED)
+            .only("payload", "attempts")
+            .first()
+        )
+        if row is None:
+            return None
+        InboundUpdate.objects.filter(pk=inbound_id).update(attempts=row.attempts + 1)
+    return row.payload
+
+
+def inbox_finish(*, inbound_id: int) -> None:
+    InboundUpdate.objects.filter(pk=inbound_id).update(
+        state=InboundUpdate.State.DONE, handled_at=timezone.now(), last_error=""
+    )
+
+
+def inbox_fail(*, inbound_id: int, error: str, final: bool) -> None:
+    """Keep why handling failed; a final failure is not tried again."""
+    changes = {"last_error": error[:ERROR_LIMIT]}
+    if final:
+        changes.update(state=InboundUpdate.State.FAILED, handled_at=timezone.now())
+    InboundUpdate.objects.filter(pk=inbound_id).update(**changes)

@@ -1,0 +1,112 @@
+"""Long polling that confirms an update to Telegram only after it is stored.
+
+`getUpdates` with an offset tells Telegram that every update below it arrived. The poller asks
+for the next batch only once the last one is committed to the inbox, so while the database is
+down nothing is confirmed and Telegram keeps the updates (for up to 24 hours).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import Bot
+from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError
+
+from bot.inbox import Stored
+from bot.processing import DATABASE_UNAVAILABLE
+
+logger = logging.getLogger(__name__)
+
+LONG_POLL_SECONDS = 10
+FIRST_RETRY_DELAY = 0.5
+LONGEST_RETRY_DELAY = 30.0
+
+
+class Poller:
+    """Fetch updates, store them (`store` commits them to the inbox), then confirm them.
+
+    `stored` hears of each committed batch that held new updates (to wake the worker).
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        store: Callable[[list[dict]], Awaitable[list[Stored]]],
+        stored: Callable[[list[Stored]], None],
+        allowed_updates: list[str],
+        long_poll_seconds: int = LONG_POLL_SECONDS,
+    ):
+        self.bot = bot
+        self.store = store
+        self.stored = stored
+        self.allowed_updates = allowed_updates
+        self.long_poll_seconds = long_poll_seconds
+        self._offset: int | None = None
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Ask no more; a batch already fetched but not stored is sent again by Telegram."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        delay = FIRST_RETRY_DELAY
+        while not self._stopping.is_set():
+            try:
+                batch = await self._fetch()
+            except (InvalidToken, Forbidden):
+                raise
+            except RetryAfter as error:
+                await self._pause(_seconds(error.retry_after))
+                continue
+            except TelegramError as error:
+                level = logging.ERROR if isinstance(error, Conflict) else logging.WARNING
+                logger.log(level, "Could not fetch updates (retrying in %.1f s): %s", delay, error)
+                await self._pause(delay)
+                delay = min(delay * 2, LONGEST_RETRY_DELAY)
+                continue
+            delay = FIRST_RETRY_DELAY
+            if batch:
+                await self._keep(batch)
+
+    async def _fetch(self) -> list[dict]:
+        updates = await self.bot.get_updates(
+            offset=self._offset,
+            timeout=self.long_poll_seconds,
+            read_timeout=self.long_poll_seconds + 5,
+            allowed_updates=self.allowed_updates,
+        )
+        return [update.to_dict() for update in updates]
+
+    async def _keep(self, batch: list[dict]) -> None:
+        """Store the batch, trying again while the database is away; then move the offset on."""
+        delay = FIRST_RETRY_DELAY
+        while not self._stopping.is_set():
+            try:
+                new = await self.store(batch)
+            except DATABASE_UNAVAILABLE as error:
+                logger.warning(
+                    "Database unavailable; %s updates are not confirmed and wait in Telegram "
+                    "(retrying in %.1f s): %s",
+                    len(batch),
+                    delay,
+                    error,
+                )
+                await self._pause(delay)
+                delay = min(delay * 2, LONGEST_RETRY_DELAY)
+                continue
+            self._offset = max(update["update_id"] for update in batch) + 1
+            if new:
+                self.stored(new)
+            return
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+
+def _seconds(retry_after) -> float:
+    return retry_after.total_seconds() if hasattr(retry_after, "total_seconds") else retry_after

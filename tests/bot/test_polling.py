@@ -1,0 +1,73 @@
+"""Long polling: errors from Telegram are waited out; a refused token ends the bot."""
+
+import asyncio
+
+import pytest
+from telegram.error import InvalidToken
+
+from bot import polling
+from bot.polling import Poller
+
+
+@pytest.fixture
+def quick_retries(monkeypatch):
+    monkeypatch.setattr(polling, "FIRST_RETRY_DELAY", 0.01)
+
+
+def poller_for(ext_bot, kept):
+    async def store(batch):
+        kept.extend(update["update_id"] for update in batch)
+        return batch
+
+    return Poller(
+        ext_bot, store=store, stored=lambda _new: None, allowed_updates=[], long_poll_seconds=1
+    )
+
+
+async def run_until_kept(poller, kept, count):
+    task = asyncio.create_task(poller.run())
+    async with asyncio.timeout(30):
+        while len(kept) < count:
+            await asyncio.sleep(0.005)
+    poller.stop()
+    await asyncio.wait_for(task, 10)
+
+
+@pytest.mark.parametrize(
+    ("error_code", "level"), [(502, "WARNING"), (409, "ERROR")], ids=["server error", "conflict"]
+)
+async def test_a_failed_fetch_is_logged_and_tried_again(
+    ext_bot, fake_telegram, quick_retries, caplog, error_code, level
+):
+    kept = []
+    fake_telegram.fail_next("getUpdates", error_code=error_code, times=2)
+    update_id = fake_telegram.push_message(5, "hi")
+    await run_until_kept(poller_for(ext_bot, kept), kept, 1)
+    assert kept == [update_id]
+    assert [r.levelname for r in caplog.records if "Could not fetch" in r.message] == [level] * 2
+
+
+async def test_flood_control_on_fetching_is_waited_out(ext_bot, fake_telegram):
+    kept = []
+    fake_telegram.fail_next("getUpdates", error_code=429, retry_after=1)
+    update_id = fake_telegram.push_message(5, "hi")
+    await run_until_kept(poller_for(ext_bot, kept), kept, 1)
+    assert kept == [update_id]
+
+
+async def test_a_refused_token_ends_polling_with_the_error(ext_bot, fake_telegram):
+    fake_telegram.fail_next("getUpdates", error_code=401, description="Unauthorized")
+    with pytest.raises(InvalidToken):
+        await asyncio.wait_for(poller_for(ext_bot, []).run(), 10)
+
+
+async def test_a_stored_batch_is_confirmed_with_the_next_fetch(ext_bot, fake_telegram):
+    kept = []
+    for number in range(3):
+        fake_telegram.push_message(5, f"m{number}")
+    poller = poller_for(ext_bot, kept)
+    task = asyncio.create_task(poller.run())
+    await fake_telegram.wait_for_async(lambda: fake_telegram.pending_update_count() == 0, 10)
+    poller.stop()
+    await asyncio.wait_for(task, 10)
+    assert len(kept) == 3
