@@ -13,7 +13,7 @@ import logging
 from telegram.ext import Application
 
 from bot.application import ALLOWED_UPDATES, close_runtime, publish_command_menu
-from bot.inbox import inbox_store
+from bot.intake import store_updates
 from bot.inbox_worker import InboxWorker
 from bot.polling import LONG_POLL_SECONDS, Poller
 from bot.processing import UpdateProcessor
@@ -59,4 +59,4 @@ async def serving(
 
 
 def _store(bot_id: int, payloads: list[dict]):
-    return inbox_store(bot_id=bot_id, payloads=payloads)
+    return store_updates(bot_id=bot_id, payloads=payloads)

@@ -24,7 +24,7 @@ async def test_while_the_database_is_away_telegram_keeps_the_updates_and_none_is
 ):
     from bot import serving
 
-    real_store = serving.inbox_store
+    real_store = serving.store_updates
     database_away = threading.Event()
     database_away.set()
     attempts = []
@@ -35,7 +35,7 @@ async def test_while_the_database_is_away_telegram_keeps_the_updates_and_none_is
             raise OperationalError("connection refused")
         return real_store(**kwargs)
 
-    monkeypatch.setattr(serving, "inbox_store", store)
+    monkeypatch.setattr(serving, "store_updates", store)
     for chat in CHATS:
         fake_telegram.push_message(chat, f"вопрос из {chat}")
     await fake_telegram.wait_for_async(lambda: len(attempts) >= 2, 10, "store attempts")
