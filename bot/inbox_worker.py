@@ -15,6 +15,7 @@ from collections import deque
 from bot.inbox import Stored, inbox_waiting
 from bot.processing import DATABASE_UNAVAILABLE, Result, UpdateProcessor
 from core.db import db_call
+from core.pausing import pause
 
 logger = logging.getLogger(__name__)
 
@@ -31,17 +32,21 @@ class InboxWorker:
 
     `notify()` wakes it when this process has just stored updates; otherwise it looks every
     `poll_interval` seconds (another process, such as the webhook, may have stored some).
+    After `stop`, the updates being handled get `drain_seconds` to finish; what is cut short
+    or still waiting stays in the inbox for the next start.
     """
 
     def __init__(
         self,
         processor: UpdateProcessor,
         *,
+        drain_seconds: float,
         bot_ids: list[int] | None = None,
         poll_interval: float = POLL_INTERVAL,
         max_concurrent_chats: int = MAX_CONCURRENT_CHATS,
     ):
         self.processor = processor
+        self.drain_seconds = drain_seconds
         self.bot_ids = bot_ids
         self.poll_interval = poll_interval
         self._slots = asyncio.Semaphore(max_concurrent_chats)
@@ -55,24 +60,22 @@ class InboxWorker:
         self._wake.set()
 
     async def run(self) -> None:
-        """Take updates until `stop` is called."""
+        """Take updates until `stop` is called; then drain."""
         while not self._stopping.is_set():
             self._wake.clear()
             await self._take_waiting()
-            await _first_of(self._wake.wait(), self._stopping.wait(), timeout=self.poll_interval)
-
-    async def stop(self, drain_timeout: float) -> None:
-        """Take nothing new; let the updates being handled finish within `drain_timeout`.
-
-        What is cut short or still waiting stays in the inbox for the next start.
-        """
-        self._stopping.set()
+            await pause(self._wake, self.poll_interval)
         chats = list(self._chats.values())
         if chats:
-            _done, pending = await asyncio.wait(chats, timeout=drain_timeout)
+            _done, pending = await asyncio.wait(chats, timeout=self.drain_seconds)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+
+    def stop(self) -> None:
+        """Take nothing new."""
+        self._stopping.set()
+        self._wake.set()
 
     async def _take_waiting(self) -> None:
         try:
@@ -112,15 +115,6 @@ class InboxWorker:
         while not self._stopping.is_set():
             if await self.processor.process(inbound_id) is not Result.RETRY:
                 return True
-            await _first_of(self._stopping.wait(), timeout=delay)
+            await pause(self._stopping, delay)
             delay = min(delay * 2, LONGEST_RETRY_DELAY)
         return False
-
-
-async def _first_of(*waits, timeout: float) -> bool:
-    """Wait for the first of `waits` or `timeout`; True when one of them finished."""
-    tasks = [asyncio.ensure_future(wait) for wait in waits]
-    done, pending = await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-    return bool(done)

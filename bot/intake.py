@@ -7,8 +7,10 @@ it (`bot.job_queue`); elsewhere the inbox itself is the queue, read by the in-pr
 from __future__ import annotations
 
 from bot.inbox import Stored, inbox_store
+from bot.job_queue import defer_handling, uses_job_queue
 
 
 def store_updates(*, bot_id: int, payloads: list[dict]) -> list[Stored]:
     """Store updates once each (and queue their handling); the ones that were new."""
-    return inbox_store(bot_id=bot_id, payloads=payloads)
+    on_stored = defer_handling if uses_job_queue() else None
+    return inbox_store(bot_id=bot_id, payloads=payloads, on_stored=on_stored)

@@ -8,7 +8,6 @@ down nothing is confirmed and Telegram keeps the updates (for up to 24 hours).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -17,6 +16,7 @@ from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, Telegr
 
 from bot.inbox import Stored
 from bot.processing import DATABASE_UNAVAILABLE
+from core.pausing import pause
 
 logger = logging.getLogger(__name__)
 
@@ -60,12 +60,12 @@ class Poller:
             except (InvalidToken, Forbidden):
                 raise
             except RetryAfter as error:
-                await self._pause(_seconds(error.retry_after))
+                await pause(self._stopping, _seconds(error.retry_after))
                 continue
             except TelegramError as error:
                 level = logging.ERROR if isinstance(error, Conflict) else logging.WARNING
                 logger.log(level, "Could not fetch updates (retrying in %.1f s): %s", delay, error)
-                await self._pause(delay)
+                await pause(self._stopping, delay)
                 delay = min(delay * 2, LONGEST_RETRY_DELAY)
                 continue
             delay = FIRST_RETRY_DELAY
@@ -95,17 +95,13 @@ class Poller:
                     delay,
                     error,
                 )
-                await self._pause(delay)
+                await pause(self._stopping, delay)
                 delay = min(delay * 2, LONGEST_RETRY_DELAY)
                 continue
             self._offset = max(update["update_id"] for update in batch) + 1
             if new:
                 self.stored(new)
             return
-
-    async def _pause(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
 
 def _seconds(retry_after) -> float:

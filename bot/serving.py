@@ -1,6 +1,7 @@
-"""The bot in one process: updates taken in by long polling, stored, then handled.
+"""The bot's processes: updates taken in by long polling, stored, then handled.
 
-`runbot` runs this; the end-to-end tests run the same through `serving`.
+`runbot` runs `serving` (intake and handling in one process), `runworker` runs `handling`
+alone (for updates the webhook or another process stored); the end-to-end tests run the same.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import logging
 from telegram.ext import Application
 
 from bot.application import ALLOWED_UPDATES, close_runtime, publish_command_menu
-from bot.intake import store_updates
 from bot.inbox_worker import InboxWorker
+from bot.intake import store_updates
+from bot.job_queue import JOB_CONCURRENCY, JobWorkers, uses_job_queue
 from bot.polling import LONG_POLL_SECONDS, Poller
 from bot.processing import UpdateProcessor
 from core.db import db_call
@@ -23,20 +25,48 @@ logger = logging.getLogger(__name__)
 
 
 @contextlib.asynccontextmanager
+async def handling(
+    application: Application,
+    *,
+    bot_id: int,
+    drain_seconds: float,
+    concurrency: int = JOB_CONCURRENCY,
+):
+    """Handle stored updates while the block runs; on leaving, take nothing new and give the
+    updates being handled `drain_seconds` to finish. Yields the worker and its task (which
+    ends early only if the worker fails)."""
+    async with application:
+        worker = update_handling(
+            UpdateProcessor(application),
+            bot_id=bot_id,
+            concurrency=concurrency,
+            drain_seconds=drain_seconds,
+        )
+        working = asyncio.create_task(worker.run(), name="update handling")
+        try:
+            yield worker, working
+        finally:
+            worker.stop()
+            await asyncio.gather(working, return_exceptions=True)
+            await close_runtime(application)
+
+
+@contextlib.asynccontextmanager
 async def serving(
     application: Application,
     *,
     bot_id: int,
     drain_seconds: float,
+    concurrency: int = JOB_CONCURRENCY,
     long_poll_seconds: int = LONG_POLL_SECONDS,
 ):
-    """Run intake and handling while the block runs; on leaving, stop taking updates and
-    give those being handled `drain_seconds` to finish. Yields the polling task (it ends only
-    when Telegram refuses the token)."""
-    async with application:
+    """`handling`, and long polling in front of it. Yields the tasks of both (they end early
+    only when the worker fails or Telegram refuses the token)."""
+    async with handling(
+        application, bot_id=bot_id, drain_seconds=drain_seconds, concurrency=concurrency
+    ) as (worker, working):
         await publish_command_menu(application)
         await application.bot.delete_webhook()
-        worker = InboxWorker(UpdateProcessor(application), bot_ids=[bot_id])
         poller = Poller(
             application.bot,
             store=db_call(functools.partial(_store, bot_id)),
@@ -44,18 +74,22 @@ async def serving(
             allowed_updates=ALLOWED_UPDATES,
             long_poll_seconds=long_poll_seconds,
         )
-        working = asyncio.create_task(worker.run(), name="inbox worker")
         polling = asyncio.create_task(poller.run(), name="long polling")
         try:
-            yield polling
+            yield polling, working
         finally:
             poller.stop()
             polling.cancel()
             await asyncio.gather(polling, return_exceptions=True)
-            await worker.stop(drain_seconds)
-            working.cancel()
-            await asyncio.gather(working, return_exceptions=True)
-            await close_runtime(application)
+
+
+def update_handling(
+    processor: UpdateProcessor, *, bot_id: int, concurrency: int, drain_seconds: float
+) -> InboxWorker | JobWorkers:
+    """Job workers on PostgreSQL (other processes may run more), else the in-process worker."""
+    if uses_job_queue():
+        return JobWorkers(processor, concurrency=concurrency, drain_seconds=drain_seconds)
+    return InboxWorker(processor, bot_ids=[bot_id], drain_seconds=drain_seconds)
 
 
 def _store(bot_id: int, payloads: list[dict]):

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "discovery",
     "analytics",
     "bot",
+    # The job queue of the workers (PostgreSQL only: see config/routers.py and bot/job_queue.py).
+    "procrastinate.contrib.django",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +79,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": ENV.database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASE_ROUTERS = ["config.routers.JobQueueRouter"]
+PROCRASTINATE_IMPORT_PATHS = ["bot.job_queue"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

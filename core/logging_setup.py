@@ -197,6 +197,8 @@ def _logger_levels(level: str) -> dict:
         "httpcore": "INFO" if debug else "WARNING",
         "httpcore2": "INFO" if debug else "WARNING",
         "openai": quiet,
+        # The job queue logs every job's start and end; its warnings and errors are enough.
+        "procrastinate": quiet,
         "telegram": "INFO",
         "asyncio": "WARNING",
         "urllib3": "WARNING",

@@ -119,3 +119,16 @@ async def inbox_settled(timeout: float = 30.0) -> list[InboundUpdate]:
             raise AssertionError(f"updates still waiting after {timeout}s")
         await asyncio.sleep(0.01)
     return await sync_to_async(rows)()
+
+
+async def in_thread(function, *args):
+    """Run database work in a thread of its own (as another process would), closing its
+    connection after so the test database can be dropped."""
+
+    def run():
+        try:
+            return function(*args)
+        finally:
+            connections.close_all()
+
+    return await asyncio.to_thread(run)

@@ -9,6 +9,7 @@ from bot import inbox_worker
 from bot.inbox import inbox_store
 from bot.inbox_worker import InboxWorker
 from bot.processing import Result
+from tests.running_bot import in_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,9 +56,13 @@ async def started(worker):
     return task
 
 
-async def stopped(worker, task, drain=5.0):
-    await worker.stop(drain)
-    await asyncio.wait_for(task, 5)
+async def stopped(worker, task):
+    worker.stop()
+    await asyncio.wait_for(task, 10)
+
+
+def worker_for(processor, drain=5.0, poll_interval=0.01):
+    return InboxWorker(processor, bot_ids=[BOT], poll_interval=poll_interval, drain_seconds=drain)
 
 
 @pytest.fixture
@@ -68,9 +73,9 @@ def quick_retries(monkeypatch):
 async def test_a_chat_waiting_for_the_database_keeps_its_order_and_holds_up_no_other(
     quick_retries,
 ):
-    a1, b1, a2 = await asyncio.to_thread(store, 1, 2, 1)
+    a1, b1, a2 = await in_thread(store, 1, 2, 1)
     processor = ScriptedProcessor(retries={a1: 3})
-    worker = InboxWorker(processor, bot_ids=[BOT], poll_interval=0.01)
+    worker = worker_for(processor)
     task = await started(worker)
     await until(lambda: len(processor.handled) == 3)
     await stopped(worker, task)
@@ -80,30 +85,29 @@ async def test_a_chat_waiting_for_the_database_keeps_its_order_and_holds_up_no_o
 
 
 async def test_stopping_lets_answers_in_flight_finish_and_takes_nothing_new():
-    [held] = await asyncio.to_thread(store, 1)
+    [held] = await in_thread(store, 1)
     release = asyncio.Event()
     processor = ScriptedProcessor(held={held: release})
-    worker = InboxWorker(processor, bot_ids=[BOT], poll_interval=0.01)
+    worker = worker_for(processor)
     task = await started(worker)
     await until(lambda: processor.attempts)
-    stopping = asyncio.create_task(worker.stop(30))
-    await asyncio.to_thread(store, 2)
+    worker.stop()
+    await in_thread(store, 2)
     release.set()
-    await asyncio.wait_for(stopping, 5)
-    await asyncio.wait_for(task, 5)
+    await asyncio.wait_for(task, 10)
     assert processor.handled == [held]  # finished; the one stored while stopping waits
 
 
 async def test_an_answer_cut_short_by_the_drain_timeout_waits_for_the_next_start():
-    first, second = await asyncio.to_thread(store, 1, 1)
+    first, second = await in_thread(store, 1, 1)
     processor = ScriptedProcessor(held={first: asyncio.Event()})
-    worker = InboxWorker(processor, bot_ids=[BOT], poll_interval=0.01)
+    worker = worker_for(processor, drain=0.01)
     task = await started(worker)
     await until(lambda: processor.attempts)
-    await stopped(worker, task, drain=0.01)
+    await stopped(worker, task)
     assert processor.handled == []
     restarted = ScriptedProcessor()
-    worker = InboxWorker(restarted, bot_ids=[BOT], poll_interval=0.01)
+    worker = worker_for(restarted)
     task = await started(worker)
     await until(lambda: len(restarted.handled) == 2)
     await stopped(worker, task)
@@ -113,9 +117,9 @@ async def test_an_answer_cut_short_by_the_drain_timeout_waits_for_the_next_start
 async def test_stopping_while_an_update_waits_for_the_database_leaves_it_for_later(
     quick_retries,
 ):
-    [waiting] = await asyncio.to_thread(store, 1)
+    [waiting] = await in_thread(store, 1)
     processor = ScriptedProcessor(retries={waiting: 10**6})
-    worker = InboxWorker(processor, bot_ids=[BOT], poll_interval=0.01)
+    worker = worker_for(processor)
     task = await started(worker)
     await until(lambda: len(processor.attempts) >= 2)
     await stopped(worker, task)
@@ -133,9 +137,9 @@ async def test_the_inbox_is_read_again_when_the_database_was_away(monkeypatch):
         return real(**kwargs)
 
     monkeypatch.setattr(inbox_worker, "inbox_waiting", away_once)
-    [waiting] = await asyncio.to_thread(store, 1)
+    [waiting] = await in_thread(store, 1)
     processor = ScriptedProcessor()
-    worker = InboxWorker(processor, bot_ids=[BOT], poll_interval=0.01)
+    worker = worker_for(processor)
     task = await started(worker)
     await until(lambda: processor.handled)
     await stopped(worker, task)
@@ -144,9 +148,9 @@ async def test_the_inbox_is_read_again_when_the_database_was_away(monkeypatch):
 
 async def test_a_full_page_of_waiting_updates_is_followed_at_once_by_the_next(monkeypatch):
     monkeypatch.setattr(inbox_worker, "PAGE_SIZE", 2)
-    ids = await asyncio.to_thread(store, 1, 2, 3, 4, 5)
+    ids = await in_thread(store, 1, 2, 3, 4, 5)
     processor = ScriptedProcessor()
-    worker = InboxWorker(processor, bot_ids=[BOT], poll_interval=3600)
+    worker = worker_for(processor, poll_interval=3600)
     worker.notify()
     task = await started(worker)
     await until(lambda: len(processor.handled) == 5)

@@ -126,5 +126,5 @@ def test_runbot_ends_with_a_clear_error_when_telegram_refuses_the_token(
     settings.TELEGRAM_BOT_TOKEN = TOKEN
     settings.TELEGRAM_API_BASE_URL = fake_telegram.base_url
     fake_telegram.fail_next("getUpdates", error_code=401, description="Unauthorized")
-    with pytest.raises(CommandError, match="Telegram refused the bot"):
+    with pytest.raises(CommandError, match="The bot stopped: Unauthorized"):
         call_command("runbot")

@@ -1,0 +1,180 @@
+"""Handling updates in worker processes: procrastinate jobs on PostgreSQL, one chat in order.
+
+Each stored update gets a job in the transaction that stores it, so an update is never
+stored without being queued. Jobs carry the chat as their `lock`: procrastinate runs jobs
+with the same lock one at a time in the order they were queued, across any number of
+workers, so one chat's messages are answered in order while other chats run side by side.
+A job whose update waits for the database is retried with backoff; a job whose worker died
+(SIGKILL, a lost machine) is found by its missing heartbeat and run again, and the update's
+handling resumes from what was stored.
+
+The queue lives in PostgreSQL tables; on other databases (SQLite) the in-process inbox
+worker handles the inbox instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import procrastinate
+from django.db import connection
+from procrastinate.contrib.django import app as django_app
+from procrastinate.contrib.django.utils import connector_params
+from procrastinate.retry import BaseRetryStrategy, RetryDecision
+from procrastinate.worker import Worker
+
+from bot.inbox import Stored
+from bot.processing import Result, UpdateProcessor
+from core.pausing import pause
+
+logger = logging.getLogger(__name__)
+
+QUEUE = "telegram-updates"
+#: Jobs one worker process runs at once (each mostly waits for the LLM and Telegram).
+JOB_CONCURRENCY = 16
+TASK_NAME = "bot.handle_update"
+PROCESSOR = "processor"
+FIRST_RETRY_DELAY = 0.5
+LONGEST_RETRY_DELAY = 15.0
+#: A worker that has not said it is alive for this long is taken for dead; its jobs run again.
+STALLED_AFTER_SECONDS = 15.0
+HEARTBEAT_SECONDS = 3.0
+STALLED_CHECK_SECONDS = 5.0
+#: Workers are woken by PostgreSQL's NOTIFY; this poll only catches a wake-up that was missed
+#: (a job queued while the worker's LISTEN connection was still being set up or reconnecting).
+FETCH_POLL_SECONDS = 0.5
+
+
+def uses_job_queue() -> bool:
+    """Jobs need PostgreSQL (procrastinate's tables are created only there)."""
+    return connection.vendor == "postgresql"
+
+
+class UpdateWaits(Exception):
+    """The update could not be handled yet (the database is away): try again later."""
+
+
+class WhileTheUpdateWaits(BaseRetryStrategy):
+    """Retry only updates that wait for the database, with a growing pause; never a fault of
+    ours (that update was answered with an apology and marked failed)."""
+
+    def get_retry_decision(self, *, exception, job) -> RetryDecision | None:
+        if not isinstance(exception, UpdateWaits):
+            return None
+        delay = min(FIRST_RETRY_DELAY * 2**job.attempts, LONGEST_RETRY_DELAY)
+        return RetryDecision(retry_in={"seconds": delay})
+
+
+async def handle_update(context: procrastinate.JobContext, inbound_id: int) -> None:
+    processor: UpdateProcessor = context.additional_context[PROCESSOR]
+    if await processor.process(inbound_id) is Result.RETRY:
+        raise UpdateWaits(f"update {inbound_id} waits for the database")
+
+
+def register_tasks(app: procrastinate.App | procrastinate.Blueprint):
+    """The handling task on `app`: the Django app defers it, a worker's own app runs it."""
+    return app.task(name=TASK_NAME, queue=QUEUE, pass_context=True, retry=WhileTheUpdateWaits())(
+        handle_update
+    )
+
+
+HANDLE_UPDATE = register_tasks(django_app)
+
+
+def defer_handling(stored: list[Stored]) -> None:
+    """Queue a job per update, on the Django connection: inside the storing transaction."""
+    for update in stored:
+        HANDLE_UPDATE.configure(lock=update.chat_key).defer(inbound_id=update.id)
+
+
+class ChatOrderWorker(Worker):
+    """A worker that looks for jobs again as soon as one of its jobs is settled.
+
+    procrastinate wakes workers when a job is queued; the next update of a chat is usually
+    queued while the chat's previous job still holds the lock, so no worker could take it
+    then, and it would wait for the next poll (seconds). Settling a job frees its lock.
+    """
+
+    async def _persist_job_status(self, *args, **kwargs):
+        await super()._persist_job_status(*args, **kwargs)
+        self._new_job_event.set()
+
+
+def worker_app() -> procrastinate.App:
+    """An app of its own for workers, on an async connection to the same database."""
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(kwargs=connector_params("default"))
+    )
+    register_tasks(app)
+    return app
+
+
+class JobWorkers:
+    """`concurrency` jobs at a time in this process, plus the search for stalled jobs.
+
+    After `stop`, jobs in flight get `drain_seconds` to finish; one cut short is run again
+    by a worker (it resumes from what was stored).
+    """
+
+    def __init__(
+        self, processor: UpdateProcessor, *, concurrency: int, drain_seconds: float, app=None
+    ):
+        self.processor = processor
+        self.concurrency = concurrency
+        self.drain_seconds = drain_seconds
+        self.app = app if app is not None else worker_app()
+        self._stopping = asyncio.Event()
+        self._worker: ChatOrderWorker | None = None
+
+    def notify(self) -> None:
+        """Nothing to do: PostgreSQL's LISTEN/NOTIFY wakes the workers of a deferred job."""
+
+    async def run(self) -> None:
+        """Work until `stop`; a worker that fails (the database went away) is started again."""
+        async with self.app.open_async():
+            stalled = asyncio.create_task(self._retry_stalled_jobs(), name="stalled jobs")
+            try:
+                while not self._stopping.is_set():
+                    await self._work()
+            finally:
+                stalled.cancel()
+                await asyncio.gather(stalled, return_exceptions=True)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._worker is not None:
+            self._worker.stop()
+
+    async def _work(self) -> None:
+        self._worker = ChatOrderWorker(
+            self.app,
+            queues=[QUEUE],
+            concurrency=self.concurrency,
+            shutdown_graceful_timeout=self.drain_seconds,
+            additional_context={PROCESSOR: self.processor},
+            install_signal_handlers=False,
+            update_heartbeat_interval=HEARTBEAT_SECONDS,
+            stalled_worker_timeout=STALLED_AFTER_SECONDS,
+            delete_jobs="successful",
+            fetch_job_polling_interval=FETCH_POLL_SECONDS,
+        )
+        try:
+            await self._worker.run()
+        except Exception as error:
+            logger.warning("Job worker stopped (%s); starting again shortly", error)
+            await pause(self._stopping, LONGEST_RETRY_DELAY)
+
+    async def _retry_stalled_jobs(self) -> None:
+        """Jobs of a worker that stopped saying it is alive run again (their update resumes)."""
+        while not self._stopping.is_set():
+            try:
+                stalled = await self.app.job_manager.get_stalled_jobs(
+                    queue=QUEUE, seconds_since_heartbeat=STALLED_AFTER_SECONDS
+                )
+                for job in stalled:
+                    logger.warning("Job %s of a worker that died runs again", job.id)
+                    await self.app.job_manager.retry_job(job)
+            except Exception as error:
+                logger.warning("Could not look for stalled jobs: %s", error)
+            await pause(self._stopping, STALLED_CHECK_SECONDS)

@@ -1,0 +1,61 @@
+"""What `runbot` and `runworker` share: the checks before start and running until a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from assistant.readiness import ALLOW_MISSING_KEY_HELP, check_answering_model
+from bot.application import build_application, is_valid_token
+from bot.job_queue import JOB_CONCURRENCY
+
+
+def setup_hint(problem: str) -> str:
+    return _(
+        "TELEGRAM_BOT_TOKEN is %(problem)s. Set it in .env: create a bot with @BotFather in "
+        "Telegram (/newbot) and copy the token it gives you (it looks like 123456789:AAE...)."
+    ) % {"problem": problem}
+
+
+class BotProcessCommand(BaseCommand):
+    """A long-running process of the bot; stops cleanly on Ctrl+C or SIGTERM."""
+
+    def add_arguments(self, parser):
+        parser.add_argument("--allow-missing-key", action="store_true", help=ALLOW_MISSING_KEY_HELP)
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=JOB_CONCURRENCY,
+            help="On PostgreSQL: updates this process handles at once (default: %(default)s).",
+        )
+
+    def application(self, options):
+        """The bot's application, after the token and the answering model were checked."""
+        token = settings.TELEGRAM_BOT_TOKEN
+        if not token:
+            raise CommandError(setup_hint(_("not set")), returncode=2)
+        if not is_valid_token(token):
+            raise CommandError(setup_hint(_("malformed")), returncode=2)
+        if options["concurrency"] < 1:
+            raise CommandError(_("--concurrency must be at least 1."), returncode=2)
+        check_answering_model(allow_missing_key=options["allow_missing_key"])
+        return build_application(token=token, api_base_url=settings.TELEGRAM_API_BASE_URL)
+
+
+async def until_stopped(tasks: tuple[asyncio.Task, ...]) -> None:
+    """Wait for SIGINT or SIGTERM; one of `tasks` ending first means it failed: say why."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({stopping, *tasks}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    for task in tasks:
+        if task.done():
+            error = task.exception() or _("it ended unexpectedly")
+            raise CommandError(_("The bot stopped: %(error)s") % {"error": error})
