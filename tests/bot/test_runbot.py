@@ -12,6 +12,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from bot.application import is_valid_token
+from bot.inbox import bot_id_of
+from bot.intake import store_updates
+from bot.models import InboundUpdate
 from tests.fakes.telegram_server import TOKEN
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -128,3 +131,44 @@ def test_runbot_ends_with_a_clear_error_when_telegram_refuses_the_token(
     fake_telegram.fail_next("getUpdates", error_code=401, description="Unauthorized")
     with pytest.raises(CommandError, match="The bot stopped: Unauthorized"):
         call_command("runbot")
+
+
+def test_runworker_answers_what_another_process_stored_until_sigterm(
+    fake_telegram, transactional_db, settings, prompts, llm_model, caplog
+):
+    """The webhook (another process) stored an update; the worker answers it."""
+    settings.TELEGRAM_BOT_TOKEN = TOKEN
+    settings.TELEGRAM_API_BASE_URL = fake_telegram.base_url
+    update = {
+        "update_id": 77,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 4545, "type": "private"},
+            "from": {"id": 4545, "is_bot": False, "first_name": "A", "language_code": "en"},
+            "text": "/help",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        },
+    }
+    store_updates(bot_id=bot_id_of(TOKEN), payloads=[update])
+
+    def stop_after_the_answer():
+        fake_telegram.wait_for_messages(4545, 1, timeout=30)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    stopper = threading.Thread(target=stop_after_the_answer)
+    stopper.start()
+    with caplog.at_level("INFO"):
+        call_command("runworker")
+    stopper.join()
+    assert "/start" in fake_telegram.sent_messages(4545)[0].visible_text
+    assert InboundUpdate.objects.get().state == InboundUpdate.State.DONE
+    assert "Worker stopped" in caplog.text
+    assert not fake_telegram.calls_of("getUpdates")  # it takes nothing from Telegram itself
+
+
+@pytest.mark.parametrize("command", ["runbot", "runworker"])
+def test_a_concurrency_below_one_is_refused(settings, command):
+    settings.TELEGRAM_BOT_TOKEN = TOKEN
+    with pytest.raises(CommandError, match="--concurrency must be at least 1"):
+        call_command(command, "--concurrency", "0")
