@@ -59,6 +59,7 @@ class TelegramChannel:
         self.chat_id = chat_id
         self.private = private
         self.query = query
+        self._early_stream: TelegramAnswerStream | None = None
 
     @property
     def has_staff_chat(self) -> bool:
@@ -86,7 +87,20 @@ class TelegramChannel:
         return outcome_of(await self._courier().send_text(note.text, **extra))
 
     def answer_stream(self) -> TelegramAnswerStream:
-        return TelegramAnswerStream(ReplyStreamer(self._courier(), private=self.private))
+        """The stream of the sign of life shown early, if any; else a new one."""
+        stream, self._early_stream = self._early_stream, None
+        return stream or TelegramAnswerStream(ReplyStreamer(self._courier(), private=self.private))
+
+    def show_life(self) -> None:
+        """A sign of life before any database work: the answer's stream, started early."""
+        self._early_stream = self.answer_stream()
+        self._early_stream.start_thinking()
+
+    async def close(self) -> None:
+        """End a sign of life no answer took over (the message got a note, or nothing)."""
+        if self._early_stream is not None:
+            await self._early_stream.stop()
+            self._early_stream = None
 
     def private_address(self) -> tuple[str, str]:
         username = self.bot.username

@@ -24,8 +24,19 @@ def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
     return context.application.bot_data[RUNTIME]
 
 
-async def run(update: Update, context, content_type: str, act: usecases.exchange.Action) -> None:
-    """Hand the update to the assistant as `content_type`, with the use case `act`."""
+async def run(
+    update: Update,
+    context,
+    content_type: str,
+    act: usecases.exchange.Action,
+    *,
+    show_life: bool = False,
+) -> None:
+    """Hand the update to the assistant as `content_type`, with the use case `act`.
+
+    `show_life` starts the sign of life (a draft or "typing") before anything else, for
+    messages that are likely to be answered by the model.
+    """
     if update.effective_user is None or update.effective_chat is None:
         return
     channel = TelegramChannel(
@@ -34,7 +45,14 @@ async def run(update: Update, context, content_type: str, act: usecases.exchange
         private=is_private(update),
         query=update.callback_query,
     )
-    await usecases.handle(incoming_from(update, content_type), channel, runtime_of(context), act)
+    if show_life:
+        channel.show_life()
+    try:
+        await usecases.handle(
+            incoming_from(update, content_type), channel, runtime_of(context), act
+        )
+    finally:
+        await channel.close()
 
 
 def command(command: Command):
@@ -65,7 +83,7 @@ def button(route: ButtonRoute | None):
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_message is None or not addressed_to_bot(update):
         return
-    await run(update, context, Kind.TEXT, usecases.answer_text)
+    await run(update, context, Kind.TEXT, usecases.answer_text, show_life=True)
 
 
 async def shared_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

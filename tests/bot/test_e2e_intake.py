@@ -1,5 +1,6 @@
 """End-to-end: updates are stored before Telegram is told, and handling resumes, never repeats."""
 
+import asyncio
 import threading
 
 import pytest
@@ -104,3 +105,37 @@ async def test_a_database_blip_around_handling_neither_loses_nor_repeats_the_ans
     assert len(fake_telegram.sent_messages(CHAT)) == 1
     assert len(fake_openai.completion_requests()) == 1
     assert await sync_to_async(stored)("user") == ["вопрос"]
+
+
+async def test_the_sign_of_life_does_not_wait_for_the_database(
+    running_bot, fake_telegram, monkeypatch
+):
+    """Storing the message waits until the draft has reached Telegram: were the draft to
+    wait for the database, neither would come."""
+    from assistant.usecases import exchange
+
+    real_receive = exchange.receive
+
+    def receive_after_the_draft(incoming):
+        fake_telegram.wait_for(
+            lambda: fake_telegram.calls_of("sendMessageDraft"), 10, "a draft before storing"
+        )
+        return real_receive(incoming)
+
+    monkeypatch.setattr(exchange, "receive", receive_after_the_draft)
+    fake_telegram.push_message(CHAT, "вопрос")
+    await wait_messages(fake_telegram, CHAT, 1, timeout=15)
+    assert [row.state for row in await inbox_settled()] == ["done"]
+
+
+async def test_a_sign_of_life_no_answer_took_over_ends_with_the_note(
+    running_bot, fake_telegram, fake_openai
+):
+    """A message that gets only a note (here: blank text) leaves no draft being renewed."""
+    fake_telegram.push_message(CHAT, "   ", language_code="en")
+    [note] = await wait_messages(fake_telegram, CHAT, 1, timeout=15)
+    await inbox_settled()
+    assert "in words" in note.visible_text
+    assert not fake_openai.completion_requests()
+    tasks = [t for t in asyncio.all_tasks() if "_keep_thinking" in repr(t.get_coro())]
+    assert all(task.done() for task in tasks)
