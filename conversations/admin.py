@@ -29,6 +29,7 @@ from core.admin_display import short_datetime, truncated
 from core.admin_history import ReadableHistoryAdmin
 from core.admin_lists import CappedCountPaginator, FastListMixin, phone_search_digits
 from core.admin_names import ModelNames, ModelNamesMixin
+from core.models import LLM_USAGE_FIELDS
 from core.spreadsheets import HeaderLabelledExportForm
 from discovery.selectors import lead_card_panel
 
@@ -256,6 +257,23 @@ class MessageAdmin(ModelNamesMixin, FastListMixin, admin.ModelAdmin):
     list_select_related = ("contact",)
     search_fields = ("text",)
     raw_id_fields = ("conversation", "contact", "reply_to")
+    # The cost of a reply (`LLMUsage`) is read after what was said, not at the top.
+    fields = (
+        "conversation",
+        "contact",
+        "role",
+        "text",
+        "content_type",
+        "telegram_update_id",
+        "telegram_message_id",
+        "reply_to",
+        *LLM_USAGE_FIELDS,
+        "status",
+        "error",
+        "delivery",
+        "delivery_parts",
+        "delivery_error",
+    )
     # The primary key follows time and has an index; created_at alone has none.
     ordering = ("-pk",)
 

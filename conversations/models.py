@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import LLMUsage
+
 
 def full_name(first_name: str, last_name: str) -> str:
     return " ".join(part for part in (first_name, last_name) if part)
@@ -149,8 +151,11 @@ class Conversation(models.Model):
         return f"{self.contact} · {self.started_at:%Y-%m-%d %H:%M}"
 
 
-class Message(models.Model):
-    """One message of either side, stored before anything that can fail."""
+class Message(LLMUsage):
+    """One message of either side, stored before anything that can fail.
+
+    A reply of the model also keeps what it cost (`LLMUsage`); other messages leave that empty.
+    """
 
     class Role(models.TextChoices):
         USER = "user", _("User")
@@ -207,15 +212,6 @@ class Message(models.Model):
         related_name="replies",
         verbose_name=_("reply to"),
     )
-    model_name = models.CharField(_("model"), max_length=200, blank=True)
-    prompt_tokens = models.PositiveIntegerField(_("prompt tokens"), null=True, blank=True)
-    completion_tokens = models.PositiveIntegerField(_("completion tokens"), null=True, blank=True)
-    tokens_estimated = models.BooleanField(
-        _("tokens estimated"),
-        default=False,
-        help_text=_("The provider sent no token counts; they were estimated from the text."),
-    )
-    latency_ms = models.PositiveIntegerField(_("latency, ms"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.COMPLETE
     )
@@ -261,14 +257,6 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()}: {self.text[:60]}"
-
-    @property
-    def tokens_display(self) -> str:
-        """Prompt + completion tokens for staff, "≈" first when they are an estimate."""
-        if self.prompt_tokens is None and self.completion_tokens is None:
-            return ""
-        counts = f"{self.prompt_tokens or 0} + {self.completion_tokens or 0}"
-        return f"≈ {counts}" if self.tokens_estimated else counts
 
 
 class Prompt(models.Model):

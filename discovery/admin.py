@@ -14,6 +14,7 @@ from assistant.models import LLMModel
 from core.admin_lists import FastListMixin, phone_search_digits
 from core.admin_names import ModelNames, ModelNamesMixin
 from core.language_forms import language_field_names
+from core.models import LLM_USAGE_FIELDS
 from discovery.forms import ScenarioChangelistFormSet, ScenarioFieldForm, ScenarioForm
 from discovery.models import ExtractionRun, LeadFieldValue, Scenario, ScenarioField
 
@@ -166,6 +167,7 @@ class ExtractionRunAdmin(ModelNamesMixin, ReadOnlyAdmin):
     list_filter = ("status", ModelNameFilter)
     list_select_related = ("contact",)
     raw_id_fields = ("contact", "message")
+    fields = ("contact", "message", *LLM_USAGE_FIELDS, "status", "error", "values_saved")
     ordering = ("-created_at",)
 
     @admin.display(description=_("error"))

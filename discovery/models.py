@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.models import LLMUsage
+
 
 class Scenario(models.Model):
     """What to find out from a person, and when this scenario applies.
@@ -148,7 +150,7 @@ class LeadFieldValue(models.Model):
         return f"{self.key}: {self.display}"
 
 
-class ExtractionRun(models.Model):
+class ExtractionRun(LLMUsage):
     """One structured-output call that read a message for the lead card, with its cost."""
 
     class Status(models.TextChoices):
@@ -170,15 +172,6 @@ class ExtractionRun(models.Model):
         related_name="+",
         verbose_name=_("message"),
     )
-    model_name = models.CharField(_("model"), max_length=200, blank=True)
-    prompt_tokens = models.PositiveIntegerField(_("prompt tokens"), null=True, blank=True)
-    completion_tokens = models.PositiveIntegerField(_("completion tokens"), null=True, blank=True)
-    tokens_estimated = models.BooleanField(
-        _("tokens estimated"),
-        default=False,
-        help_text=_("The provider sent no token counts; they were estimated from the text."),
-    )
-    latency_ms = models.PositiveIntegerField(_("latency, ms"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     error = models.CharField(_("error"), max_length=500, blank=True)
     values_saved = models.PositiveIntegerField(_("values saved"), default=0)
