@@ -10,7 +10,6 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
-from assistant.models import LLMModel
 from core.admin_lists import FastListMixin, phone_search_digits
 from core.admin_names import ModelNames, ModelNamesMixin
 from core.language_forms import language_field_names
@@ -110,14 +109,16 @@ class FieldKeyFilter(admin.SimpleListFilter):
 
 
 class ModelNameFilter(admin.SimpleListFilter):
-    """Models come from the registry rather than a DISTINCT over every run."""
+    """The models that made runs, read from the runs' `model_name` index (the registry belongs
+    to the assistant, which this app does not know); a model since retired stays listed."""
 
     title = _("model")
     parameter_name = "model"
 
     def lookups(self, request, model_admin):
-        ids = LLMModel.objects.order_by("model_id").values_list("model_id", flat=True).distinct()
-        return [(model_id, model_id) for model_id in ids]
+        runs = ExtractionRun.objects.exclude(model_name="").order_by("model_name")
+        names = runs.values_list("model_name", flat=True).distinct()
+        return [(name, name) for name in names]
 
     def queryset(self, request, queryset):
         return queryset.filter(model_name=self.value()) if self.value() else queryset

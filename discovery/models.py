@@ -181,6 +181,8 @@ class ExtractionRun(LLMUsage):
         verbose_name = _("extraction run")
         verbose_name_plural = _("extraction runs")
         ordering = ["-created_at"]
+        # The admin's model filter lists the distinct names from this index, not the table.
+        indexes = [models.Index(fields=["model_name"], name="extraction_run_model")]
 
     def __str__(self):
         return f"{self.model_name} · {self.get_status_display()}"

@@ -10,7 +10,6 @@ from conversations.models import Contact
 from discovery.models import ExtractionRun, LeadFieldValue, Scenario, ScenarioField
 from tests.factories import (
     ContactFactory,
-    LLMModelFactory,
     MessageFactory,
     ScenarioFactory,
     ScenarioFieldFactory,
@@ -342,7 +341,6 @@ def test_lead_card_values_are_read_only(admin_client):
 @pytest.fixture
 def runs():
     contact = ContactFactory()
-    LLMModelFactory(model_id="gpt-4o-mini")
     ExtractionRun.objects.create(
         contact=contact, model_name="gpt-4o-mini", status="ok", prompt_tokens=120, latency_ms=800
     )
@@ -355,6 +353,15 @@ def test_extraction_runs_filter_by_model(admin_client, runs):
     response = admin_client.get(RUNS, {"model": "gpt-4o-mini"})
 
     assert [run.status for run in response.context["cl"].result_list] == ["ok"]
+
+
+def test_the_model_filter_offers_each_model_that_made_runs_once(admin_client, runs):
+    ExtractionRun.objects.create(contact=ContactFactory(), model_name="other", status="ok")
+
+    response = admin_client.get(RUNS)
+
+    (model_filter,) = [f for f in response.context["cl"].filter_specs if f.title == "model"]
+    assert [name for name, _title in model_filter.lookup_choices] == ["gpt-4o-mini", "other"]
 
 
 def test_extraction_runs_filter_by_status_and_show_a_short_error(admin_client, runs):
