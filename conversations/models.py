@@ -25,7 +25,11 @@ def lead_display_name(
 
 
 class Contact(models.Model):
-    """One person on one channel; a lead once we know how to reach them."""
+    """One person on one channel; a lead once we know how to reach them.
+
+    What the apps above know of a lead (its need discovery and interests, the model it chose)
+    they keep in tables of their own that point here: this app knows none of them.
+    """
 
     class Channel(models.TextChoices):
         TELEGRAM = "telegram", _("Telegram")
@@ -58,30 +62,7 @@ class Contact(models.Model):
     source = models.CharField(_("source"), max_length=64, blank=True, db_index=True)
     consent_at = models.DateTimeField(_("personal data consent"), null=True, blank=True)
     qualified_at = models.DateTimeField(_("qualified"), null=True, blank=True)
-    card_confirmed_at = models.DateTimeField(_("lead card confirmed"), null=True, blank=True)
-    scenario = models.ForeignKey(
-        "discovery.Scenario",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("scenario"),
-    )
     is_blocked = models.BooleanField(_("blocked the bot"), default=False)
-    chosen_model = models.ForeignKey(
-        "assistant.LLMModel",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("chosen model"),
-    )
-    interested_in = models.ManyToManyField(
-        "catalog.Service",
-        blank=True,
-        related_name="interested_contacts",
-        verbose_name=_("interested in"),
-    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)

@@ -51,7 +51,6 @@ class ContactInfo:
     source: str
     is_blocked: bool
     consent_at: datetime | None
-    chosen_model_id: int | None
 
     @classmethod
     def from_contact(cls, contact: Contact) -> ContactInfo:
@@ -69,7 +68,6 @@ class ContactInfo:
             source=contact.source,
             is_blocked=contact.is_blocked,
             consent_at=contact.consent_at,
-            chosen_model_id=contact.chosen_model_id,
         )
 
     @property
@@ -244,12 +242,6 @@ def contact_set_language(*, contact_id: int, language_code: str) -> None:
     )
 
 
-def contact_set_model(*, contact_id: int, model_id: int | None) -> None:
-    Contact.objects.filter(pk=contact_id).update(
-        chosen_model_id=model_id, updated_at=timezone.now()
-    )
-
-
 def contact_set_source(*, contact_id: int, source: str) -> bool:
     """Remember where the lead came from; the first source wins, later links don't overwrite.
 
@@ -303,11 +295,6 @@ def contact_record_details(
     if became_reachable:
         logger.info("Lead captured: contact %s", contact_id)
     return ContactUpdate(ContactInfo.from_contact(contact), became_reachable, bool(changed))
-
-
-def contact_record_interest(*, contact_id: int, service_id: int) -> None:
-    Contact.objects.get(pk=contact_id).interested_in.add(service_id)
-    logger.info("Contact %s is interested in service %s", contact_id, service_id)
 
 
 def _current_conversation(

@@ -1,7 +1,11 @@
-"""Staff admin for need discovery: scenarios edited without code, lead card values and their cost.
+"""Staff admin for need discovery: scenarios edited without code, lead card values and their
+cost, and what the lead's own page shows of discovery.
 
 Lead card values and extraction runs grow like messages do, so their lists follow the same
 rules as the message list: no full COUNT, related rows in the same query, read-only.
+The leads' admin (`conversations`) knows nothing of discovery: `LeadAdmin` extends it with the
+lead card, the scenario and confirmation, the interests and their export columns, and takes
+its place on the site.
 """
 
 from django.contrib import admin
@@ -10,12 +14,24 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
+from conversations.admin import ContactAdmin
+from conversations.models import Contact
 from core.admin_lists import FastListMixin, phone_search_digits
 from core.admin_names import ModelNames, ModelNamesMixin
+from core.admin_site import ParentPermissionsInline
 from core.language_forms import language_field_names
 from core.models import LLM_USAGE_FIELDS
 from discovery.forms import ScenarioChangelistFormSet, ScenarioFieldForm, ScenarioForm
-from discovery.models import ExtractionRun, LeadFieldValue, Scenario, ScenarioField
+from discovery.models import (
+    ExtractionRun,
+    LeadDiscovery,
+    LeadFieldValue,
+    Scenario,
+    ScenarioField,
+    ServiceInterest,
+)
+from discovery.resources import LeadResource
+from discovery.selectors import lead_card_panel
 
 
 class ScenarioFieldInline(admin.StackedInline):
@@ -174,3 +190,32 @@ class ExtractionRunAdmin(ModelNamesMixin, ReadOnlyAdmin):
     @admin.display(description=_("error"))
     def short_error(self, run):
         return Truncator(run.error).chars(80)
+
+
+class LeadDiscoveryInline(ParentPermissionsInline, admin.StackedInline):
+    model = LeadDiscovery
+    fields = ("scenario", "card_confirmed_at")
+    can_delete = False
+
+
+class ServiceInterestInline(ParentPermissionsInline, admin.TabularInline):
+    model = ServiceInterest
+    fields = ("service", "created_at")
+    readonly_fields = ("created_at",)
+    ordering = ("service__position", "service_id")
+    extra = 0
+
+
+class LeadAdmin(ContactAdmin):
+    """Leads with what need discovery knows of them."""
+
+    resource_classes = [LeadResource]
+    inlines = (LeadDiscoveryInline, ServiceInterestInline)
+    change_form_template = "admin/discovery/lead/change_form.html"
+    transcript_template = "admin/discovery/lead/transcript.html"
+
+    def about_lead(self, contact) -> dict:
+        return {**super().about_lead(contact), "lead_card": lead_card_panel(contact=contact)}
+
+
+admin.site.extend(Contact, LeadAdmin)

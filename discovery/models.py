@@ -1,4 +1,5 @@
-"""Need discovery: staff-defined scenarios, and the lead card the assistant fills in."""
+"""Need discovery: staff-defined scenarios, where each lead stands in one, the services the lead
+asked about, and the lead card the assistant fills in."""
 
 from django.conf import settings
 from django.db import models
@@ -106,6 +107,64 @@ class ScenarioField(models.Model):
 
     def choice_list(self) -> list[str]:
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class LeadDiscovery(models.Model):
+    """Where a lead's need discovery stands: the scenario its card follows, and whether the
+    person confirmed the summary of that card. One row per lead, made when a scenario first
+    applies; a lead without one has neither.
+    """
+
+    contact = models.OneToOneField(
+        "conversations.Contact",
+        on_delete=models.CASCADE,
+        related_name="discovery",
+        verbose_name=_("lead"),
+    )
+    scenario = models.ForeignKey(
+        Scenario,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scenario"),
+    )
+    card_confirmed_at = models.DateTimeField(_("lead card confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("need discovery")
+        verbose_name_plural = _("need discovery")
+
+    def __str__(self):
+        return str(self.scenario or "—")
+
+
+class ServiceInterest(models.Model):
+    """A service the lead pressed "I'm interested" on; pressing again keeps the first row."""
+
+    contact = models.ForeignKey(
+        "conversations.Contact",
+        on_delete=models.CASCADE,
+        related_name="service_interests",
+        verbose_name=_("lead"),
+    )
+    service = models.ForeignKey(
+        "catalog.Service",
+        on_delete=models.CASCADE,
+        related_name="interests",
+        verbose_name=_("service"),
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("interest in a service")
+        verbose_name_plural = _("interests in services")
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "service"], name="uniq_service_interest"),
+        ]
+
+    def __str__(self):
+        return str(self.service)
 
 
 class LeadFieldValue(models.Model):
