@@ -1,4 +1,5 @@
-"""Staff admin for the LLM registry: providers (where to call) and models (what to call)."""
+"""Staff admin for the LLM registry: providers (where to call) and models (what to call); and
+the model a lead chose, on the lead's page (`LeadModelAdmin` extends need discovery's)."""
 
 import os
 
@@ -9,10 +10,13 @@ from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from assistant.api_keys import is_api_key_variable
 from assistant.gateway import ping_model
-from assistant.models import LLMModel, LLMProvider
+from assistant.models import LLMModel, LLMProvider, ModelChoice
 from assistant.services import llm_model_mark_default
+from conversations.models import Contact
 from core.admin_display import short_number
 from core.admin_names import ModelNames, ModelNamesMixin
+from core.admin_site import ParentPermissionsInline
+from discovery.admin import LeadAdmin
 
 
 @admin.register(LLMProvider)
@@ -124,3 +128,17 @@ class LLMModelAdmin(ModelNamesMixin, admin.ModelAdmin):
                 level = messages.ERROR
             params = {"model": model, "latency": result.latency_ms, "error": result.error}
             self.message_user(request, text % params, level)
+
+
+class ModelChoiceInline(ParentPermissionsInline, admin.StackedInline):
+    model = ModelChoice
+    raw_id_fields = ("model",)
+
+
+class LeadModelAdmin(LeadAdmin):
+    """Leads, with the model each chose to answer them."""
+
+    inlines = (*LeadAdmin.inlines, ModelChoiceInline)
+
+
+admin.site.extend(Contact, LeadModelAdmin)

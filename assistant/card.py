@@ -68,7 +68,7 @@ def _context(turn: Turn, scenario: ScenarioInfo) -> _Context | None:
     if not scenario.fields:
         return None
     contact = conversation_selectors.contact_info(contact_id=turn.contact.id)
-    spec, _replaced = model_spec_for(chosen_model_id=contact.chosen_model_id)
+    spec, _replaced = model_spec_for(contact_id=contact.id)
     if spec is None:
         return None
     _copy_contact_details(contact, scenario, turn.message_id)

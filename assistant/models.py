@@ -1,4 +1,5 @@
-"""The LLM registry: providers (where to call) and models (what to call)."""
+"""The LLM registry: providers (where to call) and models (what to call); and which model each
+lead chose to answer them."""
 
 from django.db import models
 from django.db.models import Q
@@ -78,3 +79,24 @@ class LLMModel(models.Model):
 
     def __str__(self):
         return self.display_name
+
+
+class ModelChoice(models.Model):
+    """The model a lead picked with /model; without a row the default answers them."""
+
+    contact = models.OneToOneField(
+        "conversations.Contact",
+        on_delete=models.CASCADE,
+        related_name="model_choice",
+        verbose_name=_("lead"),
+    )
+    model = models.ForeignKey(
+        LLMModel, on_delete=models.CASCADE, related_name="+", verbose_name=_("chosen model")
+    )
+
+    class Meta:
+        verbose_name = _("chosen model")
+        verbose_name_plural = _("chosen models")
+
+    def __str__(self):
+        return str(self.model)

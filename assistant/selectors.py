@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from assistant.gateway import ModelSpec
-from assistant.models import LLMModel
+from assistant.models import LLMModel, ModelChoice
 
 
 def _active_models():
@@ -46,15 +46,23 @@ def fallback_model_spec() -> ModelSpec | None:
     return ModelSpec.from_model(model) if model else None
 
 
-def model_spec_for(*, chosen_model_id: int | None) -> tuple[ModelSpec | None, bool]:
-    """The contact's chosen model if it is still active and has its key, else the default.
+def model_spec_for(*, contact_id: int) -> tuple[ModelSpec | None, bool]:
+    """The model that answers a contact: their choice while it is usable, else the default.
 
     The flag says whether a choice had to be replaced, so the person can be told.
     """
-    if chosen_model_id is not None:
-        model = _active_models().filter(pk=chosen_model_id).first()
-        spec = ModelSpec.from_model(model) if model else None
-        if spec is not None and not spec.key_missing:
-            return spec, False
-        return default_model_spec(), True
-    return default_model_spec(), False
+    chosen = ModelChoice.objects.filter(contact_id=contact_id).values_list("model_id", flat=True)
+    model_id = chosen.first()
+    if model_id is None:
+        return default_model_spec(), False
+    return usable_model_spec(model_id=model_id)
+
+
+def usable_model_spec(*, model_id: int) -> tuple[ModelSpec | None, bool]:
+    """The model `model_id` if it is active and has its key; else the default, flagged as a
+    replacement."""
+    model = _active_models().filter(pk=model_id).first()
+    spec = ModelSpec.from_model(model) if model else None
+    if spec is not None and not spec.key_missing:
+        return spec, False
+    return default_model_spec(), True

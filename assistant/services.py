@@ -1,4 +1,5 @@
-"""Writes to the LLM registry: loading providers and models from a file or URL."""
+"""Writes to the LLM registry (loading providers and models from a file or URL) and of the model
+each lead chose."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistant.models import LLMModel, LLMProvider
+from assistant.models import LLMModel, LLMProvider, ModelChoice
 from core.data_sources import (
     LoadResult,
     SourceRecord,
@@ -38,6 +39,14 @@ class _ModelRow:
     record: SourceRecord
     key: tuple[str, str]
     values: dict
+
+
+def contact_set_model(*, contact_id: int, model_id: int | None) -> None:
+    """Remember the model the lead chose; None forgets the choice, so the default answers."""
+    if model_id is None:
+        ModelChoice.objects.filter(contact_id=contact_id).delete()
+    else:
+        ModelChoice.objects.update_or_create(contact_id=contact_id, defaults={"model_id": model_id})
 
 
 def llm_registry_load(

@@ -55,8 +55,8 @@ def seed_scenarios_and_services() -> list:
 def seed_cards_and_interests(services: list) -> None:
     from conversations.models import Contact
     from discovery.models import LeadFieldValue
+    from discovery.models import ServiceInterest as Interest
 
-    Interest = Contact.interested_in.through
     values, interests = [], []
     for number, contact_id in enumerate(Contact.objects.values_list("pk", flat=True)):
         for key in ("name", "task", "budget"):
@@ -127,12 +127,12 @@ def export_via_import_export_default(model_admin, request) -> int:
 def export_bare(columns) -> int:
     """The same data as the admin export, read and written as it comes: the floor."""
     from conversations.models import Contact
-    from discovery.models import LeadFieldValue
+    from discovery.models import LeadFieldValue, ServiceInterest
 
     card = LeadFieldValue.objects.filter(is_current=True).values_list(
         "contact_id", "key", "display"
     )
-    interests = Contact.interested_in.through.objects.values_list("contact_id", "service__titles")
+    interests = ServiceInterest.objects.values_list("contact_id", "service__titles")
     writer = csv.writer(Discard())
     rows = 0
     for queryset in (Contact.objects.values_list(*columns), card, interests):
@@ -176,7 +176,6 @@ def run(leads: int, runs: int) -> None:
 
     from conversations.export import _COLUMNS
     from conversations.models import Contact
-    from conversations.resources import ContactResource
 
     started = time.perf_counter()
     services = seed_scenarios_and_services()
@@ -188,11 +187,13 @@ def run(leads: int, runs: int) -> None:
     client = Client()
     client.force_login(user)
     url = reverse("admin:conversations_contact_export")
-    names = ContactResource().get_export_order()
-    form = {"format": "0", "resource": "0", **{f"contactresource_{n}": "on" for n in names}}
     request = RequestFactory().get(url)
     request.user = user
-    model_admin = admin.site._registry[Contact]
+    model_admin = admin.site.get_model_admin(Contact)
+    resource_class = model_admin.resource_classes[0]
+    names = resource_class().get_export_order()
+    prefix = resource_class.__name__.lower()
+    form = {"format": "0", "resource": "0", **{f"{prefix}_{n}": "on" for n in names}}
     columns = list(
         dict.fromkeys(c for name in names if name in _COLUMNS for c in _COLUMNS[name][0])
     )

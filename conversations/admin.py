@@ -29,8 +29,8 @@ from core.admin_display import short_datetime, truncated
 from core.admin_history import ReadableHistoryAdmin
 from core.admin_lists import CappedCountPaginator, FastListMixin, phone_search_digits
 from core.admin_names import ModelNames, ModelNamesMixin
+from core.models import LLM_USAGE_FIELDS
 from core.spreadsheets import HeaderLabelledExportForm
-from discovery.selectors import lead_card_panel
 
 
 class HasContactFilter(admin.SimpleListFilter):
@@ -74,8 +74,7 @@ class ContactAdmin(ModelNamesMixin, FastListMixin, ExportActionMixin, admin.Mode
     ordering = ("-created_at",)
     # Rendering the editable status of each row is most of a page's time: 50 rows keep it quick.
     list_per_page = 50
-    raw_id_fields = ("chosen_model",)
-    change_form_template = "admin/conversations/contact/change_form.html"
+    transcript_template = "admin/conversations/contact/transcript.html"
     readonly_fields = (
         "transcript_link",
         "channel",
@@ -130,9 +129,16 @@ class ContactAdmin(ModelNamesMixin, FastListMixin, ExportActionMixin, admin.Mode
             return queryset.filter(phone__contains=digits), False
         return super().get_search_results(request, queryset, search_term)
 
+    def about_lead(self, contact) -> dict:
+        """Context for what an app above adds about the lead to its page and its transcript.
+
+        This app knows nothing more of a lead than the lead's own row: nothing here.
+        """
+        return {}
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context["lead_card"] = lead_card_panel(contact=obj)
+            context.update(self.about_lead(obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
@@ -160,13 +166,13 @@ class ContactAdmin(ModelNamesMixin, FastListMixin, ExportActionMixin, admin.Mode
             "opts": self.opts,
             "title": _("Conversation transcript: %(lead)s") % {"lead": contact.display_name},
             "contact": contact,
-            "lead_card": lead_card_panel(contact=contact),
             "entries": transcript.entries,
             "page": page,
             "page_range": page.paginator.get_elided_page_range(page.number),
+            **self.about_lead(contact),
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/conversations/contact/transcript.html", context)
+        return TemplateResponse(request, self.transcript_template, context)
 
     # --- Export ---------------------------------------------------------------------------
 
@@ -197,6 +203,7 @@ class ContactAdmin(ModelNamesMixin, FastListMixin, ExportActionMixin, admin.Mode
         user_id = request.user.pk
         content = stream_contacts_csv(
             queryset,
+            resource=self.choose_export_resource_class(export_form, request)(),
             selected_fields=self.get_export_resource_fields_from_form(export_form),
             on_complete=lambda count: log_leads_exported(
                 count=count, file_format="csv", user_id=user_id
@@ -256,6 +263,23 @@ class MessageAdmin(ModelNamesMixin, FastListMixin, admin.ModelAdmin):
     list_select_related = ("contact",)
     search_fields = ("text",)
     raw_id_fields = ("conversation", "contact", "reply_to")
+    # The cost of a reply (`LLMUsage`) is read after what was said, not at the top.
+    fields = (
+        "conversation",
+        "contact",
+        "role",
+        "text",
+        "content_type",
+        "telegram_update_id",
+        "telegram_message_id",
+        "reply_to",
+        *LLM_USAGE_FIELDS,
+        "status",
+        "error",
+        "delivery",
+        "delivery_parts",
+        "delivery_error",
+    )
     # The primary key follows time and has an index; created_at alone has none.
     ordering = ("-pk",)
 

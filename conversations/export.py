@@ -2,9 +2,10 @@
 
 import-export builds a whole `tablib.Dataset` of model instances before writing a byte; for
 100,000 leads that is slow and holds the table in memory. Here the same columns and headers as
-`ContactResource` are written from `values_list().iterator()` in chunks, so memory stays flat
-and the first bytes leave at once. Every cell passes `core.spreadsheets.defuse_formula`, the
-rule the XLSX export follows too, and the file starts with the byte order mark Excel needs.
+the admin's resource (`ContactResource` or a subclass) are written from
+`values_list().iterator()` in chunks, so memory stays flat and the first bytes leave at once.
+Every cell passes `core.spreadsheets.defuse_formula`, the rule the XLSX export follows too,
+and the file starts with the byte order mark Excel needs.
 """
 
 import io
@@ -16,7 +17,6 @@ from django.utils import timezone
 
 from conversations.models import Contact, full_name
 from conversations.resources import (
-    CARD_FIELD_PREFIX,
     CHUNK_SIZE,
     EXPORT_DATETIME_FORMAT,
     EXPORT_ORDER,
@@ -61,50 +61,55 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], Callable[[], Callable]]] = {
 }
 
 
-def _cell_getter(render: Callable, indexes: list[int]) -> Callable[[tuple], str]:
+#: A cell of a lead: from its row of `values_list` and its details (`ContactResource.lead_details`).
+CellGetter = Callable[[tuple, Mapping[str, str]], str]
+
+
+def _own_cell(render: Callable, indexes: list[int]) -> CellGetter:
     if len(indexes) == 1:
         (index,) = indexes
-        return lambda row: defuse_formula(render(row[index]))
-    return lambda row: defuse_formula(render(*(row[index] for index in indexes)))
+        return lambda row, _details: defuse_formula(render(row[index]))
+    return lambda row, _details: defuse_formula(render(*(row[index] for index in indexes)))
+
+
+def _detail_cell(name: str) -> CellGetter:
+    return lambda _row, details: defuse_formula(details.get(name, ""))
 
 
 def _row_plan(field_names: list[str]) -> tuple[list[str], Callable[..., list]]:
     """The columns to select (the id first) and a function turning a lead into CSV cells.
 
-    `ContactResource` lists the lead's own columns, then the interests, then the card.
+    A field that is not one of the lead's own columns is a subclass's: its cell comes from
+    the lead's details.
     """
     own = [name for name in field_names if name in _COLUMNS]
     sources = list(dict.fromkeys(["id", *(c for name in own for c in _COLUMNS[name][0])]))
     getters = []
-    for name in own:
+    for name in field_names:
+        if name not in _COLUMNS:
+            getters.append(_detail_cell(name))
+            continue
         columns, make_renderer = _COLUMNS[name]
-        getters.append(_cell_getter(make_renderer(), [sources.index(c) for c in columns]))
-    with_interests = "interests" in field_names
-    keys = [
-        name.removeprefix(CARD_FIELD_PREFIX)
-        for name in field_names
-        if name.startswith(CARD_FIELD_PREFIX)
-    ]
+        getters.append(_own_cell(make_renderer(), [sources.index(c) for c in columns]))
 
-    def build_row(row: tuple, card: Mapping[str, str], interests: str) -> list:
-        cells = [get(row) for get in getters]
-        if with_interests:
-            cells.append(defuse_formula(interests))
-        cells.extend(defuse_formula(card[key]) if key in card else "" for key in keys)
-        return cells
+    def build_row(row: tuple, details: Mapping[str, str]) -> list:
+        return [get(row, details) for get in getters]
 
     return sources, build_row
 
 
 def stream_contacts_csv(
-    queryset, *, selected_fields=None, on_complete: Callable[[int], None]
+    queryset,
+    *,
+    resource: ContactResource,
+    selected_fields=None,
+    on_complete: Callable[[int], None],
 ) -> Iterator[bytes]:
     """Yield the CSV of `queryset` in import-export's columns and layout, chunk by chunk.
 
-    `selected_fields` are the resource fields staff ticked on the export form (all if empty);
-    `on_complete` gets the number of rows once the last chunk is out.
+    `resource` is the admin's, `selected_fields` the fields staff ticked on the export form (all
+    if empty); `on_complete` gets the number of rows once the last chunk is out.
     """
-    resource = ContactResource()
     export_fields = resource.get_export_fields(selected_fields)
     field_names = [resource.get_field_name(field) for field in export_fields]
     sources, build_row = _row_plan(field_names)
@@ -114,8 +119,9 @@ def stream_contacts_csv(
     writer.writerow(resource.get_export_headers(selected_fields))
     count = 0
     rows = queryset.order_by(EXPORT_ORDER).values_list(*sources).iterator(chunk_size=CHUNK_SIZE)
-    for row, card, interests in with_lead_details(queryset, rows, contact_id=itemgetter(0)):
-        writer.writerow(build_row(row, card, interests))
+    details = resource.lead_details(queryset)
+    for row, cells in with_lead_details(details, rows, contact_id=itemgetter(0)):
+        writer.writerow(build_row(row, cells))
         count += 1
         if count % CHUNK_SIZE == 0:
             yield _drain(buffer)

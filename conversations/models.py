@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import LLMUsage
+
 
 def full_name(first_name: str, last_name: str) -> str:
     return " ".join(part for part in (first_name, last_name) if part)
@@ -23,7 +25,11 @@ def lead_display_name(
 
 
 class Contact(models.Model):
-    """One person on one channel; a lead once we know how to reach them."""
+    """One person on one channel; a lead once we know how to reach them.
+
+    What the apps above know of a lead (its need discovery and interests, the model it chose)
+    they keep in tables of their own that point here: this app knows none of them.
+    """
 
     class Channel(models.TextChoices):
         TELEGRAM = "telegram", _("Telegram")
@@ -56,30 +62,7 @@ class Contact(models.Model):
     source = models.CharField(_("source"), max_length=64, blank=True, db_index=True)
     consent_at = models.DateTimeField(_("personal data consent"), null=True, blank=True)
     qualified_at = models.DateTimeField(_("qualified"), null=True, blank=True)
-    card_confirmed_at = models.DateTimeField(_("lead card confirmed"), null=True, blank=True)
-    scenario = models.ForeignKey(
-        "discovery.Scenario",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("scenario"),
-    )
     is_blocked = models.BooleanField(_("blocked the bot"), default=False)
-    chosen_model = models.ForeignKey(
-        "assistant.LLMModel",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("chosen model"),
-    )
-    interested_in = models.ManyToManyField(
-        "catalog.Service",
-        blank=True,
-        related_name="interested_contacts",
-        verbose_name=_("interested in"),
-    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
@@ -149,8 +132,11 @@ class Conversation(models.Model):
         return f"{self.contact} · {self.started_at:%Y-%m-%d %H:%M}"
 
 
-class Message(models.Model):
-    """One message of either side, stored before anything that can fail."""
+class Message(LLMUsage):
+    """One message of either side, stored before anything that can fail.
+
+    A reply of the model also keeps what it cost (`LLMUsage`); other messages leave that empty.
+    """
 
     class Role(models.TextChoices):
         USER = "user", _("User")
@@ -218,15 +204,6 @@ class Message(models.Model):
         related_name="replies",
         verbose_name=_("reply to"),
     )
-    model_name = models.CharField(_("model"), max_length=200, blank=True)
-    prompt_tokens = models.PositiveIntegerField(_("prompt tokens"), null=True, blank=True)
-    completion_tokens = models.PositiveIntegerField(_("completion tokens"), null=True, blank=True)
-    tokens_estimated = models.BooleanField(
-        _("tokens estimated"),
-        default=False,
-        help_text=_("The provider sent no token counts; they were estimated from the text."),
-    )
-    latency_ms = models.PositiveIntegerField(_("latency, ms"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.COMPLETE
     )
@@ -265,14 +242,6 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()}: {self.text[:60]}"
-
-    @property
-    def tokens_display(self) -> str:
-        """Prompt + completion tokens for staff, "≈" first when they are an estimate."""
-        if self.prompt_tokens is None and self.completion_tokens is None:
-            return ""
-        counts = f"{self.prompt_tokens or 0} + {self.completion_tokens or 0}"
-        return f"≈ {counts}" if self.tokens_estimated else counts
 
 
 class Prompt(models.Model):

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import groupby
-from operator import itemgetter
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -14,7 +11,6 @@ from django.db.models.functions import Coalesce
 
 from conversations.models import Contact, Message, Prompt
 from conversations.services import ContactInfo
-from core.languages import localized
 
 
 @dataclass(frozen=True)
@@ -25,28 +21,6 @@ class HistoryItem:
 
 def contact_info(*, contact_id: int) -> ContactInfo:
     return ContactInfo.from_contact(Contact.objects.get(pk=contact_id))
-
-
-def contact_interests(*, contact_id: int, language: str) -> list[str]:
-    """Titles, in `language`, of the services the lead pressed "I'm interested" on."""
-    services = Contact.objects.get(pk=contact_id).interested_in.order_by("position", "id")
-    return [service.title_in(language) for service in services]
-
-
-def interests_by_contact(*, contacts, chunk_size: int) -> Iterator[tuple[int, list[str]]]:
-    """(lead id, service titles in the site language) for the leads in the queryset `contacts`,
-    highest id first.
-
-    An export walks these alongside its leads, so a lead's interests cost no query of their own.
-    """
-    rows = (
-        Contact.interested_in.through.objects.filter(contact__in=contacts.values("pk"))
-        .order_by("-contact_id", "service__position", "service_id")
-        .values_list("contact_id", "service__titles")
-        .iterator(chunk_size=chunk_size)
-    )
-    for contact_id, services in groupby(rows, key=itemgetter(0)):
-        yield contact_id, [localized(titles, settings.LANGUAGE_CODE) for _id, titles in services]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""What every app may log to: the database log sink's table."""
+"""What every app may use: the database log sink's table, and the fields of an LLM call's cost."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -20,3 +20,35 @@ class LogEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.level} {self.logger_name}"
+
+
+class LLMUsage(models.Model):
+    """What one LLM call cost and which model made it: a reply and an extraction run alike.
+
+    Abstract, so each app keeps its own table; the analytics read the same columns in both.
+    """
+
+    model_name = models.CharField(_("model"), max_length=200, blank=True)
+    prompt_tokens = models.PositiveIntegerField(_("prompt tokens"), null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(_("completion tokens"), null=True, blank=True)
+    tokens_estimated = models.BooleanField(
+        _("tokens estimated"),
+        default=False,
+        help_text=_("The provider sent no token counts; they were estimated from the text."),
+    )
+    latency_ms = models.PositiveIntegerField(_("latency, ms"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def tokens_display(self) -> str:
+        """Prompt + completion tokens for staff, "≈" first when they are an estimate."""
+        if self.prompt_tokens is None and self.completion_tokens is None:
+            return ""
+        counts = f"{self.prompt_tokens or 0} + {self.completion_tokens or 0}"
+        return f"≈ {counts}" if self.tokens_estimated else counts
+
+
+#: The fields of `LLMUsage`, for an admin that places them among its model's own fields.
+LLM_USAGE_FIELDS = tuple(field.name for field in LLMUsage._meta.fields)

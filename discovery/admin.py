@@ -1,7 +1,11 @@
-"""Staff admin for need discovery: scenarios edited without code, lead card values and their cost.
+"""Staff admin for need discovery: scenarios edited without code, lead card values and their
+cost, and what the lead's own page shows of discovery.
 
 Lead card values and extraction runs grow like messages do, so their lists follow the same
 rules as the message list: no full COUNT, related rows in the same query, read-only.
+The leads' admin (`conversations`) knows nothing of discovery: `LeadAdmin` extends it with the
+lead card, the scenario and confirmation, the interests and their export columns, and takes
+its place on the site.
 """
 
 from django.contrib import admin
@@ -10,12 +14,24 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
-from assistant.models import LLMModel
+from conversations.admin import ContactAdmin
+from conversations.models import Contact
 from core.admin_lists import FastListMixin, phone_search_digits
 from core.admin_names import ModelNames, ModelNamesMixin
+from core.admin_site import ParentPermissionsInline
 from core.language_forms import language_field_names
+from core.models import LLM_USAGE_FIELDS
 from discovery.forms import ScenarioChangelistFormSet, ScenarioFieldForm, ScenarioForm
-from discovery.models import ExtractionRun, LeadFieldValue, Scenario, ScenarioField
+from discovery.models import (
+    ExtractionRun,
+    LeadDiscovery,
+    LeadFieldValue,
+    Scenario,
+    ScenarioField,
+    ServiceInterest,
+)
+from discovery.resources import LeadResource
+from discovery.selectors import lead_card_panel
 
 
 class ScenarioFieldInline(admin.StackedInline):
@@ -109,14 +125,16 @@ class FieldKeyFilter(admin.SimpleListFilter):
 
 
 class ModelNameFilter(admin.SimpleListFilter):
-    """Models come from the registry rather than a DISTINCT over every run."""
+    """The models that made runs, read from the runs' `model_name` index (the registry belongs
+    to the assistant, which this app does not know); a model since retired stays listed."""
 
     title = _("model")
     parameter_name = "model"
 
     def lookups(self, request, model_admin):
-        ids = LLMModel.objects.order_by("model_id").values_list("model_id", flat=True).distinct()
-        return [(model_id, model_id) for model_id in ids]
+        runs = ExtractionRun.objects.exclude(model_name="").order_by("model_name")
+        names = runs.values_list("model_name", flat=True).distinct()
+        return [(name, name) for name in names]
 
     def queryset(self, request, queryset):
         return queryset.filter(model_name=self.value()) if self.value() else queryset
@@ -166,8 +184,38 @@ class ExtractionRunAdmin(ModelNamesMixin, ReadOnlyAdmin):
     list_filter = ("status", ModelNameFilter)
     list_select_related = ("contact",)
     raw_id_fields = ("contact", "message")
+    fields = ("contact", "message", *LLM_USAGE_FIELDS, "status", "error", "values_saved")
     ordering = ("-created_at",)
 
     @admin.display(description=_("error"))
     def short_error(self, run):
         return Truncator(run.error).chars(80)
+
+
+class LeadDiscoveryInline(ParentPermissionsInline, admin.StackedInline):
+    model = LeadDiscovery
+    fields = ("scenario", "card_confirmed_at")
+    can_delete = False
+
+
+class ServiceInterestInline(ParentPermissionsInline, admin.TabularInline):
+    model = ServiceInterest
+    fields = ("service", "created_at")
+    readonly_fields = ("created_at",)
+    ordering = ("service__position", "service_id")
+    extra = 0
+
+
+class LeadAdmin(ContactAdmin):
+    """Leads with what need discovery knows of them."""
+
+    resource_classes = [LeadResource]
+    inlines = (LeadDiscoveryInline, ServiceInterestInline)
+    change_form_template = "admin/discovery/lead/change_form.html"
+    transcript_template = "admin/discovery/lead/transcript.html"
+
+    def about_lead(self, contact) -> dict:
+        return {**super().about_lead(contact), "lead_card": lead_card_panel(contact=contact)}
+
+
+admin.site.extend(Contact, LeadAdmin)

@@ -1,9 +1,12 @@
-"""Need discovery: staff-defined scenarios, and the lead card the assistant fills in."""
+"""Need discovery: staff-defined scenarios, where each lead stands in one, the services the lead
+asked about, and the lead card the assistant fills in."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from core.models import LLMUsage
 
 
 class Scenario(models.Model):
@@ -106,6 +109,64 @@ class ScenarioField(models.Model):
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
 
 
+class LeadDiscovery(models.Model):
+    """Where a lead's need discovery stands: the scenario its card follows, and whether the
+    person confirmed the summary of that card. One row per lead, made when a scenario first
+    applies; a lead without one has neither.
+    """
+
+    contact = models.OneToOneField(
+        "conversations.Contact",
+        on_delete=models.CASCADE,
+        related_name="discovery",
+        verbose_name=_("lead"),
+    )
+    scenario = models.ForeignKey(
+        Scenario,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scenario"),
+    )
+    card_confirmed_at = models.DateTimeField(_("lead card confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("need discovery")
+        verbose_name_plural = _("need discovery")
+
+    def __str__(self):
+        return str(self.scenario or "—")
+
+
+class ServiceInterest(models.Model):
+    """A service the lead pressed "I'm interested" on; pressing again keeps the first row."""
+
+    contact = models.ForeignKey(
+        "conversations.Contact",
+        on_delete=models.CASCADE,
+        related_name="service_interests",
+        verbose_name=_("lead"),
+    )
+    service = models.ForeignKey(
+        "catalog.Service",
+        on_delete=models.CASCADE,
+        related_name="interests",
+        verbose_name=_("service"),
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("interest in a service")
+        verbose_name_plural = _("interests in services")
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "service"], name="uniq_service_interest"),
+        ]
+
+    def __str__(self):
+        return str(self.service)
+
+
 class LeadFieldValue(models.Model):
     """A value on the lead card; a change adds a row, so the card keeps its history."""
 
@@ -148,7 +209,7 @@ class LeadFieldValue(models.Model):
         return f"{self.key}: {self.display}"
 
 
-class ExtractionRun(models.Model):
+class ExtractionRun(LLMUsage):
     """One structured-output call that read a message for the lead card, with its cost."""
 
     class Status(models.TextChoices):
@@ -170,15 +231,6 @@ class ExtractionRun(models.Model):
         related_name="+",
         verbose_name=_("message"),
     )
-    model_name = models.CharField(_("model"), max_length=200, blank=True)
-    prompt_tokens = models.PositiveIntegerField(_("prompt tokens"), null=True, blank=True)
-    completion_tokens = models.PositiveIntegerField(_("completion tokens"), null=True, blank=True)
-    tokens_estimated = models.BooleanField(
-        _("tokens estimated"),
-        default=False,
-        help_text=_("The provider sent no token counts; they were estimated from the text."),
-    )
-    latency_ms = models.PositiveIntegerField(_("latency, ms"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     error = models.CharField(_("error"), max_length=500, blank=True)
     values_saved = models.PositiveIntegerField(_("values saved"), default=0)
@@ -188,6 +240,8 @@ class ExtractionRun(models.Model):
         verbose_name = _("extraction run")
         verbose_name_plural = _("extraction runs")
         ordering = ["-created_at"]
+        # The admin's model filter lists the distinct names from this index, not the table.
+        indexes = [models.Index(fields=["model_name"], name="extraction_run_model")]
 
     def __str__(self):
         return f"{self.model_name} · {self.get_status_display()}"

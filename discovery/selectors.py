@@ -1,4 +1,5 @@
-"""Reads of scenarios and lead cards, shared by the assistant (async, plain data) and the admin."""
+"""Reads of scenarios, lead cards and interests, shared by the assistant (async, plain data),
+the admin and the lead export."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 
+from django.conf import settings
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import translation
 
 from catalog.models import Service
 from conversations.models import Contact
 from core.languages import localized
-from discovery.models import LeadFieldValue, Scenario, ScenarioField
+from discovery.models import LeadDiscovery, LeadFieldValue, Scenario, ScenarioField, ServiceInterest
 
 
 @dataclass(frozen=True)
@@ -84,16 +86,15 @@ def scenario_info(*, scenario_id: int) -> ScenarioInfo:
 def scenario_for_contact(*, contact_id: int) -> ScenarioInfo | None:
     """The active scenario for a lead: by service interest, else by source, else the default.
 
-    Among several services the most recent interest wins. Interests carry no time, so the
-    order the rows were added to the M2M table stands for it (adding an interest again keeps
-    its first place in that order).
+    Among several services the most recent interest wins: interests are numbered as they are
+    added (pressing "I'm interested" again keeps the first one's place).
     """
     source = Contact.objects.values_list("source", flat=True).get(pk=contact_id)
     return _applying_scenario(contact_id, source)
 
 
 def _applying_scenario(contact_id: int, source: str) -> ScenarioInfo | None:
-    interest = Contact.interested_in.through.objects.filter(
+    interest = ServiceInterest.objects.filter(
         contact_id=contact_id, service_id=OuterRef("service_id")
     )
     matches = Q(applies_to=Scenario.AppliesTo.DEFAULT) | Q(
@@ -143,11 +144,9 @@ def _info(scenario: Scenario) -> ScenarioInfo:
 
 def lead_card_scenario(*, contact_id: int) -> ScenarioInfo | None:
     """The scenario a lead's card follows: the one the assistant used, else the one that applies."""
-    scenario_id, source = Contact.objects.values_list("scenario_id", "source").get(pk=contact_id)
-    return _card_scenario(contact_id, scenario_id, source)
-
-
-def _card_scenario(contact_id: int, scenario_id: int | None, source: str) -> ScenarioInfo | None:
+    scenario_id, source = Contact.objects.values_list("discovery__scenario_id", "source").get(
+        pk=contact_id
+    )
     if scenario_id is not None:
         return scenario_info(scenario_id=scenario_id)
     return _applying_scenario(contact_id, source)
@@ -185,7 +184,11 @@ class LeadCardPanel:
 
 
 def lead_card_panel(*, contact: Contact) -> LeadCardPanel:
-    scenario = _card_scenario(contact.pk, contact.scenario_id, contact.source)
+    discovery = LeadDiscovery.objects.select_related("scenario").filter(contact=contact).first()
+    if discovery is not None and discovery.scenario is not None:
+        scenario = _info(discovery.scenario)
+    else:
+        scenario = _applying_scenario(contact.pk, contact.source)
     language = translation.get_language()
     rows = list(LeadFieldValue.objects.filter(contact=contact).order_by("created_at", "id"))
     return LeadCardPanel(
@@ -193,7 +196,7 @@ def lead_card_panel(*, contact: Contact) -> LeadCardPanel:
         entries=_entries(scenario, [row for row in rows if row.is_current], language),
         history=_changes(scenario, rows, language),
         qualified_at=contact.qualified_at,
-        card_confirmed_at=contact.card_confirmed_at,
+        card_confirmed_at=discovery.card_confirmed_at if discovery else None,
     )
 
 
@@ -302,6 +305,28 @@ def current_cards_by_contact(*, contacts, chunk_size: int) -> Iterator[tuple[int
     )
     for contact_id, values in groupby(rows, key=itemgetter(0)):
         yield contact_id, {key: display for _id, key, display in values}
+
+
+def contact_interests(*, contact_id: int, language: str) -> list[str]:
+    """Titles, in `language`, of the services the lead pressed "I'm interested" on."""
+    services = Service.objects.filter(interests__contact_id=contact_id).order_by("position", "id")
+    return [service.title_in(language) for service in services]
+
+
+def interests_by_contact(*, contacts, chunk_size: int) -> Iterator[tuple[int, list[str]]]:
+    """(lead id, service titles in the site language) for the leads in the queryset `contacts`,
+    highest id first.
+
+    An export walks these alongside its leads, so a lead's interests cost no query of their own.
+    """
+    rows = (
+        ServiceInterest.objects.filter(contact__in=contacts.values("pk"))
+        .order_by("-contact_id", "service__position", "service_id")
+        .values_list("contact_id", "service__titles")
+        .iterator(chunk_size=chunk_size)
+    )
+    for contact_id, services in groupby(rows, key=itemgetter(0)):
+        yield contact_id, [localized(titles, settings.LANGUAGE_CODE) for _id, titles in services]
 
 
 def declined_keys(*, contact_id: int) -> set[str]:

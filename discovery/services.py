@@ -1,4 +1,5 @@
-"""Writes to the lead card: values with history, qualification, confirmation, extraction cost."""
+"""Writes of need discovery: the lead card with its history, qualification, confirmation, the
+scenario a lead follows, its interests, and what extraction cost."""
 
 from __future__ import annotations
 
@@ -20,7 +21,14 @@ from core.data_sources import (
     upsert,
 )
 from core.storable import storable_json, storable_text
-from discovery.models import ExtractionRun, LeadFieldValue, Scenario, ScenarioField
+from discovery.models import (
+    ExtractionRun,
+    LeadDiscovery,
+    LeadFieldValue,
+    Scenario,
+    ScenarioField,
+    ServiceInterest,
+)
 from discovery.validation import CheckedValue
 
 logger = logging.getLogger(__name__)
@@ -95,33 +103,44 @@ def lead_qualify(*, contact_id: int) -> bool:
     return True
 
 
+def _summarised(contact_id: int):
+    """The lead's discovery row when the person was shown the summary of their card: only a
+    lead qualified by a scenario is."""
+    return LeadDiscovery.objects.filter(
+        contact_id=contact_id, contact__qualified_at__isnull=False, scenario__isnull=False
+    )
+
+
 def lead_card_confirm(*, contact_id: int) -> bool:
     """The person confirmed the summary of their card; False when there is none to confirm.
 
-    Only a lead qualified by a scenario was shown a summary, so only such a lead's card can
-    be confirmed, whatever button data arrives; a second press keeps the first time.
+    Whatever button data arrives, only a summarised card can be confirmed; a second press
+    keeps the first time.
     """
-    now = timezone.now()
-    summarised = Contact.objects.filter(
-        pk=contact_id, qualified_at__isnull=False, scenario__isnull=False
-    )
-    summarised.filter(card_confirmed_at__isnull=True).update(card_confirmed_at=now, updated_at=now)
+    summarised = _summarised(contact_id)
+    summarised.filter(card_confirmed_at__isnull=True).update(card_confirmed_at=timezone.now())
     return summarised.exists()
 
 
 def lead_card_reopen(*, contact_id: int) -> bool:
     """A summarised card changed: the person confirms it anew. False when none was shown."""
-    return bool(
-        Contact.objects.filter(
-            pk=contact_id, qualified_at__isnull=False, scenario__isnull=False
-        ).update(card_confirmed_at=None, updated_at=timezone.now())
-    )
+    return bool(_summarised(contact_id).update(card_confirmed_at=None))
 
 
 def contact_set_scenario(*, contact_id: int, scenario_id: int | None) -> None:
-    Contact.objects.filter(pk=contact_id).exclude(scenario_id=scenario_id).update(
-        scenario_id=scenario_id
+    """The scenario the lead's card follows; the lead's discovery row begins here."""
+    discovery, created = LeadDiscovery.objects.get_or_create(
+        contact_id=contact_id, defaults={"scenario_id": scenario_id}
     )
+    if not created and discovery.scenario_id != scenario_id:
+        discovery.scenario_id = scenario_id
+        discovery.save(update_fields=["scenario"])
+
+
+def contact_record_interest(*, contact_id: int, service_id: int) -> None:
+    """The lead pressed "I'm interested"; pressing again keeps the first interest's place."""
+    ServiceInterest.objects.get_or_create(contact_id=contact_id, service_id=service_id)
+    logger.info("Contact %s is interested in service %s", contact_id, service_id)
 
 
 def extraction_run_record(

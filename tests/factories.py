@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from assistant.models import LLMModel, LLMProvider
 from catalog.models import Service
 from conversations.models import Contact, Conversation, Message, Prompt
-from discovery.models import LeadFieldValue, Scenario, ScenarioField
+from discovery.models import LeadFieldValue, Scenario, ScenarioField, ServiceInterest
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -132,3 +132,9 @@ class LeadFieldValueFactory(factory.django.DjangoModelFactory):
     key = "name"
     value = factory.LazyAttribute(lambda value: value.display)
     display = "Anna"
+
+
+def add_interests(contact, *services):
+    """The lead pressed "I'm interested" on each of `services`, in that order."""
+    for service in services:
+        ServiceInterest.objects.create(contact=contact, service=service)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from assistant import services as assistant_services
 from assistant.channel import UNREACHABLE
 from assistant.context import ContextParts, build_messages, discovery_brief
 from assistant.gateway import ModelSpec
@@ -35,9 +36,9 @@ class _Prepared:
 def _prepare(turn: Turn, scenario: ScenarioInfo | None) -> _Prepared:
     """Everything the request needs, in one database hop: models, prompts, catalog, history."""
     contact = turn.contact
-    primary, replaced = model_spec_for(chosen_model_id=contact.chosen_model_id)
+    primary, replaced = model_spec_for(contact_id=contact.id)
     if replaced:
-        conversation_services.contact_set_model(contact_id=contact.id, model_id=None)
+        assistant_services.contact_set_model(contact_id=contact.id, model_id=None)
     fallback = fallback_model_spec()
     models = [spec for spec in (primary, fallback) if spec is not None]
     models = list({spec.pk: spec for spec in models}.values())

@@ -13,9 +13,9 @@ from assistant.usecases.contacts import ask_for_contact, invite_to_private_chat
 from assistant.usecases.exchange import Exchange
 from assistant.usecases.staff import notify_staff
 from catalog.selectors import ServiceInfo, active_service, active_services
-from conversations import services as conversation_services
 from conversations.models import StaffNotice
 from core.db import db_call
+from discovery import services as discovery_services
 
 
 def service_card(item: ServiceInfo) -> str:
@@ -67,7 +67,7 @@ async def note_interest(exchange: Exchange, value: str) -> None:
     if exchange.turn.in_group:
         await invite_to_private_chat(exchange)
         return
-    await db_call(conversation_services.contact_record_interest)(
+    await db_call(discovery_services.contact_record_interest)(
         contact_id=exchange.contact.id, service_id=item.id
     )
     outcome = await card.record_service_interest(exchange.turn, item.id, item.title)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from assistant import services as assistant_services
 from assistant.channel import Button
 from assistant.gateway import ModelSpec
-from assistant.selectors import model_spec_for, usable_model_specs
+from assistant.selectors import model_spec_for, usable_model_spec, usable_model_specs
 from assistant.usecases.buttons import CHOSEN_MARK, MODEL, action, number
 from assistant.usecases.exchange import Exchange
-from conversations import services as conversation_services
 from core.db import db_call
 
 
@@ -18,9 +18,7 @@ async def show_models(exchange: Exchange, _argument: str = "") -> None:
     if not models:
         await exchange.say(_("No models are available right now."))
         return
-    current, _replaced = await db_call(model_spec_for)(
-        chosen_model_id=exchange.contact.chosen_model_id
-    )
+    current, _replaced = await db_call(model_spec_for)(contact_id=exchange.contact.id)
     current_pk = current.pk if current else None
     buttons = [[Button(_marked(model, current_pk), action(MODEL, model.pk))] for model in models]
     await exchange.say(_("Choose the model that will answer you:"), buttons=buttons)
@@ -32,8 +30,8 @@ def _marked(model: ModelSpec, current_pk: int | None) -> str:
 
 def _choose(contact_id: int, model_pk: int) -> tuple[ModelSpec | None, bool]:
     """Store the choice; an unknown, inactive or keyless model falls back to the default."""
-    spec, replaced = model_spec_for(chosen_model_id=model_pk)
-    conversation_services.contact_set_model(
+    spec, replaced = usable_model_spec(model_id=model_pk)
+    assistant_services.contact_set_model(
         contact_id=contact_id, model_id=None if replaced else model_pk
     )
     return spec, replaced

@@ -68,7 +68,7 @@ def _record_notice(notice_id: int, telegram_message_id: int | None, *, is_card: 
 def lead_summary(contact_id: int) -> str:
     """The lead's card for staff, in the active (site) language."""
     contact = conversation_selectors.contact_info(contact_id=contact_id)
-    interests = conversation_selectors.contact_interests(
+    interests = discovery_selectors.contact_interests(
         contact_id=contact_id, language=settings.LANGUAGE_CODE
     )
     lines = [

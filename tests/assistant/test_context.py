@@ -38,7 +38,6 @@ CONTACT = ContactInfo(
     source="",
     is_blocked=False,
     consent_at=None,
-    chosen_model_id=None,
 )
 PROMPTS = {
     "system": "You are a consultant.",

@@ -2,13 +2,15 @@
 
 import pytest
 
+from assistant.models import ModelChoice
 from assistant.selectors import (
     default_model_spec,
     fallback_model_spec,
     model_spec_for,
+    usable_model_spec,
     usable_model_specs,
 )
-from tests.factories import LLMModelFactory, LLMProviderFactory
+from tests.factories import ContactFactory, LLMModelFactory, LLMProviderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -119,19 +121,23 @@ def test_a_model_whose_key_is_missing_is_not_offered(monkeypatch):
     assert sorted(spec.model_id for spec in usable_model_specs()) == ["local", "paid"]
 
 
+def contact_who_chose(model) -> int:
+    return ModelChoice.objects.create(contact=ContactFactory(), model=model).contact_id
+
+
 def test_a_chosen_model_that_lost_its_key_is_replaced_by_the_default(monkeypatch):
     monkeypatch.delenv("ABSENT_API_KEY", raising=False)
     LLMModelFactory(model_id="main", is_default=True)
     without_key = LLMProviderFactory(name="Without key", api_key_env="ABSENT_API_KEY")
     chosen = LLMModelFactory(model_id="keyless", provider=without_key)
-    spec, replaced = model_spec_for(chosen_model_id=chosen.pk)
+    spec, replaced = model_spec_for(contact_id=contact_who_chose(chosen))
     assert (spec.model_id, replaced) == ("main", True)
 
 
 def test_the_contact_s_active_choice_answers():
     LLMModelFactory(model_id="main", is_default=True)
     chosen = LLMModelFactory(model_id="chosen")
-    spec, replaced = model_spec_for(chosen_model_id=chosen.pk)
+    spec, replaced = model_spec_for(contact_id=contact_who_chose(chosen))
     assert spec.model_id == "chosen"
     assert replaced is False
 
@@ -139,20 +145,28 @@ def test_the_contact_s_active_choice_answers():
 def test_an_inactive_choice_is_replaced_by_the_default_and_flagged():
     LLMModelFactory(model_id="main", is_default=True)
     chosen = LLMModelFactory(model_id="retired", is_active=False)
-    spec, replaced = model_spec_for(chosen_model_id=chosen.pk)
+    spec, replaced = model_spec_for(contact_id=contact_who_chose(chosen))
     assert spec.model_id == "main"
     assert replaced is True
 
 
-def test_a_deleted_choice_is_replaced_by_the_default_and_flagged():
+def test_choosing_a_model_that_is_gone_gives_the_default_flagged():
     LLMModelFactory(model_id="main", is_default=True)
-    spec, replaced = model_spec_for(chosen_model_id=999_999)
+    spec, replaced = usable_model_spec(model_id=999_999)
     assert spec.model_id == "main"
     assert replaced is True
 
 
 def test_without_a_choice_the_default_answers_unflagged():
     LLMModelFactory(model_id="main", is_default=True)
-    spec, replaced = model_spec_for(chosen_model_id=None)
+    spec, replaced = model_spec_for(contact_id=ContactFactory().pk)
     assert spec.model_id == "main"
     assert replaced is False
+
+
+def test_a_deleted_model_takes_the_choices_of_it_along():
+    LLMModelFactory(model_id="main", is_default=True)
+    chosen = LLMModelFactory(model_id="gone")
+    contact_id = contact_who_chose(chosen)
+    chosen.delete()
+    assert model_spec_for(contact_id=contact_id) == (default_model_spec(), False)

@@ -8,7 +8,13 @@ from assistant.runtime import BUTTON_PRESSES_PER_MINUTE
 from conversations.models import Contact, Message, StaffNotice
 from discovery.models import ExtractionRun
 from tests.bot.test_e2e_basics import contact_for, wait_messages
-from tests.discovery.test_e2e_discovery import ScriptedModel, make_scenario, tool, until
+from tests.discovery.test_e2e_discovery import (
+    ScriptedModel,
+    card_confirmed_at,
+    make_scenario,
+    tool,
+    until,
+)
 from tests.fakes.openai_server import Reply
 from tests.running_bot import renew_runtime
 
@@ -93,7 +99,7 @@ async def test_a_forged_confirmation_of_a_card_never_shown_is_refused(running_bo
     fake_telegram.push_callback_query(CHAT, "card:ok", 1, language_code="en")
     reply = (await wait_messages(fake_telegram, CHAT, 1))[0]
     assert reply.visible_text == "This button is no longer active."
-    assert (await sync_to_async(contact_for)(CHAT)).card_confirmed_at is None
+    assert await sync_to_async(card_confirmed_at)(CHAT) is None
 
 
 async def test_a_summarised_card_can_be_confirmed_and_a_second_press_keeps_the_first_time(
@@ -106,11 +112,11 @@ async def test_a_summarised_card_can_be_confirmed_and_a_second_press_keeps_the_f
     summary = (await wait_messages(fake_telegram, CHAT, 2))[1]
     fake_telegram.push_callback_query(CHAT, "card:ok", summary.message_id, language_code="en")
     await wait_messages(fake_telegram, CHAT, 3)
-    first = (await sync_to_async(contact_for)(CHAT)).card_confirmed_at
+    first = await sync_to_async(card_confirmed_at)(CHAT)
     fake_telegram.push_callback_query(CHAT, "card:ok", summary.message_id, language_code="en")
     thanks = (await wait_messages(fake_telegram, CHAT, 4))[3]
     assert thanks.visible_text == "Thank you! We will contact you soon."
-    assert (await sync_to_async(contact_for)(CHAT)).card_confirmed_at == first
+    assert await sync_to_async(card_confirmed_at)(CHAT) == first
 
 
 async def test_a_group_answer_uses_nothing_from_the_private_chat(
@@ -203,7 +209,7 @@ async def test_interest_pressed_in_a_group_invites_to_the_private_chat(
     )
     invitation = (await wait_messages(fake_telegram, GROUP, 2))[1]
     assert "@fake_test_bot" in invitation.visible_text
-    interests = await sync_to_async(lambda: contact_for(GROUP_MEMBER).interested_in.count())()
+    interests = await sync_to_async(lambda: contact_for(GROUP_MEMBER).service_interests.count())()
     assert interests == 0
 
 

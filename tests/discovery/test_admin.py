@@ -1,4 +1,5 @@
-"""Scenarios edited in admin without code, the read-only lists, and the lead card panel."""
+"""Scenarios edited in admin without code, the read-only lists, and what the lead's page shows
+of discovery: the lead card panel, the scenario and the interests."""
 
 from datetime import timedelta
 
@@ -6,16 +7,18 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from conversations.models import Contact
-from discovery.models import ExtractionRun, LeadFieldValue, Scenario, ScenarioField
+from discovery.models import ExtractionRun, LeadDiscovery, LeadFieldValue, Scenario, ScenarioField
+from discovery.selectors import contact_interests
+from tests.admin_forms import change_form_data
 from tests.factories import (
     ContactFactory,
-    LLMModelFactory,
     MessageFactory,
     ScenarioFactory,
     ScenarioFieldFactory,
     ServiceFactory,
+    add_interests,
 )
+from tests.permissions import login_with_permissions
 
 pytestmark = pytest.mark.django_db
 
@@ -342,7 +345,6 @@ def test_lead_card_values_are_read_only(admin_client):
 @pytest.fixture
 def runs():
     contact = ContactFactory()
-    LLMModelFactory(model_id="gpt-4o-mini")
     ExtractionRun.objects.create(
         contact=contact, model_name="gpt-4o-mini", status="ok", prompt_tokens=120, latency_ms=800
     )
@@ -355,6 +357,15 @@ def test_extraction_runs_filter_by_model(admin_client, runs):
     response = admin_client.get(RUNS, {"model": "gpt-4o-mini"})
 
     assert [run.status for run in response.context["cl"].result_list] == ["ok"]
+
+
+def test_the_model_filter_offers_each_model_that_made_runs_once(admin_client, runs):
+    ExtractionRun.objects.create(contact=ContactFactory(), model_name="other", status="ok")
+
+    response = admin_client.get(RUNS)
+
+    (model_filter,) = [f for f in response.context["cl"].filter_specs if f.title == "model"]
+    assert [name for name, _title in model_filter.lookup_choices] == ["gpt-4o-mini", "other"]
 
 
 def test_extraction_runs_filter_by_status_and_show_a_short_error(admin_client, runs):
@@ -447,7 +458,7 @@ def test_the_card_says_when_the_lead_qualified_and_confirmed(admin_client, lead)
 
 def test_the_card_on_a_lead_without_a_scenario_or_values_says_so(admin_client):
     contact = ContactFactory()
-    Contact.objects.filter(pk=contact.pk).update(card_confirmed_at=timezone.now())
+    LeadDiscovery.objects.create(contact=contact, card_confirmed_at=timezone.now())
 
     content = change_page(admin_client, contact).content.decode()
 
@@ -455,6 +466,38 @@ def test_the_card_on_a_lead_without_a_scenario_or_values_says_so(admin_client):
     assert "Not qualified yet" in content
     assert "Card confirmed" in content
     assert "Nothing to show: no scenario fields and no values." in content
+
+
+def lead_url(contact):
+    return reverse("admin:conversations_contact_change", args=[contact.pk])
+
+
+def test_staff_who_may_change_leads_set_the_scenario_and_the_interests(client):
+    login_with_permissions(client, "view_contact", "change_contact")
+    contact = ContactFactory()
+    scenario, service = ScenarioFactory(name="Audit"), ServiceFactory(title="Audit")
+    data = change_form_data(client.get(lead_url(contact)))
+    data["discovery-0-scenario"] = str(scenario.pk)
+    data.update({"service_interests-TOTAL_FORMS": "1", "service_interests-0-service": service.pk})
+
+    response = client.post(lead_url(contact), data)
+
+    assert response.status_code == 302
+    assert LeadDiscovery.objects.get(contact=contact).scenario == scenario
+    assert contact_interests(contact_id=contact.pk, language="en") == ["Audit"]
+
+
+def test_staff_who_may_only_view_leads_see_the_scenario_and_interests_read_only(client):
+    login_with_permissions(client, "view_contact")
+    contact = ContactFactory()
+    LeadDiscovery.objects.create(contact=contact, scenario=ScenarioFactory(name="Audit scenario"))
+    add_interests(contact, ServiceFactory(title="Bookkeeping"))
+
+    content = client.get(lead_url(contact)).content.decode()
+
+    assert "Audit scenario" in content
+    assert "Bookkeeping" in content
+    assert 'name="discovery-0-scenario"' not in content
 
 
 def test_the_add_lead_page_has_no_card(admin_client):

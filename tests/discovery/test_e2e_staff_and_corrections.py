@@ -4,8 +4,13 @@ from asgiref.sync import sync_to_async
 
 from conversations.models import Message, StaffNotice
 from discovery.models import LeadFieldValue, ScenarioField
-from tests.bot.test_e2e_basics import contact_for, wait_messages
-from tests.discovery.test_e2e_discovery import ScriptedModel, make_scenario, tool
+from tests.bot.test_e2e_basics import wait_messages
+from tests.discovery.test_e2e_discovery import (
+    ScriptedModel,
+    card_confirmed_at,
+    make_scenario,
+    tool,
+)
 
 CHAT = 7601
 STAFF_CHAT = -100760
@@ -62,7 +67,7 @@ async def test_a_corrected_card_is_confirmed_again_and_staff_learn_what_changed(
     new_summary = (await wait_messages(fake_telegram, CHAT, 6))[5]
     assert "Budget: 70 000 RUB" in new_summary.visible_text
     assert new_summary.reply_markup["inline_keyboard"][0][0]["callback_data"] == "card:ok"
-    assert (await sync_to_async(contact_for)(CHAT)).card_confirmed_at is None
+    assert await sync_to_async(card_confirmed_at)(CHAT) is None
     news = (await wait_messages(fake_telegram, STAFF_CHAT, 2))[1]
     assert "Бюджет: 50 000 RUB → 70 000 RUB" in news.visible_text  # staff read the site language
     card = fake_telegram.sent_messages(STAFF_CHAT)[0]

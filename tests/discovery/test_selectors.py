@@ -1,4 +1,5 @@
-"""Which scenario a lead gets, texts in the lead's language, and the lead card as staff read it."""
+"""Which scenario a lead gets, texts in the lead's language, the lead card as staff read it, and
+the lead's interests."""
 
 from datetime import timedelta
 
@@ -6,8 +7,9 @@ import pytest
 from django.utils import timezone
 
 from conversations.models import Contact
-from discovery.models import LeadFieldValue, Scenario
+from discovery.models import LeadDiscovery, LeadFieldValue, Scenario
 from discovery.selectors import (
+    contact_interests,
     lead_card,
     lead_card_panel,
     lead_card_scenario,
@@ -22,6 +24,7 @@ from tests.factories import (
     ScenarioFactory,
     ScenarioFieldFactory,
     ServiceFactory,
+    add_interests,
 )
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +75,7 @@ def test_a_deep_link_source_beats_the_default(default, by_source):
 
 def test_interest_in_a_service_beats_the_source(default, by_source, by_service, service):
     contact = ContactFactory(source="ads_vk")
-    contact.interested_in.add(service)
+    add_interests(contact, service)
 
     assert chosen_slug(contact) == "audit"
 
@@ -81,16 +84,14 @@ def test_the_most_recent_interest_decides_between_services(by_service, service):
     newer = ServiceFactory(slug="support")
     ScenarioFactory(slug="support", applies_to=Scenario.AppliesTo.SERVICE, service=newer)
     contact = ContactFactory()
-    contact.interested_in.add(service)
-    contact.interested_in.add(newer)
+    add_interests(contact, service, newer)
 
     assert chosen_slug(contact) == "support"
 
 
 def test_an_interest_without_a_scenario_falls_back_to_an_earlier_one(by_service, service):
     contact = ContactFactory()
-    contact.interested_in.add(service)
-    contact.interested_in.add(ServiceFactory())
+    add_interests(contact, service, ServiceFactory())
 
     assert chosen_slug(contact) == "audit"
 
@@ -215,7 +216,7 @@ def test_history_is_newest_first_with_the_value_each_change_replaced(card):
 
 
 def test_the_card_follows_the_scenario_the_assistant_used(card, by_source):
-    Contact.objects.filter(pk=card.pk).update(scenario=by_source)
+    LeadDiscovery.objects.create(contact=card, scenario=by_source)
 
     assert lead_card_scenario(contact_id=card.pk).slug == "ads"
 
@@ -231,10 +232,10 @@ def test_a_lead_without_any_scenario_still_shows_its_values():
     assert [change.label for change in history] == ["name"]
 
 
-def test_the_panel_needs_three_queries_however_long_the_history(card, django_assert_num_queries):
+def test_the_panel_needs_four_queries_however_long_the_history(card, django_assert_num_queries):
     contact = Contact.objects.get(pk=card.pk)
-    # The applying scenario, its fields, and every value in one query.
-    with django_assert_num_queries(3):
+    # The lead's discovery row, the applying scenario, its fields, and every value in one query.
+    with django_assert_num_queries(4):
         panel = lead_card_panel(contact=contact)
 
     assert [entry.display for entry in panel.entries] == ["Anna", "50 000 RUB", ""]
@@ -264,3 +265,28 @@ def test_a_service_gone_from_the_catalog_keeps_its_stored_name(default):
     )
 
     assert lead_card(contact_id=contact.pk, language="ru")[0].display == "Audit"
+
+
+def test_interests_are_listed_in_the_catalog_order():
+    contact = ContactFactory()
+    later = ServiceFactory(title="Audit", position=2)
+    earlier = ServiceFactory(title="Consultation", position=1)
+    add_interests(contact, later, earlier)
+    assert contact_interests(contact_id=contact.pk, language="en") == ["Consultation", "Audit"]
+
+
+def test_interests_are_named_in_the_language_asked_for(settings):
+    settings.LANGUAGE_CODE = "ru"
+    contact = ContactFactory()
+    add_interests(
+        contact,
+        ServiceFactory(titles={"ru": "Аудит", "en": "Audit"}),
+        ServiceFactory(titles={"ru": "Консультация"}),
+    )
+
+    assert contact_interests(contact_id=contact.pk, language="en") == ["Audit", "Консультация"]
+    assert contact_interests(contact_id=contact.pk, language="ru") == ["Аудит", "Консультация"]
+
+
+def test_a_contact_without_interests_has_an_empty_list():
+    assert contact_interests(contact_id=ContactFactory().pk, language="en") == []

@@ -5,9 +5,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from import_export.formats.base_formats import CSV
 
+from catalog.models import Service
 from conversations.models import Contact
-from conversations.resources import ContactResource, with_lead_details
+from conversations.resources import with_lead_details
 from core.spreadsheets import UTF8_BOM
+from discovery.resources import LeadResource
 from tests.conversations.test_admin_export import (
     EXPORT,
     FIELDS,
@@ -22,13 +24,10 @@ from tests.factories import (
     ScenarioFactory,
     ScenarioFieldFactory,
     ServiceFactory,
+    add_interests,
 )
 
-CARD_FIELDS = [
-    "contactresource_card_task",
-    "contactresource_card_budget",
-    "contactresource_card_city",
-]
+CARD_FIELDS = ["leadresource_card_task", "leadresource_card_budget", "leadresource_card_city"]
 ALL_FIELDS = [*FIELDS, *CARD_FIELDS]
 
 
@@ -63,8 +62,10 @@ def anna(scenarios):
     card_value(anna, "budget", "50 000 RUB")
     card_value(anna, "task", "A logo for a bakery")
     card_value(anna, "city", "=cmd|' /C calc'!A0")
-    anna.interested_in.add(
-        ServiceFactory(title="Massage", position=2), ServiceFactory(title="Consulting", position=1)
+    add_interests(
+        anna,
+        ServiceFactory(title="Massage", position=2),
+        ServiceFactory(title="Consulting", position=1),
     )
     return anna
 
@@ -106,7 +107,7 @@ def test_xlsx_has_the_interests_and_a_column_per_card_field(admin_client, anna):
 
 def test_streamed_csv_matches_import_export_output_with_the_card(admin_client, anna):
     ContactFactory(username="boris")
-    expected = CSV().export_data(ContactResource().export(Contact.objects.all()))
+    expected = CSV().export_data(LeadResource().export(Contact.objects.all()))
 
     response = admin_client.post(EXPORT, export_form("0", ALL_FIELDS))
 
@@ -115,7 +116,7 @@ def test_streamed_csv_matches_import_export_output_with_the_card(admin_client, a
 
 def test_card_columns_are_labelled_in_the_admin_language(admin_client, anna, settings):
     settings.LANGUAGE_CODE = "ru"
-    fields = ["contactresource_interests", "contactresource_card_budget"]
+    fields = ["leadresource_interests", "leadresource_card_budget"]
 
     rows = csv_rows(admin_client.post(EXPORT, export_form("0", fields)))
 
@@ -126,7 +127,7 @@ def test_card_columns_are_labelled_in_the_admin_language(admin_client, anna, set
 
 
 def test_a_ticked_card_column_alone_is_exported(admin_client, anna):
-    rows = csv_rows(admin_client.post(EXPORT, export_form("0", ["contactresource_card_city"])))
+    rows = csv_rows(admin_client.post(EXPORT, export_form("0", ["leadresource_card_city"])))
 
     assert rows == [["Card: City"], ["'=cmd|' /C calc'!A0"]]
 
@@ -135,10 +136,10 @@ def test_the_export_form_offers_the_card_columns_and_the_interests(admin_client,
     page = admin_client.get(EXPORT).content.decode()
 
     for name, label in [
-        ("contactresource_interests", "Interested in"),
-        ("contactresource_card_task", "Card: Task"),
-        ("contactresource_card_budget", "Card: Budget"),
-        ("contactresource_card_city", "Card: City"),
+        ("leadresource_interests", "Interested in"),
+        ("leadresource_card_task", "Card: Task"),
+        ("leadresource_card_budget", "Card: Budget"),
+        ("leadresource_card_city", "Card: City"),
     ]:
         assert f'<label for="id_{name}">{label}</label>' in page
 
@@ -155,7 +156,7 @@ def test_export_queries_do_not_grow_with_the_number_of_leads(admin_client, anna,
     one_lead = queries_for_export()
     for contact in ContactFactory.create_batch(30):
         card_value(contact, "task", "More work")
-        contact.interested_in.add(*anna.interested_in.all())
+        add_interests(contact, *Service.objects.filter(interests__contact=anna))
 
     assert queries_for_export() == one_lead
 
@@ -165,12 +166,18 @@ def test_a_lead_created_while_exporting_does_not_shift_the_cards_of_others(anna)
     card_value(newer, "task", "Newer task")
     rows_read_before_it = [anna.pk]
 
-    rows = with_lead_details(Contact.objects.all(), rows_read_before_it, contact_id=int)
+    details = LeadResource().lead_details(Contact.objects.all())
+
+    rows = with_lead_details(details, rows_read_before_it, contact_id=int)
 
     assert list(rows) == [
         (
             anna.pk,
-            {"budget": "50 000 RUB", "task": "A logo for a bakery", "city": "=cmd|' /C calc'!A0"},
-            "Consulting, Massage",
+            {
+                "card_budget": "50 000 RUB",
+                "card_task": "A logo for a bakery",
+                "card_city": "=cmd|' /C calc'!A0",
+                "interests": "Consulting, Massage",
+            },
         )
     ]

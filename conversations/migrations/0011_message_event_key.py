@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0009_contact_phone_trigram_index'),
+        ('conversations', '0010_remove_what_other_apps_keep'),
     ]
 
     operations = [

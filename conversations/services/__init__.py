@@ -1,0 +1,53 @@
+"""Every write to leads, conversations and messages goes through these functions.
+
+The bot, the terminal chat, the admin and commands share them. They return plain
+dataclasses so async callers never touch lazy ORM relations from the event loop.
+Text from a person or a model is made `storable_text` here, where it enters storage.
+
+By topic: `contacts` (the lead and its details), `messages` (what either side said, and its
+conversation), `staff_notices` (news told to staff, once) and `prompts` (loading them).
+"""
+
+from conversations.services.contacts import (
+    ContactInfo,
+    ContactUpdate,
+    contact_mark_blocked,
+    contact_record_details,
+    contact_set_language,
+    contact_set_source,
+    contact_touch,
+)
+from conversations.services.messages import (
+    RecordedMessage,
+    conversation_start_new,
+    message_record_delivery,
+    message_record_incoming,
+    message_record_reply,
+)
+from conversations.services.prompts import prompts_load
+from conversations.services.staff_notices import (
+    StaffNoticeClaim,
+    staff_notice_claim,
+    staff_notice_record_sent,
+    staff_notice_release,
+)
+
+__all__ = [
+    "ContactInfo",
+    "ContactUpdate",
+    "RecordedMessage",
+    "StaffNoticeClaim",
+    "contact_mark_blocked",
+    "contact_record_details",
+    "contact_set_language",
+    "contact_set_source",
+    "contact_touch",
+    "conversation_start_new",
+    "message_record_delivery",
+    "message_record_incoming",
+    "message_record_reply",
+    "prompts_load",
+    "staff_notice_claim",
+    "staff_notice_record_sent",
+    "staff_notice_release",
+]

@@ -1,0 +1,158 @@
+"""Writes of what either side said, and of the conversations it falls in."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from conversations.models import Contact, Conversation, Message
+from core.storable import storable_text
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RecordedMessage:
+    """The stored incoming message; `duplicate` is True when it was stored before."""
+
+    id: int
+    conversation_id: int
+    duplicate: bool
+
+
+def message_record_incoming(
+    *,
+    contact_id: int,
+    text: str,
+    content_type: str = Message.ContentType.TEXT,
+    event_key: str | None = None,
+    telegram_update_id: int | None = None,
+    telegram_message_id: int | None = None,
+    idle_hours: int = 24,
+    group_chat_id: str = "",
+) -> RecordedMessage:
+    """Store what the person sent, once per event, before anything that can fail.
+
+    An event handled again (a redelivery, or a retry after a crash) hits the unique
+    `event_key`; that rare case costs an exception instead of every message paying for a
+    look-up first.
+    """
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            conversation = _current_conversation(contact_id, group_chat_id, now, idle_hours)
+            message = Message.objects.create(
+                conversation=conversation,
+                contact_id=contact_id,
+                role=Message.Role.USER,
+                text=storable_text(text),
+                content_type=content_type,
+                event_key=event_key,
+                telegram_update_id=telegram_update_id,
+                telegram_message_id=telegram_message_id,
+            )
+            _mark_activity(contact_id, conversation.pk, now)
+    except IntegrityError:
+        existing = Message.objects.get(event_key=event_key)
+        return RecordedMessage(existing.pk, existing.conversation_id, duplicate=True)
+    logger.debug("Stored message %s of contact %s", message.pk, contact_id)
+    return RecordedMessage(message.pk, conversation.pk, duplicate=False)
+
+
+def message_record_reply(
+    *,
+    contact_id: int,
+    text: str,
+    conversation_id: int | None = None,
+    reply_to_id: int | None = None,
+    role: str = Message.Role.ASSISTANT,
+    model_name: str = "",
+    prompt_tokens: int | None = None,
+    completion_tokens: int | None = None,
+    tokens_estimated: bool = False,
+    latency_ms: int | None = None,
+    status: str = Message.Status.COMPLETE,
+    error: str = "",
+    delivery: str = Message.Delivery.PENDING,
+) -> int:
+    """Store what the assistant (or a note of the system) said, before it is sent.
+
+    It goes into `conversation_id` (the conversation of the message it answers), else the
+    open private one. Activity times follow the person's messages only, so they are not
+    touched here. `delivery` starts as pending; `message_record_delivery` says what became of it.
+    """
+    with transaction.atomic():
+        if conversation_id is None:
+            conversation_id = _current_conversation(contact_id, "", timezone.now(), None).pk
+        message = Message.objects.create(
+            conversation_id=conversation_id,
+            contact_id=contact_id,
+            role=role,
+            text=storable_text(text),
+            reply_to_id=reply_to_id,
+            model_name=model_name,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            tokens_estimated=tokens_estimated,
+            latency_ms=latency_ms,
+            status=status,
+            error=storable_text(error)[:500],
+            delivery=delivery,
+        )
+    return message.pk
+
+
+def message_record_delivery(
+    *, message_id: int, delivery: str, parts: list[dict], error: str = ""
+) -> None:
+    """What became of a message of the bot: each part's state and Telegram message id."""
+    Message.objects.filter(pk=message_id).update(
+        delivery=delivery, delivery_parts=parts, delivery_error=storable_text(error)[:500]
+    )
+    if delivery != Message.Delivery.DELIVERED:
+        logger.warning("Message %s is %s: %s", message_id, delivery, error)
+
+
+def conversation_start_new(*, contact_id: int, group_chat_id: str = "") -> int:
+    """Close the current conversation so the next message starts with a clean context."""
+    now = timezone.now()
+    with transaction.atomic():
+        Conversation.objects.filter(
+            contact_id=contact_id, group_chat_id=group_chat_id, closed_at__isnull=True
+        ).update(closed_at=now)
+        return Conversation.objects.create(contact_id=contact_id, group_chat_id=group_chat_id).pk
+
+
+def _current_conversation(
+    contact_id: int, group_chat_id: str, now: datetime, idle_hours: int | None
+):
+    """The open conversation in that chat, or a new one after /new or a long pause."""
+    conversation = (
+        Conversation.objects.filter(
+            contact_id=contact_id, group_chat_id=group_chat_id, closed_at__isnull=True
+        )
+        .order_by("-started_at")
+        .first()
+    )
+    if _is_idle(conversation, now, idle_hours):
+        conversation.closed_at = now
+        conversation.save(update_fields=["closed_at"])
+        conversation = None
+    return conversation or Conversation.objects.create(
+        contact_id=contact_id, group_chat_id=group_chat_id
+    )
+
+
+def _is_idle(conversation, now: datetime, idle_hours: int | None) -> bool:
+    if conversation is None or idle_hours is None or conversation.last_message_at is None:
+        return False
+    return now - conversation.last_message_at > timedelta(hours=idle_hours)
+
+
+def _mark_activity(contact_id: int, conversation_id: int, now: datetime) -> None:
+    Contact.objects.filter(pk=contact_id).update(last_message_at=now)
+    Conversation.objects.filter(pk=conversation_id).update(last_message_at=now)
