@@ -140,6 +140,14 @@ TELEGRAM_STAFF_CHAT_ID = ENV.str("TELEGRAM_STAFF_CHAT_ID")
 TELEGRAM_DELIVERY_DEADLINE = ENV.float("TELEGRAM_DELIVERY_DEADLINE", 60.0, minimum=1.0)
 #: Seconds a stopping bot gives the answers in flight; the rest resume at the next start.
 SHUTDOWN_DRAIN_SECONDS = ENV.float("SHUTDOWN_DRAIN_SECONDS", 30.0, minimum=0.0)
+# Webhook mode (README *Webhook*): the view answers only when the token and the secret are set.
+TELEGRAM_WEBHOOK_URL = ENV.url("TELEGRAM_WEBHOOK_URL")
+TELEGRAM_WEBHOOK_SECRET = ENV.secret(
+    "TELEGRAM_WEBHOOK_SECRET",
+    r"[A-Za-z0-9_-]{1,256}",
+    "1-256 characters of A-Z, a-z, 0-9, _ and - (as Telegram allows)",
+)
+TELEGRAM_WEBHOOK_MAX_BYTES = ENV.int("TELEGRAM_WEBHOOK_MAX_BYTES", 1024 * 1024, minimum=1024)
 PRIVACY_POLICY_URL = ENV.url("PRIVACY_POLICY_URL")
 CONVERSATION_IDLE_HOURS = ENV.int("CONVERSATION_IDLE_HOURS", 24, minimum=1)
 

@@ -8,6 +8,7 @@ know which variable is wrong and what is expected, so every reader here raises
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -87,6 +88,14 @@ class EnvReader:
         if number < minimum:
             raise SettingsError(f"{name}={number} is too small; the minimum is {minimum}.")
         return number
+
+    def secret(self, name: str, pattern: str, expected: str) -> str:
+        """A secret that must match `pattern`; a wrong one is reported without its value,
+        which would otherwise end up in a terminal or a service's log."""
+        value = self.str(name)
+        if value and not re.fullmatch(pattern, value):
+            raise SettingsError(f"{name} must be {expected}; the value set is not.")
+        return value
 
     def list(self, name: str, default: list[str]) -> list[str]:
         value = self._raw(name)

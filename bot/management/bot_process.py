@@ -1,4 +1,5 @@
-"""What `runbot` and `runworker` share: the checks before start and running until a signal."""
+"""What `runbot` and `runworker` share: the checks before start and running until a signal
+(`telegram_webhook` checks the token the same way)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,16 @@ def setup_hint(problem: str) -> str:
     ) % {"problem": problem}
 
 
+def required_token() -> str:
+    """`TELEGRAM_BOT_TOKEN`, when set and well-formed; otherwise the command stops (code 2)."""
+    token = settings.TELEGRAM_BOT_TOKEN
+    if not token:
+        raise CommandError(setup_hint(_("not set")), returncode=2)
+    if not is_valid_token(token):
+        raise CommandError(setup_hint(_("malformed")), returncode=2)
+    return token
+
+
 class BotProcessCommand(BaseCommand):
     """A long-running process of the bot; stops cleanly on Ctrl+C or SIGTERM."""
 
@@ -35,11 +46,7 @@ class BotProcessCommand(BaseCommand):
 
     def application(self, options):
         """The bot's application, after the token and the answering model were checked."""
-        token = settings.TELEGRAM_BOT_TOKEN
-        if not token:
-            raise CommandError(setup_hint(_("not set")), returncode=2)
-        if not is_valid_token(token):
-            raise CommandError(setup_hint(_("malformed")), returncode=2)
+        token = required_token()
         if options["concurrency"] < 1:
             raise CommandError(_("--concurrency must be at least 1."), returncode=2)
         check_answering_model(allow_missing_key=options["allow_missing_key"])

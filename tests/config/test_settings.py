@@ -41,6 +41,8 @@ def run_manage(*args, **env):
         ("DEBUG", "maybe"),
         ("LOG_SINKS", "console,carrier-pigeon"),
         ("TELEGRAM_API_BASE_URL", "api.telegram.org"),
+        ("TELEGRAM_WEBHOOK_SECRET", "with spaces"),
+        ("TELEGRAM_WEBHOOK_URL", "bot.example.com"),
     ],
 )
 def test_a_wrong_value_stops_start_up_with_one_line_naming_the_variable(variable, value):

@@ -124,6 +124,23 @@ def test_a_url_without_an_allowed_scheme_or_host_is_refused(reader, monkeypatch,
         reader.url("SETTING")
 
 
+def test_a_secret_of_the_allowed_characters_is_read(reader, monkeypatch):
+    monkeypatch.setenv("SETTING", "abc_DEF-123")
+    assert reader.secret("SETTING", r"[A-Za-z0-9_-]{1,256}", "letters") == "abc_DEF-123"
+
+
+def test_an_unset_secret_is_empty(reader):
+    assert reader.secret("UNSET", r"[a-z]+", "letters") == ""
+
+
+def test_a_malformed_secret_is_named_without_its_value(reader, monkeypatch):
+    monkeypatch.setenv("SETTING", "sesame open")
+    with pytest.raises(SettingsError) as error:
+        reader.secret("SETTING", r"[a-z]+", "lower-case letters")
+    assert str(error.value) == "SETTING must be lower-case letters; the value set is not."
+    assert "sesame" not in str(error.value)
+
+
 def test_an_in_memory_sqlite_database_keeps_its_name(monkeypatch, tmp_path):
     monkeypatch.setenv("SETTING", "sqlite://:memory:")
     config = EnvReader(base_dir=tmp_path).database("SETTING", "")

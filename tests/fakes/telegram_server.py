@@ -1,8 +1,11 @@
 """A fake Telegram Bot API server on 127.0.0.1 for the real python-telegram-bot client.
 
 Emulated methods: getMe, getUpdates (long polling, offset confirmation, a newer call supersedes
-an older one with 409 Conflict as Telegram does), deleteWebhook, getWebhookInfo, set/get/
-deleteMyCommands (per scope and language), sendMessage, editMessageText, sendMessageDraft,
+an older one with 409 Conflict as Telegram does, and 409 while a webhook is set),
+setWebhook/getWebhookInfo/deleteWebhook (the webhook's URL, secret token, allowed updates and
+maximum connections are kept; ``webhook_delivery_failed`` records what Telegram reports after
+a failed delivery), set/get/deleteMyCommands (per scope and language), sendMessage,
+editMessageText, sendMessageDraft,
 deleteMessage, answerCallbackQuery, sendChatAction (PTB calls nothing on shutdown but a last
 getUpdates with timeout 0 to confirm what it fetched). Faults on demand: an error answer
 (``fail_next``: 429 with retry_after, 5xx, 4xx) or a late answer to a call that was carried
@@ -14,7 +17,8 @@ out (``answer_late``). Requests may be form-encoded
 
 Not emulated: file uploads and downloads, Markdown/MarkdownV2 validation, entities in returned
 messages (the returned text is the visible text, without entities), allowed_updates filtering,
-webhooks, and every method not listed (404 Not Found). Chats never seen before are accepted;
+delivering updates to a webhook (and Telegram's https and port checks of its URL), and every
+method not listed (404 Not Found). Chats never seen before are accepted;
 their type follows the sign of the id (positive: private, negative: group). Error wordings for
 sendMessageDraft misuse are the fake's own.
 """
@@ -43,7 +47,20 @@ _DEFAULT_DESCRIPTIONS = {
     409: "Conflict",
     502: "Bad Gateway",
 }
-_STRING_PARAMS = {"text", "caption", "parse_mode", "language_code", "action", "callback_query_id"}
+_STRING_PARAMS = {
+    "text",
+    "caption",
+    "parse_mode",
+    "language_code",
+    "action",
+    "callback_query_id",
+    "url",
+    "secret_token",
+}
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+#: Telegram's default and limits for a webhook's simultaneous connections.
+DEFAULT_MAX_CONNECTIONS = 40
+MAX_CONNECTIONS_RANGE = range(1, 101)
 _ENTITY = re.compile(
     r"(?<![\w/@])(/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?|@[A-Za-z0-9_]{5,32})"
 )
@@ -133,6 +150,18 @@ class _Delay:
 
 
 @dataclass
+class Webhook:
+    """A webhook as set by setWebhook, with what Telegram last reported about delivering."""
+
+    url: str
+    secret_token: str | None
+    allowed_updates: list | None
+    max_connections: int
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
+@dataclass
 class _PendingUpdate:
     update_id: int
     payload: dict
@@ -183,6 +212,7 @@ class _State:
     delays: list = field(default_factory=list)
     callback_ids: set = field(default_factory=set)
     delivered_at: dict = field(default_factory=dict)
+    webhook: Webhook | None = None
 
 
 class FakeTelegram(LoopbackServer):
@@ -323,16 +353,52 @@ class FakeTelegram(LoopbackServer):
     def _api_getMe(self, params):
         return self.bot_user
 
+    def _api_setWebhook(self, params):
+        url = params.get("url") or ""
+        if not url:
+            return self._api_deleteWebhook(params)
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET_TOKEN.fullmatch(secret):
+            raise _bad_request("secret token contains unallowed characters")
+        max_connections = int(params.get("max_connections") or DEFAULT_MAX_CONNECTIONS)
+        if max_connections not in MAX_CONNECTIONS_RANGE:
+            raise _bad_request("bad webhook: max_connections must be between 1 and 100")
+        with self._cond:
+            previous = self._state.webhook
+            allowed = params.get("allowed_updates")
+            if allowed is None and previous is not None:
+                allowed = previous.allowed_updates  # Telegram keeps the earlier setting
+            self._state.webhook = Webhook(url, secret, allowed, max_connections)
+            if params.get("drop_pending_updates"):
+                self._state.updates.clear()
+            self._cond.notify_all()  # a long poll in progress ends with 409
+        return True
+
     def _api_deleteWebhook(self, params):
-        if params.get("drop_pending_updates"):
-            with self._cond:
+        with self._cond:
+            self._state.webhook = None
+            if params.get("drop_pending_updates"):
                 self._state.updates.clear()
         return True
 
     def _api_getWebhookInfo(self, params):
         with self._cond:
-            pending = len(self._state.updates)
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+            info = {
+                "url": "",
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._state.updates),
+            }
+            webhook = self._state.webhook
+            if webhook is None:
+                return info
+            info.update(url=webhook.url, max_connections=webhook.max_connections)
+            optional = {
+                "allowed_updates": webhook.allowed_updates,
+                "last_error_date": webhook.last_error_date,
+                "last_error_message": webhook.last_error_message,
+            }
+            info.update({name: value for name, value in optional.items() if value is not None})
+            return info
 
     def _api_getUpdates(self, params):
         offset = int(params.get("offset") or 0)
@@ -342,15 +408,18 @@ class FakeTelegram(LoopbackServer):
             state = self._state
             state.poll_generation += 1
             generation = state.poll_generation
+            self._refuse_while_webhook_is_set()
             if offset:
                 state.updates = [u for u in state.updates if u.forced or u.update_id >= offset]
             self._cond.notify_all()
             self._cond.wait_for(
                 lambda: state.updates
                 or generation != state.poll_generation
+                or state.webhook is not None
                 or self.closing.is_set(),
                 timeout,
             )
+            self._refuse_while_webhook_is_set()
             if generation != state.poll_generation:
                 raise ApiError(
                     409,
@@ -364,6 +433,14 @@ class FakeTelegram(LoopbackServer):
             delivered = {id(u) for u in batch}
             state.updates = [u for u in state.updates if not (u.forced and id(u) in delivered)]
             return [copy.deepcopy(u.payload) for u in batch]
+
+    def _refuse_while_webhook_is_set(self):
+        if self._state.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
 
     def _api_setMyCommands(self, params):
         with self._cond:
@@ -693,7 +770,22 @@ class FakeTelegram(LoopbackServer):
             self._cond.notify_all()
         return update_id
 
+    def webhook_delivery_failed(self, message: str) -> None:
+        """Record what Telegram reports after it could not deliver to the webhook (this fake
+        delivers nothing itself): getWebhookInfo shows the error with its time."""
+        with self._cond:
+            if self._state.webhook is None:
+                raise AssertionError("no webhook is set, so nothing was delivered")
+            self._state.webhook.last_error_date = int(time.time())
+            self._state.webhook.last_error_message = message
+
     # ---- inspection ---------------------------------------------------------------------------
+
+    @property
+    def webhook(self) -> Webhook | None:
+        """The webhook as set (a copy), or None."""
+        with self._cond:
+            return copy.copy(self._state.webhook)
 
     @property
     def calls(self) -> list[Call]:

@@ -293,6 +293,92 @@ async def test_drop_pending_updates_discards_queued_updates(bot, fake_telegram):
     assert await bot.get_updates() == ()
 
 
+async def test_a_webhook_is_kept_and_reported_with_its_settings(bot, fake_telegram):
+    await bot.set_webhook(
+        "https://bot.example.com/hook/",
+        secret_token="s3cret_-X",
+        allowed_updates=["message"],
+        max_connections=10,
+    )
+
+    info = await bot.get_webhook_info()
+    assert (info.url, info.max_connections, info.allowed_updates) == (
+        "https://bot.example.com/hook/",
+        10,
+        ("message",),
+    )
+    assert fake_telegram.webhook.secret_token == "s3cret_-X"
+    assert info.last_error_date is None
+
+
+async def test_setting_a_webhook_again_keeps_its_allowed_updates_and_may_drop_updates(
+    bot, fake_telegram
+):
+    await bot.set_webhook("https://bot.example.com/hook/", allowed_updates=["message"])
+    fake_telegram.push_message(CHAT, "waiting")
+
+    await bot.set_webhook("https://bot.example.com/other/", drop_pending_updates=True)
+
+    info = await bot.get_webhook_info()
+    assert (info.url, info.max_connections) == ("https://bot.example.com/other/", 40)
+    assert (info.allowed_updates, info.pending_update_count) == (("message",), 0)
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        ({"secret_token": "no spaces"}, "secret token contains unallowed characters"),
+        ({"max_connections": 101}, "max_connections must be between 1 and 100"),
+    ],
+)
+async def test_a_webhook_telegram_would_refuse_is_a_bad_request(bot, options, error):
+    with pytest.raises(BadRequest, match=f"(?i){error}"):  # PTB capitalises the description
+        await bot.set_webhook("https://bot.example.com/hook/", **options)
+
+
+async def test_get_updates_is_refused_while_a_webhook_is_set(bot, fake_telegram):
+    fake_telegram.push_message(CHAT, "waiting")
+    await bot.set_webhook("https://bot.example.com/hook/")
+
+    with pytest.raises(Conflict, match="can't use getUpdates method while webhook is active"):
+        await bot.get_updates()
+
+    await bot.delete_webhook()
+    assert len(await bot.get_updates()) == 1
+
+
+async def test_a_long_poll_ends_with_conflict_when_a_webhook_is_set(bot, fake_telegram):
+    polling = asyncio.create_task(bot.get_updates(timeout=5))
+    await fake_telegram.wait_for_async(lambda: fake_telegram.calls_of("getUpdates"))
+
+    async with Bot(TOKEN, base_url=fake_telegram.api_url) as other:
+        await other.set_webhook("https://bot.example.com/hook/")
+
+    with pytest.raises(Conflict, match="webhook is active"):
+        await polling
+
+
+async def test_set_webhook_with_an_empty_url_removes_it(bot, fake_telegram):
+    await bot.set_webhook("https://bot.example.com/hook/")
+
+    assert await bot.set_webhook("")
+
+    assert (await bot.get_webhook_info()).url == ""
+    assert fake_telegram.webhook is None
+
+
+async def test_a_failed_delivery_shows_in_webhook_info(bot, fake_telegram):
+    with pytest.raises(AssertionError, match="no webhook is set"):
+        fake_telegram.webhook_delivery_failed("Connection refused")
+    await bot.set_webhook("https://bot.example.com/hook/")
+
+    fake_telegram.webhook_delivery_failed("Wrong response from the webhook: 503")
+
+    info = await bot.get_webhook_info()
+    assert info.last_error_message == "Wrong response from the webhook: 503"
+    assert abs(info.last_error_date.timestamp() - time.time()) < 60
+
+
 async def test_deleted_messages_disappear_and_cannot_be_deleted_twice(bot, fake_telegram):
     sent = await bot.send_message(CHAT, "Oops")
 

@@ -1,0 +1,98 @@
+"""Telegram's webhook: updates posted by Telegram are stored in the inbox, then confirmed.
+
+Telegram counts an update as delivered when the webhook answers 2xx, so the view answers 200
+only after the update is committed (`bot.intake.store_updates`); with the database down it
+answers 503 and Telegram tries again later. Handling is a worker's job, not this view's.
+Every request must carry the secret `manage.py telegram_webhook set` registered.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from bot.application import is_valid_token
+from bot.inbox import bot_id_of
+from bot.intake import store_updates
+from bot.processing import DATABASE_UNAVAILABLE
+from core.db import db_call
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (the header's name)
+#: Seconds Telegram is asked to wait before posting again while the database is away.
+RETRY_AFTER_SECONDS = 5
+
+
+@csrf_exempt
+@require_POST
+async def telegram_webhook(request: HttpRequest, bot_id: int) -> HttpResponse:
+    """Store the posted update; 200 once it is committed (a repeated one is stored once)."""
+    if bot_id != configured_bot_id():
+        return HttpResponse(status=404)
+    if not secret_matches(request.headers.get(SECRET_HEADER, "")):
+        logger.warning("Webhook request for bot %s refused: wrong or missing secret token", bot_id)
+        return HttpResponse(status=403)
+    body = body_within(request, settings.TELEGRAM_WEBHOOK_MAX_BYTES)
+    if body is None:
+        logger.warning("Webhook request for bot %s refused: the body is too large", bot_id)
+        return HttpResponse(status=413)
+    update = update_in(body)
+    if update is None:
+        logger.warning("Webhook request for bot %s refused: not an update", bot_id)
+        return HttpResponse(status=400)
+    try:
+        await db_call(store_updates)(bot_id=bot_id, payloads=[update])
+    except DATABASE_UNAVAILABLE as error:
+        logger.warning(
+            "Database unavailable; update %s of bot %s is left to Telegram to post again: %s",
+            update["update_id"],
+            bot_id,
+            error,
+        )
+        return HttpResponse(status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return JsonResponse({})
+
+
+def configured_bot_id() -> int | None:
+    """The bot whose webhook this site serves; None while webhook mode is off (no token or
+    no secret), so the path answers 404 as if it did not exist."""
+    token = settings.TELEGRAM_BOT_TOKEN
+    if not settings.TELEGRAM_WEBHOOK_SECRET or not is_valid_token(token):
+        return None
+    return bot_id_of(token)
+
+
+def secret_matches(given: str) -> bool:
+    """Compared in constant time, so the answer's timing tells nothing about the secret."""
+    return hmac.compare_digest(given.encode(), settings.TELEGRAM_WEBHOOK_SECRET.encode())
+
+
+def body_within(request: HttpRequest, limit: int) -> bytes | None:
+    """The body when it has at most `limit` bytes, else None; the declared length is trusted
+    only to refuse early, and no more than `limit + 1` bytes are read."""
+    declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = request.read(limit + 1)
+    return body if len(body) <= limit else None
+
+
+def update_in(body: bytes) -> dict | None:
+    """The update in a JSON body; None unless it is an object with a whole-number update_id."""
+    try:
+        update = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past Python's limit
+        return None
+    if not isinstance(update, dict):
+        return None
+    update_id = update.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        return None
+    return update
