@@ -7,6 +7,7 @@ an update arrived only after `inbox_store` has committed it.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -85,7 +86,10 @@ def _store_new(bot_id: int, batch: dict[int, dict], on_stored) -> list[Stored]:
         )
         rows = InboundUpdate.objects.bulk_create(
             InboundUpdate(
-                bot_id=bot_id, update_id=update_id, chat_id=chat_of(payload), payload=payload
+                bot_id=bot_id,
+                update_id=update_id,
+                chat_id=chat_of(payload),
+                payload=json.dumps(payload, separators=(",", ":")),
             )
             for update_id, payload in sorted(batch.items())
             if update_id not in known
@@ -117,7 +121,7 @@ def inbox_take(*, inbound_id: int) -> dict | None:
         if row is None:
             return None
         InboundUpdate.objects.filter(pk=inbound_id).update(attempts=row.attempts + 1)
-    return row.payload
+    return json.loads(row.payload)
 
 
 def inbox_finish(*, inbound_id: int) -> None:

@@ -24,7 +24,9 @@ class InboundUpdate(models.Model):
         blank=True,
         help_text=_("Updates of one chat are handled one at a time, in order."),
     )
-    payload = models.JSONField(_("update"))
+    #: The update as JSON text with every non-ASCII character escaped: PostgreSQL's JSON
+    #: columns refuse the NUL characters and lone surrogates a person can send.
+    payload = models.TextField(_("update"))
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from django.db import DatabaseError
 from telegram import Bot
 from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError
 
@@ -81,12 +82,33 @@ class Poller:
         )
         return [update.to_dict() for update in updates]
 
+    async def _store_batch(self, batch: list[dict]) -> list[Stored]:
+        try:
+            return await self.store(batch)
+        except DATABASE_UNAVAILABLE:
+            raise
+        except DatabaseError:
+            return await self._keep_each(batch)
+
+    async def _keep_each(self, batch: list[dict]) -> list[Stored]:
+        """The database refused the batch for what is in it (not for being away): store the
+        updates one by one, so one it cannot take does not hold up every update after it."""
+        new = []
+        for update in batch:
+            try:
+                new += await self.store([update])
+            except DatabaseError as error:
+                if isinstance(error, DATABASE_UNAVAILABLE):
+                    raise
+                logger.error("Update %s cannot be stored: %s", update.get("update_id"), error)
+        return new
+
     async def _keep(self, batch: list[dict]) -> None:
         """Store the batch, trying again while the database is away; then move the offset on."""
         delay = FIRST_RETRY_DELAY
         while not self._stopping.is_set():
             try:
-                new = await self.store(batch)
+                new = await self._store_batch(batch)
             except DATABASE_UNAVAILABLE as error:
                 logger.warning(
                     "Database unavailable; %s updates are not confirmed and wait in Telegram "

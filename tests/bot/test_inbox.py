@@ -1,5 +1,7 @@
 """The inbox: each update stored once per bot, queued in the same transaction, then settled."""
 
+import json
+
 import pytest
 from django.db import IntegrityError
 
@@ -79,7 +81,7 @@ def test_an_update_stored_concurrently_by_another_process_is_not_stored_twice(mo
     def another_process_was_first(bot_id, batch, on_stored):
         calls.append(1)
         if len(calls) == 1:
-            InboundUpdate.objects.create(bot_id=bot_id, update_id=1, payload=message(1))
+            InboundUpdate.objects.create(bot_id=bot_id, update_id=1, payload=json.dumps(message(1)))
             raise IntegrityError("duplicate key value violates unique constraint")
         return real(bot_id, batch, on_stored)
 
@@ -120,3 +122,11 @@ def test_waiting_updates_come_oldest_first_for_the_bots_asked_about():
     assert inbox.inbox_waiting(bot_ids=[BOT], after_id=first.id) == [second]
     inbox_finish(inbound_id=first.id)
     assert len(inbox.inbox_waiting()) == 2
+
+
+def test_an_update_with_characters_a_database_refuses_is_stored_as_sent():
+    """A NUL or a lone surrogate in a person's text: PostgreSQL's JSON columns refuse both."""
+    update = message(1)
+    update["message"]["text"] = "a\x00b\ud800c"
+    [stored] = inbox_store(bot_id=BOT, payloads=[update])
+    assert inbox_take(inbound_id=stored.id) == update

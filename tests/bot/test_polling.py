@@ -71,3 +71,42 @@ async def test_a_stored_batch_is_confirmed_with_the_next_fetch(ext_bot, fake_tel
     poller.stop()
     await asyncio.wait_for(task, 10)
     assert len(kept) == 3
+
+
+async def test_an_update_the_database_refuses_holds_up_no_other(caplog):
+    """Not the database being away (that is waited out): one update it will never take."""
+    from django.db import DataError
+
+    kept = []
+
+    async def store(batch):
+        if any(update["update_id"] == 2 for update in batch):
+            raise DataError("value too long")
+        kept.extend(update["update_id"] for update in batch)
+        return batch
+
+    poller = Poller(None, store=store, stored=lambda _new: None, allowed_updates=[])
+    await poller._keep([{"update_id": 1}, {"update_id": 2}, {"update_id": 3}])
+    assert kept == [1, 3]
+    assert poller._offset == 4
+    assert "Update 2 cannot be stored: value too long" in caplog.text
+
+
+async def test_the_database_going_away_while_storing_one_by_one_is_waited_out(monkeypatch):
+    from django.db import DataError, OperationalError
+
+    monkeypatch.setattr(polling, "FIRST_RETRY_DELAY", 0.01)
+    calls = []
+
+    async def store(batch):
+        calls.append(len(batch))
+        if len(calls) == 1:
+            raise DataError("refused")
+        if len(calls) == 2:
+            raise OperationalError("connection refused")
+        return batch
+
+    poller = Poller(None, store=store, stored=lambda _new: None, allowed_updates=[])
+    await poller._keep([{"update_id": 1}])
+    assert calls == [1, 1, 1]
+    assert poller._offset == 2

@@ -70,7 +70,7 @@ async def test_an_update_with_the_right_secret_is_stored_and_confirmed():
     assert response.json() == {}
     assert await sync_to_async(stored)() == [(BOT, 10)]
     row = await InboundUpdate.objects.aget()
-    assert (row.chat_id, row.payload["message"]["text"]) == (CHAT, "Здравствуйте")
+    assert (row.chat_id, json.loads(row.payload)["message"]["text"]) == (CHAT, "Здравствуйте")
 
 
 @pytest.mark.parametrize("secret", ["wrong-secret", SECRET + "x", "", None])
