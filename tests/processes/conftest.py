@@ -20,6 +20,7 @@ from django.db import connection, connections
 from bot.models import InboundUpdate
 from tests.fakes.openai_server import Reply
 from tests.fakes.telegram_server import TOKEN
+from tests.processes.db_proxy import DatabaseProxy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 STOP_SECONDS = 30
@@ -83,6 +84,15 @@ class BotProcess:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+@pytest.fixture
+def database_proxy(transactional_db):
+    """A proxy to the test database the test can cut; closed after the bot's processes."""
+    params = connection.settings_dict
+    proxy = DatabaseProxy((params["HOST"] or "127.0.0.1", int(params["PORT"] or 5432)))
+    yield proxy
+    proxy.close()
 
 
 @pytest.fixture

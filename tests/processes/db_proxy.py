@@ -39,6 +39,8 @@ class DatabaseProxy:
 
     def close(self) -> None:
         self._closing.set()
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept
         self._listener.close()
         self._drop_all()
         self._accepting.join()
@@ -62,7 +64,11 @@ class DatabaseProxy:
         except OSError:
             _reset(client)
             return
-        with self._lock:
+        with self._lock:  # `cut` drops what is registered: a pair it missed must not live
+            if self._cut.is_set():
+                _reset(client)
+                server.close()
+                return
             self._sockets.update((client, server))
         for source, target in ((client, server), (server, client)):
             thread = threading.Thread(target=self._pump, args=(source, target), daemon=True)
