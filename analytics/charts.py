@@ -11,7 +11,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from analytics.selectors import STAGES, FunnelRow, Stage
+from analytics.selectors import FunnelRow, Stage
+from analytics.stages import STAGES
 
 COLORS = ("#9aa5b1", "#4c78a8", "#f58518", "#54a24b", "#b279a2")
 WIDTH = 720

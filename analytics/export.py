@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from analytics.forms import Filters
-from analytics.selectors import STAGES, Report, Usage, source_label
+from analytics.selectors import Report, Usage, source_label
+from analytics.stages import STAGES
 from core.spreadsheets import defuse_formula, spreadsheet_csv_writer
 
 

@@ -1,7 +1,7 @@
 """Daily totals behind the analytics page, kept current as leads and messages change.
 
 Everything here is derived from `conversations` and `discovery` rows and can be rebuilt from
-them (`manage.py rebuild_analytics`); `analytics/rollup.py` keeps it current. A day is a
+them (`manage.py rebuild_analytics`); `analytics/rollup/` keeps it current. A day is a
 calendar day in `settings.TIME_ZONE`, a source is the lead's current source. Counters are
 plain integers (no CHECK), so a total that went wrong never blocks storing a message; a
 rebuild puts it right.
@@ -11,13 +11,27 @@ from django.db import models
 
 
 class RollupRow(models.Model):
-    """Rows that only the rollup reads; shown (in a shell or a log) as their values."""
+    """Rows that only the rollup reads, each counted on a day under a lead's source.
+
+    Shown (in a shell or a log) as their values, the primary key first.
+    """
+
+    day = models.DateField()
+    source = models.CharField(max_length=64, blank=True)
 
     class Meta:
         abstract = True
 
     def __str__(self):
-        return " · ".join(str(getattr(self, field.attname)) for field in self._meta.concrete_fields)
+        rest = (field.attname for field in self._meta.concrete_fields if not field.primary_key)
+        return " · ".join(
+            str(value) for value in (self.pk, *(getattr(self, name) for name in rest))
+        )
+
+
+def daily_key(name: str, *rest: str) -> list[models.UniqueConstraint]:
+    """A daily table's key: day, source and `rest`; the rollup adds to a row by it (upsert)."""
+    return [models.UniqueConstraint(fields=["day", "source", *rest], name=name)]
 
 
 class CountedLead(RollupRow):
@@ -33,8 +47,6 @@ class CountedLead(RollupRow):
         primary_key=True,
         related_name="counted",
     )
-    day = models.DateField()
-    source = models.CharField(max_length=64, blank=True)
     stage = models.PositiveSmallIntegerField()
 
 
@@ -47,23 +59,17 @@ class CountedConversation(RollupRow):
         primary_key=True,
         related_name="+",
     )
-    day = models.DateField()
-    source = models.CharField(max_length=64, blank=True)
     messages = models.PositiveIntegerField(default=0)
 
 
 class DailyLeads(RollupRow):
     """Leads that came on a day from a source and are now at a furthest stage."""
 
-    day = models.DateField()
-    source = models.CharField(max_length=64, blank=True)
     stage = models.PositiveSmallIntegerField()
     leads = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "source", "stage"], name="daily_leads_key")
-        ]
+        constraints = daily_key("daily_leads_key", "stage")
 
 
 class DailyConversations(RollupRow):
@@ -72,17 +78,11 @@ class DailyConversations(RollupRow):
     A histogram of sizes, so the median over any period is exact.
     """
 
-    day = models.DateField()
-    source = models.CharField(max_length=64, blank=True)
     messages = models.PositiveIntegerField()
     conversations = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "source", "messages"], name="daily_conversations_key"
-            )
-        ]
+        constraints = daily_key("daily_conversations_key", "messages")
 
 
 class DailyUsage(RollupRow):
@@ -92,8 +92,6 @@ class DailyUsage(RollupRow):
         REPLY = "reply"
         EXTRACTION = "extraction"
 
-    day = models.DateField()
-    source = models.CharField(max_length=64, blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     model_name = models.CharField(max_length=200)
     calls = models.IntegerField(default=0)
@@ -103,22 +101,14 @@ class DailyUsage(RollupRow):
     estimated_calls = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "source", "kind", "model_name"], name="daily_usage_key"
-            )
-        ]
+        constraints = daily_key("daily_usage_key", "kind", "model_name")
 
 
 class DailyLatency(RollupRow):
     """Replies on a day (leads of a source) whose latency fell in a bucket (`latency.py`)."""
 
-    day = models.DateField()
-    source = models.CharField(max_length=64, blank=True)
     bucket = models.PositiveSmallIntegerField()
     replies = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "source", "bucket"], name="daily_latency_key")
-        ]
+        constraints = daily_key("daily_latency_key", "bucket")

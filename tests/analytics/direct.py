@@ -16,15 +16,14 @@ from django.db.models.functions import Coalesce, Trunc
 
 from analytics import selectors
 from analytics.selectors import (
-    STAGES,
     ConversationStats,
     CostReport,
     Funnel,
-    FunnelRow,
-    ModelCost,
     Report,
 )
-from analytics.stages import furthest_stage
+from analytics.selectors.costs import priced
+from analytics.selectors.funnels import funnel_of
+from analytics.stages import STAGES, furthest_stage
 from conversations.models import Contact, Conversation, Message
 from discovery.models import ExtractionRun
 
@@ -61,24 +60,10 @@ def funnel(*, date_from: date, date_to: date, granularity: str, source: str | No
         total[stage] += leads
         per_bucket[row["bucket"]][stage] += leads
         per_source[row["source"]][stage] += leads
-    reached = selectors._reached
     buckets = selectors.period_buckets(
         date_from=date_from, date_to=date_to, granularity=granularity
     )
-    by_source = sorted(
-        ((key, reached(counts)) for key, counts in per_source.items()),
-        key=lambda item: (-item[1][0], item[0]),
-    )
-    return Funnel(
-        total=selectors._stages(reached(total)),
-        by_period=[
-            FunnelRow(bucket, selectors._stages(reached(per_bucket[bucket]))) for bucket in buckets
-        ],
-        by_source=[
-            FunnelRow(selectors.source_label(key), selectors._stages(counts))
-            for key, counts in by_source
-        ],
-    )
+    return funnel_of(total=total, per_bucket=per_bucket, per_source=per_source, buckets=buckets)
 
 
 def conversation_stats(*, date_from: date, date_to: date, source: str | None):
@@ -131,19 +116,7 @@ def llm_costs(*, date_from: date, date_to: date, source: str | None) -> CostRepo
             ExtractionRun.objects.all(), "created_at", date_from, date_to, "contact__source", source
         )
     )
-    names = sorted(replies.keys() | extraction.keys())
-    prices = selectors._prices(names)
-    models = [
-        ModelCost(
-            model_name=name,
-            in_registry=name in prices,
-            replies=selectors._usage(replies.get(name), prices.get(name)),
-            extraction=selectors._usage(extraction.get(name), prices.get(name)),
-        )
-        for name in names
-    ]
-    models.sort(key=lambda model: (-model.total.cost, -model.total.tokens, model.model_name))
-    return CostReport(models)
+    return priced(replies=replies, extraction=extraction)
 
 
 def analytics_report(

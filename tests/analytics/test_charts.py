@@ -4,7 +4,8 @@ import dataclasses
 from datetime import date, timedelta
 
 from analytics.charts import MAX_MARKED_POINTS, funnel_bars, funnel_lines
-from analytics.selectors import FunnelRow, _stages
+from analytics.selectors import FunnelRow
+from analytics.selectors.funnels import _stages
 
 COUNTS = [10, 7, 4, 2, 1]
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from analytics import selectors
+from analytics.selectors import latencies
 from conversations.models import Message
 from tests.analytics.seed import conversation, lead, message, moscow
 from tests.factories import UserFactory
@@ -243,7 +243,7 @@ def test_a_date_typed_in_the_russian_format_filters_the_page(admin_client, db, s
 
 
 def test_page_says_how_precise_percentiles_read_from_buckets_are(admin_client, db, monkeypatch):
-    monkeypatch.setattr(selectors, "EXACT_LATENCY_REPLIES", 0)
+    monkeypatch.setattr(latencies, "EXACT_LATENCY_REPLIES", 0)
     talk = conversation(lead(moscow("2025-03-04")))
     message(talk, role=Message.Role.ASSISTANT, latency_ms=1234)
 

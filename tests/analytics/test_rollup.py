@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from analytics import selectors
 from analytics.models import (
     CountedConversation,
     CountedLead,
@@ -15,7 +14,7 @@ from analytics.models import (
     DailyUsage,
 )
 from analytics.rollup import rollup_rebuild
-from analytics.selectors import DAY, WEEK, analytics_report, exact_latency, reply_latency
+from analytics.selectors import DAY, WEEK, analytics_report, exact_latency, latencies, reply_latency
 from tests.analytics import direct
 from tests.analytics.history import SOURCES, play
 
@@ -71,7 +70,7 @@ def test_every_number_on_the_page_equals_a_direct_computation(db, seed):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_bucketed_latency_is_within_the_stated_precision(db, seed, monkeypatch):
     play(seed)
-    monkeypatch.setattr(selectors, "EXACT_LATENCY_REPLIES", 0)
+    monkeypatch.setattr(latencies, "EXACT_LATENCY_REPLIES", 0)
     rng = random.Random(seed)
 
     for _ in range(12):

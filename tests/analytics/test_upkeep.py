@@ -1,15 +1,22 @@
 """The page follows what happens to a lead after it came: later stages, a new source, deletes."""
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from analytics import selectors
-from analytics.models import DailyLeads
+from analytics.models import CountedLead, DailyLeads
 from analytics.rollup import rollup_rebuild
-from analytics.selectors import analytics_report, conversation_stats, funnel, llm_costs
+from analytics.selectors import (
+    analytics_report,
+    conversation_stats,
+    funnel,
+    latencies,
+    llm_costs,
+    reply_latency,
+)
 from conversations import services
 from conversations.models import Contact, Conversation, Message
 from discovery.services import lead_qualify
@@ -91,7 +98,7 @@ def test_a_source_set_later_takes_the_leads_numbers_along(asker):
     assert conversation_stats(**PERIOD, source="ads").conversations == 1
     ads = llm_costs(**PERIOD, source="ads").models[0]
     assert (ads.replies.prompt_tokens, ads.extraction.prompt_tokens) == (100, 50)
-    assert selectors.reply_latency(**PERIOD, source="ads").replies == 1
+    assert reply_latency(**PERIOD, source="ads").replies == 1
     direct = analytics_report(**PERIOD, source="")
     assert counts(direct.funnel.total) == [0, 0, 0, 0, 0]
     assert (direct.conversations.conversations, direct.costs.models) == (0, [])
@@ -119,7 +126,7 @@ def test_deleting_a_reply_takes_away_its_tokens_and_latency(asker):
     Message.objects.filter(contact=asker, role=Message.Role.ASSISTANT).delete()
 
     assert llm_costs(**PERIOD).models == []
-    assert selectors.reply_latency(**PERIOD).replies == 0
+    assert reply_latency(**PERIOD).replies == 0
 
 
 def test_deleting_a_conversation_takes_away_its_messages(asker):
@@ -157,13 +164,13 @@ def test_messages_of_a_lead_stored_without_signals_are_counted_from_then_on(db):
 
     MessageFactory(conversation=talk, text="Hello?")
 
-    today = talk.started_at.astimezone(selectors.ZoneInfo("Europe/Moscow")).date()
+    today = talk.started_at.astimezone(ZoneInfo("Europe/Moscow")).date()
     assert cohort_of(today) == [1, 1, 0, 0, 0]
     assert conversation_stats(date_from=today, date_to=today).median_messages == 1
 
 
 def test_a_year_is_read_from_the_rollup_without_touching_leads_or_messages(asker, monkeypatch):
-    monkeypatch.setattr(selectors, "EXACT_LATENCY_REPLIES", 0)
+    monkeypatch.setattr(latencies, "EXACT_LATENCY_REPLIES", 0)
 
     with CaptureQueriesContext(connection) as queries:
         report = analytics_report(date_from=date(2024, 6, 1), date_to=date(2025, 5, 31))
@@ -178,6 +185,10 @@ def test_a_rollup_row_reads_as_its_values(asker):
     row = DailyLeads.objects.get(leads=1)
 
     assert str(row) == f"{row.pk} · 2025-03-03 ·  · 3 · 1"
+
+
+def test_what_a_lead_is_counted_as_reads_with_the_lead_first(asker):
+    assert str(CountedLead.objects.get(pk=asker.pk)) == f"{asker.pk} · 2025-03-03 ·  · 3"
 
 
 def test_a_message_or_run_saved_again_is_not_counted_twice(asker):
