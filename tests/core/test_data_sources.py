@@ -112,38 +112,21 @@ def test_text_that_is_not_utf8_is_refused(tmp_path):
         read_records(path, root_key="items")
 
 
-def test_malformed_yaml_names_the_line(tmp_path):
-    path = write(tmp_path, "items.yaml", "- slug: a\n  title: [unclosed\n")
+@pytest.mark.parametrize(
+    ("name", "text", "reason"),
+    [
+        ("items.yaml", "- slug: a\n  title: [unclosed\n", r"items\.yaml: not valid YAML: .*line"),
+        ("items.json", '[{"slug": }]', r"not valid JSON: .*line 1"),
+        ("items.yaml", "other: []\n", "mapping whose “items” is that list"),
+        ("items.yaml", "- slug: a\n- just text\n", "record 2: expected a mapping"),
+        ("items.yaml", "", "no records found"),
+    ],
+    ids=["malformed YAML", "malformed JSON", "no list", "a record not a mapping", "empty"],
+)
+def test_a_document_without_good_records_is_refused_with_the_reason(tmp_path, name, text, reason):
+    path = write(tmp_path, name, text)
 
-    with pytest.raises(DataSourceError, match=r"items\.yaml: not valid YAML: .*line"):
-        read_records(path, root_key="items")
-
-
-def test_malformed_json_names_the_line(tmp_path):
-    path = write(tmp_path, "items.json", '[{"slug": }]')
-
-    with pytest.raises(DataSourceError, match=r"not valid JSON: .*line 1"):
-        read_records(path, root_key="items")
-
-
-def test_a_document_without_a_list_is_refused(tmp_path):
-    path = write(tmp_path, "items.yaml", "other: []\n")
-
-    with pytest.raises(DataSourceError, match="mapping whose “items” is that list"):
-        read_records(path, root_key="items")
-
-
-def test_a_record_that_is_not_a_mapping_is_refused(tmp_path):
-    path = write(tmp_path, "items.yaml", "- slug: a\n- just text\n")
-
-    with pytest.raises(DataSourceError, match="record 2: expected a mapping"):
-        read_records(path, root_key="items")
-
-
-def test_an_empty_source_is_refused(tmp_path):
-    path = write(tmp_path, "items.yaml", "")
-
-    with pytest.raises(DataSourceError, match="no records found"):
+    with pytest.raises(DataSourceError, match=reason):
         read_records(path, root_key="items")
 
 
