@@ -9,16 +9,19 @@ then times pages through Django's test client logged in as a superuser: the lead
 deep page, searches, a filter, both ends of the long transcript and the message list.
 Messages are inserted with plain batched INSERTs (a million model instances through
 bulk_create take minutes); leads and conversations use bulk_create.
-Each number is the median of --runs requests after one warm-up (wall clock, and this
-process's CPU time). Target: every page < 300 ms.
+After one warm-up request each, the pages and the admin index (the baseline: what any admin
+page costs) take turns for --runs rounds (see benchtiming.py). Each number is the median (wall
+clock, and this process's CPU time); "x index" is the median over the rounds of the page's
+time / the index's in the same round. Target: every page < 300 ms; the exit status is 1 when
+it is missed.
 """
 
-import statistics
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import timedelta
 
 from benchsetup import analyze, run_at_scale
+from benchtiming import in_turns
 
 TARGET_MS = 300
 WHALE_MESSAGES = 10_000
@@ -138,41 +141,17 @@ def _insert_messages(rows) -> None:
             cursor.executemany(sql, batch)
 
 
-@dataclass(frozen=True)
-class Timing:
-    """Medians over the runs: wall-clock time and this process's CPU time, in milliseconds.
-
-    On PostgreSQL the server's own CPU is not in `cpu_ms`; the difference to `wall_ms` is the
-    database's work, the round trips and whatever else the machine was busy with.
-    """
-
-    wall_ms: float
-    cpu_ms: float
-
-
-def time_call(call, runs: int) -> Timing:
-    """Medians of `runs` calls after one warm-up."""
-    call()
-    walls, cpus = [], []
-    for _ in range(runs):
-        wall, cpu = time.perf_counter(), time.process_time()
-        call()
-        cpus.append((time.process_time() - cpu) * 1000)
-        walls.append((time.perf_counter() - wall) * 1000)
-    return Timing(statistics.median(walls), statistics.median(cpus))
-
-
-def time_page(client, url: str, runs: int) -> Timing:
-    """Medians of `runs` requests of a page after one warm-up."""
+def page_call(client, url: str) -> Callable[[], None]:
+    """A request of the page as the logged-in client, which must answer 200."""
 
     def request():
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
 
-    return time_call(request, runs)
+    return request
 
 
-def run(contacts: int, messages: int, runs: int) -> None:
+def run(contacts: int, messages: int, runs: int) -> bool:
     from django.contrib.auth import get_user_model
     from django.test import Client
     from django.urls import reverse
@@ -203,14 +182,21 @@ def run(contacts: int, messages: int, runs: int) -> None:
         "messages list, page 1": reverse("admin:conversations_message_changelist"),
         "conversations list, page 1": reverse("admin:conversations_conversation_changelist"),
     }
-    print(f"\n{'page':<32}{'median, ms':>12}{'CPU, ms':>10}")
-    slow = []
-    for name, url in pages.items():
-        timing = time_page(client, url, runs)
-        print(f"{name:<32}{timing.wall_ms:>12.1f}{timing.cpu_ms:>10.1f}")
-        if timing.wall_ms >= TARGET_MS:
-            slow.append(name)
+    baseline = "admin index (baseline)"
+    timings = in_turns(
+        {
+            baseline: page_call(client, reverse("admin:index")),
+            **{name: page_call(client, url) for name, url in pages.items()},
+        },
+        runs,
+    )
+    print(f"\n{'page':<32}{'median, ms':>12}{'CPU, ms':>10}{'x index':>10}")
+    for name, timing in timings.items():
+        ratio = timing.ratio(timings[baseline])
+        print(f"{name:<32}{timing.wall_ms:>12.1f}{timing.cpu_ms:>10.1f}{ratio:>9.1f}x")
+    slow = [name for name in pages if timings[name].wall_ms >= TARGET_MS]
     print(f"\ntarget < {TARGET_MS} ms:", "met" if not slow else f"MISSED for {', '.join(slow)}")
+    return not slow
 
 
 if __name__ == "__main__":

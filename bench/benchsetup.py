@@ -86,7 +86,10 @@ def analyze() -> None:
 
 
 def run_at_scale(doc: str, run) -> None:
-    """Parse --contacts/--messages/--runs and call `run` on a fresh throwaway database."""
+    """Parse --contacts/--messages/--runs and call `run` on a fresh throwaway database.
+
+    `run` says whether its targets were met; the exit status is 1 when they were not.
+    """
     import argparse
 
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
@@ -96,4 +99,5 @@ def run_at_scale(doc: str, run) -> None:
     args = parser.parse_args()
     with throwaway_database():
         print(f"database: {database_label()}")
-        run(args.contacts, args.messages, args.runs)
+        met = run(args.contacts, args.messages, args.runs)
+    sys.exit(0 if met else 1)

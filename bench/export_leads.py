@@ -6,26 +6,35 @@ Seeds a throwaway database (SQLite, or PostgreSQL when DATABASE_URL names one; e
 with three lead-card values, every other one interested in a service), then exports every
 lead as CSV three ways in one process:
 
-* admin      - POST to the admin export URL (what staff click), streamed response consumed;
-* default    - import-export's stock `ExportMixin._do_file_export` (Resource -> tablib -> CSV);
 * bare       - `csv.writer` over `values_list().iterator()` of the same data (the leads' columns,
-               their current card values, their interests), with no formatting or merging.
+               their current card values, their interests), with no formatting or merging: the
+               baseline;
+* admin      - POST to the admin export URL (what staff click), streamed response consumed;
+* default    - import-export's stock `ExportMixin._do_file_export` (Resource -> tablib -> CSV).
 
-Time is the median of --runs runs without tracing; peak memory growth is one run each under
-tracemalloc (Python allocations above the level before the export started).
-Targets: admin >= 3x faster than default, <= 2x the bare writer, peak growth < 50 MB.
+After one warm-up export each, the variants take turns for --runs rounds (bare, admin,
+default, bare, ...; see benchtiming.py): the time is the median per variant, "x bare" the median
+over the rounds of its time / the bare writer's in the same round, CPU time is this process's
+(per 1,000 leads too). Peak memory growth is one more run each under tracemalloc (Python
+allocations above the level before the export started).
+Targets: admin >= 3x faster than default, <= 2x the bare writer, peak growth < 50 MB; the exit
+status is 1 when one is missed.
 """
 
 import argparse
 import csv
-import statistics
+import sys
 import time
 import tracemalloc
 from datetime import timedelta
 
 from benchsetup import database_label, throwaway_database
+from benchtiming import Timing, in_turns
 
 MB = 1024 * 1024
+BARE = "bare csv.writer"
+ADMIN = "admin export (streamed)"
+DEFAULT = "import-export default"
 
 
 def seed_scenarios_and_services() -> list:
@@ -142,22 +151,17 @@ def export_bare(columns) -> int:
     return rows
 
 
-def measure(function, runs: int) -> tuple[float, float]:
-    """(median seconds, peak memory growth in MB)."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
+def peak_growth(function) -> float:
+    """Peak Python memory growth of one call, in MB (above the level when it started)."""
     tracemalloc.start()
     baseline = tracemalloc.get_traced_memory()[0]
     function()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return statistics.median(times), (peak - baseline) / MB
+    return (peak - baseline) / MB
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
@@ -165,10 +169,11 @@ def main() -> None:
 
     with throwaway_database():
         print(f"database: {database_label()}")
-        run(args.leads, args.runs)
+        return 0 if run(args.leads, args.runs) else 1
 
 
-def run(leads: int, runs: int) -> None:
+def run(leads: int, runs: int) -> bool:
+    """Seed, time the three exports in turns, print the table; whether every target was met."""
     from django.contrib import admin
     from django.contrib.auth import get_user_model
     from django.test import Client, RequestFactory
@@ -198,31 +203,37 @@ def run(leads: int, runs: int) -> None:
         dict.fromkeys(c for name in names if name in _COLUMNS for c in _COLUMNS[name][0])
     )
 
-    results = {
-        "admin export (streamed)": measure(lambda: export_via_admin(client, url, form), runs),
-        "import-export default": measure(
-            lambda: export_via_import_export_default(model_admin, request), runs
-        ),
-        "bare csv.writer": measure(lambda: export_bare(columns), runs),
+    calls = {
+        BARE: lambda: export_bare(columns),
+        ADMIN: lambda: export_via_admin(client, url, form),
+        DEFAULT: lambda: export_via_import_export_default(model_admin, request),
     }
+    timings = in_turns(calls, runs)
+    peaks = {name: peak_growth(call) for name, call in calls.items()}
+    return report(timings, peaks, leads)
 
-    print(f"\n{'variant':<26}{'time, s':>10}{'peak growth, MB':>18}")
-    for name, (seconds, peak) in results.items():
-        print(f"{name:<26}{seconds:>10.2f}{peak:>18.1f}")
-    admin_time, admin_peak = results["admin export (streamed)"]
-    default_time = results["import-export default"][0]
-    bare_time = results["bare csv.writer"][0]
-    print()
-    print(f"admin export vs import-export default: {default_time / admin_time:.1f}x faster")
-    print(f"admin export / bare writer: {admin_time / bare_time:.2f}x")
-    print(f"admin export peak memory growth: {admin_peak:.1f} MB")
-    targets = (
-        default_time / admin_time >= 3,
-        admin_time / bare_time <= 2,
-        admin_peak < 50,
+
+def report(timings: dict[str, Timing], peaks: dict[str, float], leads: int) -> bool:
+    bare, admin, default = timings[BARE], timings[ADMIN], timings[DEFAULT]
+    print(
+        f"\n{'variant':<26}{'time, s':>10}{'CPU, s':>10}{'CPU ms per 1,000 leads':>24}"
+        f"{'x bare':>9}{'peak growth, MB':>18}"
     )
-    print("targets (>=3x, <=2x, <50 MB):", "met" if all(targets) else "MISSED")
+    for name, timing in timings.items():
+        print(
+            f"{name:<26}{timing.wall_ms / 1000:>10.2f}{timing.cpu_ms / 1000:>10.2f}"
+            f"{timing.cpu_ms * 1000 / leads:>24.1f}{timing.ratio(bare):>8.2f}x"
+            f"{peaks[name]:>18.1f}"
+        )
+    faster = default.ratio(admin)
+    print()
+    print(f"admin export vs import-export default: {faster:.1f}x faster")
+    print(f"admin export / bare writer: {admin.ratio(bare):.2f}x")
+    print(f"admin export peak memory growth: {peaks[ADMIN]:.1f} MB")
+    met = faster >= 3 and admin.ratio(bare) <= 2 and peaks[ADMIN] < 50
+    print("targets (>=3x, <=2x, <50 MB):", "met" if met else "MISSED")
+    return met
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -5,11 +5,13 @@
 For each kind of input (LLM-like Markdown from random tokens, a paragraph of unclosed markers,
 many links, a long code block, a table, deep quotes and lists) it times `render_for_telegram`
 (split, converted to HTML and to plain text) at `--size` characters and at 8x that size, and
-`html.escape` over the same text as a floor. Only ratios measured in the same run are judged,
-so a busy machine slows both sides alike:
+`html.escape` over the same text as a floor. After one warm-up the three take turns for --runs
+rounds (see benchtiming.py), and only ratios of timings taken in the same round are judged, so
+a busy machine slows both sides alike:
 
 * growth  - (time at 8x the size / time at the size) / 8; 1.0 is linear;
-* vs floor - conversion time / `html.escape` time at 8x the size (for information).
+* vs floor - conversion time / `html.escape` time at 8x the size (for information);
+* CPU per 1,000 characters at 8x the size (for information).
 
 Target: growth <= 3 for every input: a quadratic path shows as about 8, while splitting into
 4,096-character parts alone lifts a linear one towards 2. The exit status is 1 when the target
@@ -19,13 +21,13 @@ is missed. This replaces the wall-clock limit the formatting unit test used to h
 import argparse
 import html
 import random
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchtiming import Timing, in_turns
 
 from bot.formatting import render_for_telegram
 
@@ -71,23 +73,26 @@ INPUTS = {
 }
 
 
-def best_time(function: Callable[[], object], runs: int) -> float:
-    """The median of `runs` timings: the steadiest figure on a shared machine."""
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
+def measure(make: Callable[[int], str], size: int, runs: int) -> tuple[Timing, float, float]:
+    """The conversion at 8x the size, its growth from 1x and its ratio to the floor.
 
-
-def measure(make: Callable[[int], str], size: int, runs: int) -> tuple[float, float, float]:
+    The three calls take turns, so the ratios come from timings taken side by side.
+    """
     small, large = make(size), make(size * GROWTH)
-    render_for_telegram(small)  # warm-up: compiled patterns, caches
-    small_time = best_time(lambda: render_for_telegram(small), runs)
-    large_time = best_time(lambda: render_for_telegram(large), runs)
-    floor = best_time(lambda: html.escape(large), runs)
-    return large_time, large_time / small_time / GROWTH, large_time / max(floor, 1e-9)
+    timings = in_turns(
+        {
+            "small": lambda: render_for_telegram(small),
+            "large": lambda: render_for_telegram(large),
+            "floor": lambda: html.escape(large),
+        },
+        runs,
+    )
+    large_time = timings["large"]
+    return (
+        large_time,
+        large_time.ratio(timings["small"]) / GROWTH,
+        large_time.ratio(timings["floor"]),
+    )
 
 
 def main() -> int:
@@ -95,12 +100,20 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=4000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    print(f"{'input':<18} {'ms at ' + str(args.size * GROWTH):>12} {'growth':>8} {'vs floor':>10}")
+    large = args.size * GROWTH
+    print(
+        f"{'input':<18} {'ms at ' + str(large):>12} {'CPU µs per 1,000 chars':>23} "
+        f"{'growth':>8} {'vs floor':>10}"
+    )
     failed = []
     for name, make in INPUTS.items():
-        seconds, growth, floor_ratio = measure(make, args.size, args.runs)
+        timing, growth, floor_ratio = measure(make, args.size, args.runs)
         verdict = "" if growth <= GROWTH_TARGET else "  FAIL"
-        print(f"{name:<18} {seconds * 1000:>12.1f} {growth:>8.2f} {floor_ratio:>9.0f}x{verdict}")
+        per_thousand = timing.cpu_ms * 1_000_000 / large
+        print(
+            f"{name:<18} {timing.wall_ms:>12.1f} {per_thousand:>23.1f} {growth:>8.2f} "
+            f"{floor_ratio:>9.0f}x{verdict}"
+        )
         if verdict:
             failed.append(name)
     print(f"target: growth <= {GROWTH_TARGET} for every input: {'FAIL' if failed else 'PASS'}")
