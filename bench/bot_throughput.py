@@ -1,7 +1,7 @@
 """Benchmark: the real bot against the fake Bot API and an instant fake LLM, beside an echo bot.
 
     .venv/bin/python bench/bot_throughput.py [--chats 200] [--per-chat 5] [--rate 100]
-                                             [--light-rate 20] [--fakes-in-process]
+                                             [--light-rate 20] [--cap 600] [--fakes-in-process]
 
 Both bots run on the same fakes (`tests/fakes`), by default in a separate process so the fakes'
 HTTP threads do not share the bots' GIL (see bench/README.md):
@@ -12,9 +12,12 @@ HTTP threads do not share the bots' GIL (see bench/README.md):
            when DATABASE_URL names one), and an LLM that answers at once in one chunk.
 
 Each bot first answers a few warm-up messages on other chats. Then a burst: every message of
-every chat pushed at once; throughput = messages / (first push -> last final reply). Then, for
-the real bot only, the same load paced at --rate updates/s, and one message per chat at
---light-rate (for reference), on new chats, for latencies:
+every chat pushed at once; throughput = replies delivered / (first push -> the last of them).
+Then, for the real bot only, the same load paced at --rate updates/s, and one message per chat
+at --light-rate (for reference), on new chats, for latencies. Each run waits for every reply:
+one missing when the bot has gone quiet is lost, one missing --cap seconds after the last push
+is in flight, reported apart (see throughput_fakes.py). The fakes' side of the benchmark is in
+throughput_fakes.py. Latencies:
 
 * update -> LLM request: getUpdates handing the update out -> the request reaching the fake LLM;
 * first token -> first visible text: the fake LLM writing the first text -> the chat's next
@@ -27,209 +30,23 @@ p99 of both latencies < 50 ms at 100 updates/s. The exit status is 1 when a targ
 import argparse
 import asyncio
 import logging
-import multiprocessing
-import re
 import statistics
 import sys
 import time
-import traceback
-from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from throughput_fakes import QUIET_SECONDS, LocalHost, RemoteHost
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # before the fakes' process is spawned: it inherits sys.path
 
-TAG = re.compile(r"\bq(\d+)n(\d+)\b")
 MIN_RATIO = 0.6
 MAX_P99_MS = 50.0
-SETTLE_SECONDS = 0.5  # after the last expected reply, wait this long for late duplicates
 WARM_UP_CHATS = 20
-
-
-def tag(chat: int, number: int) -> str:
-    """A unique mark per message, carried into the LLM request and (for both bots) the reply."""
-    return f"q{chat}n{number}"
-
-
-def instant_reply(body: dict):
-    """The fake LLM: the whole answer in one chunk, naming the message it answers."""
-    from tests.fakes.openai_server import Reply
-
-    users = [m for m in body.get("messages", []) if m.get("role") == "user"]
-    found = TAG.search(users[-1]["content"]) if users else None
-    return Reply(text=f"ok {found[0] if found else '-'}", chunk_size=50)
-
-
-# ---- the fakes' side: runs in its own process unless --fakes-in-process ----------------------
-
-
-class FakesHost:
-    """Owns both fakes, pushes the load and turns what the fakes recorded into numbers."""
-
-    def __init__(self):
-        self.telegram = None
-        self.llm = None
-
-    def start(self) -> dict:
-        from tests.fakes.openai_server import FakeOpenAI
-        from tests.fakes.telegram_server import FakeTelegram
-
-        self.telegram = FakeTelegram().start()
-        self.llm = FakeOpenAI(default=instant_reply).start()
-        return {"telegram": self.telegram.base_url, "llm": self.llm.base_url}
-
-    def stop(self) -> None:
-        for fake in (self.telegram, self.llm):
-            if fake is not None:
-                fake.stop()
-        self.telegram = self.llm = None
-
-    def run(self, *, chats: list[int], per_chat: int, rate: float | None, timeout: float) -> dict:
-        """Push `per_chat` messages to each chat (round-robin), wait for every final reply."""
-        fake = self.telegram
-        baseline = len(fake.calls_of("sendMessage"))
-        order = [(chat, number) for number in range(per_chat) for chat in chats]
-        update_tags = {}
-        started = time.monotonic()
-        for index, (chat, number) in enumerate(order):
-            if rate:
-                time.sleep(max(started + index / rate - time.monotonic(), 0))
-            text = f"How much is a consultation? {tag(chat, number)}"
-            update_tags[fake.push_message(chat, text)] = tag(chat, number)
-        pushed = time.monotonic()
-        deadline = pushed + timeout
-        while len(fake.calls_of("sendMessage")) < baseline + len(order):
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.02)
-        time.sleep(SETTLE_SECONDS)
-        return self._results(chats, per_chat, update_tags, started, pushed)
-
-    def _results(self, chats, per_chat, update_tags, started, pushed) -> dict:
-        replies = {chat: self.telegram.sent_messages(chat) for chat in chats}
-        tags_by_chat = {}
-        for chat, messages in replies.items():
-            found = (TAG.search(message.visible_text) for message in messages)
-            tags_by_chat[chat] = [match[0] if match else None for match in found]
-        reply_at = {
-            found: message.at
-            for chat, messages in replies.items()
-            for found, message in zip(tags_by_chat[chat], messages, strict=True)
-        }
-        all_replies = [message.at for messages in replies.values() for message in messages]
-        return {
-            **check_delivery(tags_by_chat, per_chat),
-            "count": len(update_tags),
-            "push_seconds": pushed - started,
-            "seconds": (max(all_replies) if all_replies else pushed) - started,
-            **self._latencies(update_tags, reply_at),
-        }
-
-    def _latencies(self, update_tags: dict[int, str], reply_at: dict[str, float]) -> dict:
-        delivered = {}
-        for update, at in self.telegram.delivered_at.items():
-            if update in update_tags:
-                delivered[update_tags[update]] = at
-        requests = {}
-        for request in self.llm.completion_requests():
-            found = TAG.search(request.body["messages"][-1]["content"])
-            if found and found[0] in delivered:
-                requests.setdefault(found[0], request)  # a retry is not a new message
-        return {
-            "llm_requests": len(requests),
-            "update_to_llm": [requests[t].at - at for t, at in delivered.items() if t in requests],
-            "token_to_draft": self._token_to_draft(requests),
-            "update_to_reply": [reply_at[t] - at for t, at in delivered.items() if t in reply_at],
-        }
-
-    def _token_to_draft(self, requests: dict) -> list[float]:
-        """First text out of the LLM -> the chat's next visible text (draft or final message).
-
-        An answer complete within the streamer's first-preview delay is sent as the final
-        message without a draft; that message is then what the person sees first.
-        """
-        shown, gaps = {}, []
-        for tag_text, request in requests.items():
-            chat = int(TAG.search(tag_text)[1])
-            if chat not in shown:
-                drafts = [draft.at for draft in self.telegram.drafts(chat)]
-                messages = [message.at for message in self.telegram.sent_messages(chat)]
-                shown[chat] = sorted(drafts + messages)
-            if request.first_chunk_at is None:
-                continue
-            later = [at for at in shown[chat] if at >= request.first_chunk_at]
-            if later:
-                gaps.append(later[0] - request.first_chunk_at)
-        return gaps
-
-
-def check_delivery(tags_by_chat: dict[int, list], per_chat: int) -> dict:
-    """Lost, duplicated, unexpected and reordered replies, counted against what was pushed."""
-    lost = duplicated = unexpected = reordered = 0
-    for chat, got in tags_by_chat.items():
-        expected = [tag(chat, number) for number in range(per_chat)]
-        counts = Counter(got)
-        lost += sum(1 for item in expected if counts[item] == 0)
-        duplicated += sum(counts[item] - 1 for item in expected if counts[item] > 1)
-        unexpected += sum(n for item, n in counts.items() if item not in expected)
-        reordered += got != expected and sorted(got, key=str) == sorted(expected)
-    return {
-        "lost": lost,
-        "duplicated": duplicated,
-        "unexpected": unexpected,
-        "reordered": reordered,
-    }
-
-
-def serve_host(connection) -> None:
-    """The fakes' process: run `FakesHost` methods sent over the pipe until told to close."""
-    host = FakesHost()
-    while True:
-        method, kwargs = connection.recv()
-        if method == "close":
-            host.stop()
-            connection.send((True, None))
-            return
-        try:
-            connection.send((True, getattr(host, method)(**kwargs)))
-        except Exception:  # reported to the driver, which stops the benchmark
-            connection.send((False, traceback.format_exc()))
-
-
-class RemoteHost:
-    """A `FakesHost` in a spawned process: its threads get their own interpreter and GIL."""
-
-    def __init__(self):
-        context = multiprocessing.get_context("spawn")
-        self._connection, child = context.Pipe()
-        self._process = context.Process(target=serve_host, args=(child,), daemon=True)
-        self._process.start()
-
-    def call(self, method: str, **kwargs):
-        self._connection.send((method, kwargs))
-        ok, value = self._connection.recv()
-        if not ok:
-            raise RuntimeError(f"the fakes' process failed:\n{value}")
-        return value
-
-    def close(self) -> None:
-        self.call("close")
-        self._process.join(timeout=10)
-
-
-class LocalHost:
-    """A `FakesHost` in this process, to see how much sharing the GIL distorts the numbers."""
-
-    def __init__(self):
-        self._host = FakesHost()
-
-    def call(self, method: str, **kwargs):
-        return getattr(self._host, method)(**kwargs)
-
-    def close(self) -> None:
-        self._host.stop()
+#: Seconds a run waits for its replies after the last push, at most (see throughput_fakes.py).
+DEFAULT_CAP = 600.0
 
 
 # ---- the bots' side ---------------------------------------------------------------------------
@@ -326,6 +143,7 @@ class Load:
     per_chat: int
     rate: float
     light_rate: float
+    cap: float
 
     def chat_ids(self, first: int) -> list[int]:
         return list(range(first, first + self.chats))
@@ -335,8 +153,7 @@ async def drive(host, application, load: Load, paced: bool) -> dict:
     """Warm up and push a burst; if `paced`, the load at --rate and a light one, on new chats."""
 
     async def run(chats, per_chat, rate):
-        timeout = 60 + (len(chats) * per_chat / rate if rate else 0)
-        kwargs = {"chats": chats, "per_chat": per_chat, "rate": rate, "timeout": timeout}
+        kwargs = {"chats": chats, "per_chat": per_chat, "rate": rate, "cap": load.cap}
         cpu = time.process_time()
         result = await asyncio.to_thread(host.call, "run", **kwargs)
         return {**result, "cpu_seconds": time.process_time() - cpu}
@@ -354,11 +171,9 @@ async def drive(host, application, load: Load, paced: bool) -> dict:
 
 async def benchmark(host, load: Load) -> dict:
     from asgiref.sync import sync_to_async
-    from assistant.dialog import reset_limiter
     from django.db import connections
 
-    from assistant.gateway import close_clients
-    from bot.application import build_application
+    from bot.application import build_application, close_runtime
     from tests.fakes.telegram_server import TOKEN
 
     urls = await asyncio.to_thread(host.call, "start")
@@ -367,16 +182,17 @@ async def benchmark(host, load: Load) -> dict:
 
     urls = await asyncio.to_thread(host.call, "start")
     await sync_to_async(seed, thread_sensitive=True)(urls["llm"])
-    reset_limiter()
     application = build_application(token=TOKEN, api_base_url=urls["telegram"])
     real_results = await drive(host, application, load, paced=True)
-    await close_clients()
+    await close_runtime(application)  # `post_shutdown` runs only under `run_polling`
     await sync_to_async(connections.close_all, thread_sensitive=True)()
     await asyncio.to_thread(host.call, "stop")
     return {"echo": echo_results["burst"], "real": real_results.pop("burst"), **real_results}
 
 
 # ---- the report -------------------------------------------------------------------------------
+
+PROBLEMS = ("lost", "duplicated", "unexpected", "reordered")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -386,7 +202,8 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def throughput(result: dict) -> float:
-    return result["count"] / result["seconds"]
+    """Replies delivered / seconds from the first push to the last of them."""
+    return result["delivered"] / result["seconds"] if result["seconds"] > 0 else 0.0
 
 
 def cpu_per_update(result: dict) -> str:
@@ -394,14 +211,24 @@ def cpu_per_update(result: dict) -> str:
     return f"{result['cpu_seconds'] / result['count'] * 1000:.1f} ms"
 
 
-def delivery(result: dict) -> str:
-    keys = ("lost", "duplicated", "unexpected", "reordered")
-    return " / ".join(str(result[key]) for key in keys)
+def throughput_row(name: str, result: dict) -> tuple:
+    replies = f"{result['delivered']} of {result['count']} replies"
+    return name, f"{throughput(result):.0f} replies/s ({replies})", "info", None
 
 
-def delivery_row(name: str, result: dict, checked: bool = True) -> tuple:
-    ok = not any(result[key] for key in ("lost", "duplicated", "unexpected", "reordered"))
-    return name, delivery(result), "0 / 0 / 0 / 0" if checked else "info", ok if checked else None
+def delivery_rows(name: str, result: dict, cap: float, checked: bool = True) -> list[tuple]:
+    """Lost/duplicated/unexpected/reordered (the target), and the replies still in flight."""
+    ok = not any(result[key] for key in PROBLEMS)
+    value = " / ".join(str(result[key]) for key in PROBLEMS)
+    return [
+        (
+            f"{name}: lost/dup/unexpected/reordered",
+            value,
+            "0 / 0 / 0 / 0" if checked else "info",
+            ok if checked else None,
+        ),
+        (f"{name}: in flight at the {cap:.0f} s cap", str(result["in_flight"]), "info", None),
+    ]
 
 
 def latency_row(name: str, result: dict, key: str, checked: bool) -> tuple:
@@ -416,42 +243,40 @@ def latency_row(name: str, result: dict, key: str, checked: bool) -> tuple:
     return name, value, f"p99 < {MAX_P99_MS:.0f} ms", ok
 
 
-def paced_rows(result: dict, checked: bool) -> list[tuple]:
-    rate = result["count"] / result["push_seconds"]
+def paced_rows(result: dict, cap: float, checked: bool) -> list[tuple]:
+    name = f"real @{result['count'] / result['push_seconds']:.0f}/s"
     return [
-        delivery_row(f"real @{rate:.0f}/s: lost/dup/unexpected/reordered", result, checked),
+        *delivery_rows(name, result, cap, checked),
+        latency_row(f"{name}: update -> LLM request p50/p99", result, "update_to_llm", checked),
         latency_row(
-            f"real @{rate:.0f}/s: update -> LLM request p50/p99", result, "update_to_llm", checked
-        ),
-        latency_row(
-            f"real @{rate:.0f}/s: first token -> first visible text p50/p99",
+            f"{name}: first token -> first visible text p50/p99",
             result,
             "token_to_draft",
             checked,
         ),
-        latency_row(
-            f"real @{rate:.0f}/s: update -> final reply p50/p99", result, "update_to_reply", False
-        ),
+        latency_row(f"{name}: update -> final reply p50/p99", result, "update_to_reply", False),
     ]
 
 
 def report(results: dict, load: Load, where: str) -> bool:
     echo, real = results["echo"], results["real"]
-    ratio = throughput(real) / throughput(echo)
+    ratio = throughput(real) / throughput(echo) if throughput(echo) else 0.0
     rows = [
-        ("echo: throughput (burst)", f"{throughput(echo):.0f} updates/s", "info", None),
+        throughput_row("echo: throughput (burst)", echo),
         ("echo: CPU per update", cpu_per_update(echo), "info", None),
-        delivery_row("echo: lost/dup/unexpected/reordered", echo, checked=False),
-        ("real: throughput (burst)", f"{throughput(real):.0f} updates/s", "info", None),
+        *delivery_rows("echo", echo, load.cap, checked=False),
+        throughput_row("real: throughput (burst)", real),
         ("real: CPU per update", cpu_per_update(real), "info", None),
         ("real / echo throughput", f"{ratio:.0%}", f">= {MIN_RATIO:.0%}", ratio >= MIN_RATIO),
-        delivery_row("real: lost/dup/unexpected/reordered", real),
-        *paced_rows(results["paced"], checked=True),
-        *paced_rows(results["light"], checked=False),
+        *delivery_rows("real", real, load.cap),
+        *paced_rows(results["paced"], load.cap, checked=True),
+        *paced_rows(results["light"], load.cap, checked=False),
     ]
     print(
         f"\nburst and @{load.rate:.0f}/s: {load.chats} chats x {load.per_chat} messages; "
-        f"light load: {load.chats} x 1 at {load.light_rate:.0f}/s; fakes {where}\n"
+        f"light load: {load.chats} x 1 at {load.light_rate:.0f}/s; fakes {where}; "
+        f"each run waits for every reply (the bot quiet for {QUIET_SECONDS:.0f} s: lost; "
+        f"after {load.cap:.0f} s: in flight)\n"
     )
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     header = ("metric", "value", "target", "result")
@@ -472,12 +297,18 @@ def main() -> int:
         "--light-rate", type=float, default=20.0, help="updates/s of the light-load run (info)"
     )
     parser.add_argument(
+        "--cap",
+        type=float,
+        default=DEFAULT_CAP,
+        help="seconds a run waits for its replies after the last push, at most",
+    )
+    parser.add_argument(
         "--fakes-in-process",
         action="store_true",
         help="run the fakes in this process's threads instead of a separate process",
     )
     args = parser.parse_args()
-    load = Load(args.chats, args.per_chat, args.rate, args.light_rate)
+    load = Load(args.chats, args.per_chat, args.rate, args.light_rate, args.cap)
     host = LocalHost() if args.fakes_in_process else RemoteHost()
     try:
         with bench_database():
