@@ -7,8 +7,9 @@ Both bots run on the same fakes (`tests/fakes`), by default in a separate proces
 HTTP threads do not share the bots' GIL (see bench/README.md):
 
 * echo   - a bare python-telegram-bot Application, one handler: `reply_text(message.text)`;
-* real   - `bot.application.build_application(...)`: every handler, per-chat ordering, the 429
-           limiter, the reply pipeline on a throwaway database (SQLite, or PostgreSQL
+* real   - `bot.application.build_application(...)` run as `runbot` runs it (`bot.serving`:
+           long polling into the inbox, handled from it in order per chat): every handler,
+           the 429 limiter, the reply pipeline on a throwaway database (SQLite, or PostgreSQL
            when DATABASE_URL names one), and an LLM that answers at once in one chunk.
 
 Each bot first answers a few warm-up messages on other chats. Then a burst: every message of
@@ -33,7 +34,7 @@ import logging
 import statistics
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,8 +122,9 @@ def echo_application(telegram_url: str):
     return application
 
 
-async def polling(application, work):
-    """Run `work()` while the application polls, as `runbot` and the bot tests do."""
+@asynccontextmanager
+async def echo_running(application):
+    """The echo bot as a bare python-telegram-bot Application runs: its own updater polls."""
     from bot.application import ALLOWED_UPDATES
 
     async with application:
@@ -131,10 +133,21 @@ async def polling(application, work):
             poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
         )
         try:
-            return await work()
+            yield
         finally:
             await application.updater.stop()
             await application.stop()
+
+
+@asynccontextmanager
+async def real_running(application):
+    """The real bot as `runbot` runs it: long polling into the inbox, handled from there."""
+    from bot.inbox import bot_id_of
+    from bot.serving import serving
+    from tests.fakes.telegram_server import TOKEN
+
+    async with serving(application, bot_id=bot_id_of(TOKEN), drain_seconds=30, long_poll_seconds=1):
+        yield
 
 
 @dataclass
@@ -149,8 +162,11 @@ class Load:
         return list(range(first, first + self.chats))
 
 
-async def drive(host, application, load: Load, paced: bool) -> dict:
-    """Warm up and push a burst; if `paced`, the load at --rate and a light one, on new chats."""
+async def drive(host, running, load: Load, paced: bool) -> dict:
+    """Warm up and push a burst; if `paced`, the load at --rate and a light one, on new chats.
+
+    `running` is the bot, running while its block lasts.
+    """
 
     async def run(chats, per_chat, rate):
         kwargs = {"chats": chats, "per_chat": per_chat, "rate": rate, "cap": load.cap}
@@ -158,33 +174,31 @@ async def drive(host, application, load: Load, paced: bool) -> dict:
         result = await asyncio.to_thread(host.call, "run", **kwargs)
         return {**result, "cpu_seconds": time.process_time() - cpu}
 
-    async def work():
+    async with running:
         await run(list(range(900_000, 900_000 + WARM_UP_CHATS)), 1, None)
         results = {"burst": await run(load.chat_ids(1), load.per_chat, None)}
         if paced:
             results["paced"] = await run(load.chat_ids(100_001), load.per_chat, load.rate)
             results["light"] = await run(load.chat_ids(200_001), 1, load.light_rate)
-        return results
-
-    return await polling(application, work)
+    return results
 
 
 async def benchmark(host, load: Load) -> dict:
     from asgiref.sync import sync_to_async
     from django.db import connections
 
-    from bot.application import build_application, close_runtime
+    from bot.application import build_application
     from tests.fakes.telegram_server import TOKEN
 
     urls = await asyncio.to_thread(host.call, "start")
-    echo_results = await drive(host, echo_application(urls["telegram"]), load, paced=False)
+    echo_bot = echo_running(echo_application(urls["telegram"]))
+    echo_results = await drive(host, echo_bot, load, paced=False)
     await asyncio.to_thread(host.call, "stop")
 
     urls = await asyncio.to_thread(host.call, "start")
     await sync_to_async(seed, thread_sensitive=True)(urls["llm"])
-    application = build_application(token=TOKEN, api_base_url=urls["telegram"])
-    real_results = await drive(host, application, load, paced=True)
-    await close_runtime(application)  # `post_shutdown` runs only under `run_polling`
+    real_bot = real_running(build_application(token=TOKEN, api_base_url=urls["telegram"]))
+    real_results = await drive(host, real_bot, load, paced=True)
     await sync_to_async(connections.close_all, thread_sensitive=True)()
     await asyncio.to_thread(host.call, "stop")
     return {"echo": echo_results["burst"], "real": real_results.pop("burst"), **real_results}
