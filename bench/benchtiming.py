@@ -5,7 +5,8 @@ jobs on a shared machine) skew the comparison. Here every round runs each varian
 turn (A, B, C, A, B, C, ...), so a change of load falls on all of them alike; a ratio is the
 median over the rounds of the variant's time / the baseline's time in the same round. Beside
 the wall clock each call's CPU time is taken (`time.process_time`: every thread of this
-process, none of a database server's), the figure a busy machine disturbs least.
+process, none of a database server's), the figure a busy machine disturbs least; where all
+the work is in this process, its ratios (`Timing.cpu_ratio`) are the ones to judge.
 """
 
 import statistics
@@ -33,8 +34,17 @@ class Timing:
 
     def ratio(self, baseline: "Timing") -> float:
         """Median over the rounds of this call's wall time / the baseline's in the same round."""
-        pairs = zip(self.walls, baseline.walls, strict=True)
-        return statistics.median(wall / max(base, 1e-9) for wall, base in pairs)
+        return _median_ratio(self.walls, baseline.walls)
+
+    def cpu_ratio(self, baseline: "Timing") -> float:
+        """The same for CPU time: for work that is all in this process, waiting for a core
+        (other jobs on the machine) does not count."""
+        return _median_ratio(self.cpus, baseline.cpus)
+
+
+def _median_ratio(values: tuple[float, ...], baselines: tuple[float, ...]) -> float:
+    pairs = zip(values, baselines, strict=True)
+    return statistics.median(value / max(base, 1e-9) for value, base in pairs)
 
 
 def in_turns(calls: dict[str, Callable[[], object]], runs: int) -> dict[str, Timing]:

@@ -6,8 +6,8 @@ For each kind of input (LLM-like Markdown from random tokens, a paragraph of unc
 many links, a long code block, a table, deep quotes and lists) it times `render_for_telegram`
 (split, converted to HTML and to plain text) at `--size` characters and at 8x that size, and
 `html.escape` over the same text as a floor. After one warm-up the three take turns for --runs
-rounds (see benchtiming.py), and only ratios of timings taken in the same round are judged, so
-a busy machine slows both sides alike:
+rounds (see benchtiming.py), and only ratios of the CPU time of calls in the same round are
+judged, so other jobs on the machine change little:
 
 * growth  - (time at 8x the size / time at the size) / 8; 1.0 is linear;
 * vs floor - conversion time / `html.escape` time at 8x the size (for information);
@@ -76,7 +76,8 @@ INPUTS = {
 def measure(make: Callable[[int], str], size: int, runs: int) -> tuple[Timing, float, float]:
     """The conversion at 8x the size, its growth from 1x and its ratio to the floor.
 
-    The three calls take turns, so the ratios come from timings taken side by side.
+    The three calls take turns, so the ratios come from timings taken side by side; they are
+    ratios of CPU time, as the work is all in this process.
     """
     small, large = make(size), make(size * GROWTH)
     timings = in_turns(
@@ -88,11 +89,8 @@ def measure(make: Callable[[int], str], size: int, runs: int) -> tuple[Timing, f
         runs,
     )
     large_time = timings["large"]
-    return (
-        large_time,
-        large_time.ratio(timings["small"]) / GROWTH,
-        large_time.ratio(timings["floor"]),
-    )
+    growth = large_time.cpu_ratio(timings["small"]) / GROWTH
+    return large_time, growth, large_time.cpu_ratio(timings["floor"])
 
 
 def main() -> int:
