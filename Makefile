@@ -3,8 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
+PORT ?= 8000
 
-.PHONY: run setup test lint pytest superuser clean
+.PHONY: run setup prod-local test lint pytest superuser clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -27,6 +28,20 @@ run: setup
 	@$(PY) manage.py runbot & bot=$$!; \
 	trap 'kill $$bot 2>/dev/null; wait $$bot' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
+
+# The production processes of the Procfile (web on uvicorn, bot, worker) without Docker, on
+# PostgreSQL: DATABASE_URL=postgres://user:password@127.0.0.1:5432/name make prod-local
+# honcho gets no env file: each process reads .env itself, and the environment wins over it.
+prod-local: $(VENV)/.installed .env
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; *) \
+		echo "make prod-local runs on PostgreSQL: set DATABASE_URL, e.g." \
+			"DATABASE_URL=postgres://user:password@127.0.0.1:5432/name make prod-local" >&2; \
+		exit 2;; esac
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_data
+	$(PY) manage.py collectstatic --noinput -v0
+	@echo "Admin: http://127.0.0.1:$(PORT)/admin/  Ready: http://127.0.0.1:$(PORT)/readyz"
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --env /dev/null --port $(PORT)
 
 superuser: setup
 	$(PY) manage.py createsuperuser

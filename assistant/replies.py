@@ -22,6 +22,7 @@ import openai
 
 from assistant.context import token_counts
 from assistant.gateway import ClientPool, ModelSpec, describe_error, stream_chat
+from assistant.metrics import count_answer, count_error
 from core.timing import elapsed_ms
 
 logger = logging.getLogger(__name__)
@@ -120,13 +121,15 @@ async def generate_reply(
                 messages=messages,
                 answer=attempt.text,
             )
+            latency_ms = elapsed_ms(started)
+            count_answer(spec.model_id, latency_ms=latency_ms, tokens=tokens)
             return ReplyResult(
                 text=attempt.text,
                 status="complete",
                 model_name=spec.model_id,
                 prompt_tokens=tokens.prompt,
                 completion_tokens=tokens.completion,
-                latency_ms=elapsed_ms(started),
+                latency_ms=latency_ms,
                 tokens_estimated=tokens.estimated,
             )
     status = "partial" if best_partial else "failed"
@@ -186,6 +189,7 @@ def _retry_after_seconds(error: openai.APIStatusError) -> float:
 
 
 def _record_failure(spec: ModelSpec, error: Exception) -> str:
+    count_error(spec.model_id, error)
     if isinstance(error, asyncio.TimeoutError):
         description = "deadline exceeded"
     elif isinstance(error, EmptyAnswerError):

@@ -31,6 +31,8 @@ from core.pausing import pause
 logger = logging.getLogger(__name__)
 
 QUEUE = "telegram-updates"
+#: The states of a job not yet settled, as procrastinate names them.
+JOB_STATES = ("todo", "doing")
 #: Jobs one worker process runs at once (each mostly waits for the LLM and Telegram).
 JOB_CONCURRENCY = 16
 TASK_NAME = "bot.handle_update"
@@ -49,6 +51,15 @@ FETCH_POLL_SECONDS = 0.5
 def uses_job_queue() -> bool:
     """Jobs need PostgreSQL (procrastinate's tables are created only there)."""
     return connection.vendor == "postgresql"
+
+
+def queue_job_counts() -> dict[str, int]:
+    """Jobs of the updates' queue waiting for a worker (`todo`) and running (`doing`).
+
+    Jobs that succeeded are deleted, so procrastinate counts in a small table.
+    """
+    queues = django_app.job_manager.list_queues(queue=QUEUE)
+    return {state: sum(queue[state] for queue in queues) for state in JOB_STATES}
 
 
 class UpdateWaits(Exception):

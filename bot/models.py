@@ -44,7 +44,9 @@ class InboundUpdate(models.Model):
                 fields=["state", "id"],
                 name="inbound_waiting",
                 condition=models.Q(state="queued"),
-            )
+            ),
+            # /metrics: what became of the updates of the last minutes, from the index alone.
+            models.Index(fields=["received_at", "state"], name="inbound_received"),
         ]
 
     def __str__(self) -> str:

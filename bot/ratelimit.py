@@ -14,6 +14,7 @@ import logging
 import time
 from typing import Any
 
+from prometheus_client import Counter
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
@@ -25,6 +26,10 @@ PREVIEW_ENDPOINTS = frozenset({"sendMessageDraft", "sendChatAction"})
 WHOLE_BOT = "*"
 #: `rate_limit_args` of a call whose caller retries it (see `bot.delivery`).
 RETRIED_BY_CALLER = "retried-by-caller"
+#: This process's 429s from Telegram (a process-wide Prometheus counter, served on METRICS_PORT).
+RETRY_AFTER_ANSWERS = Counter(
+    "consult_telegram_retry_after", "Telegram's 429 answers (retry after), by method.", ["method"]
+)
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
@@ -72,6 +77,7 @@ class ChatRetryAfterLimiter(BaseRateLimiter[str]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
+                RETRY_AFTER_ANSWERS.labels(endpoint).inc()
                 seconds = retry_after_seconds(error)
                 self.pause(chat_id, seconds)
                 logger.warning("Telegram asked to wait %.0f s for chat %s", seconds, chat_id)

@@ -43,11 +43,16 @@ INSTALLED_APPS = [
     "discovery",
     "analytics",
     "bot",
+    "ops",
+    # /healthz and /readyz (see ops/views.py).
+    "health_check",
     # The job queue of the workers (PostgreSQL only: see config/routers.py and bot/job_queue.py).
     "procrastinate.contrib.django",
 ]
 
 MIDDLEWARE = [
+    # Probes and scrapes come to the container's own address: answered before the host check.
+    "ops.middleware.operations_endpoints",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -150,6 +155,17 @@ TELEGRAM_WEBHOOK_SECRET = ENV.secret(
 TELEGRAM_WEBHOOK_MAX_BYTES = ENV.int("TELEGRAM_WEBHOOK_MAX_BYTES", 1024 * 1024, minimum=1024)
 PRIVACY_POLICY_URL = ENV.url("PRIVACY_POLICY_URL")
 CONVERSATION_IDLE_HOURS = ENV.int("CONVERSATION_IDLE_HOURS", 24, minimum=1)
+
+# --- Operations (ops/: /healthz, /readyz, /metrics) ----------------------------------------
+#: /readyz fails while an update has waited in the inbox longer than this (seconds).
+READY_MAX_QUEUE_AGE = ENV.float("READY_MAX_QUEUE_AGE", 60.0, minimum=1.0)
+#: /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; without a token it is off.
+METRICS_TOKEN = ENV.str("METRICS_TOKEN")
+#: The period /metrics' numbers about recent updates, messages and replies cover.
+METRICS_WINDOW_MINUTES = ENV.int("METRICS_WINDOW_MINUTES", 15, minimum=1)
+#: `runbot` and `runworker` serve their own counters on this port when it is set (not 0).
+METRICS_PORT = ENV.int("METRICS_PORT", 0, minimum=0)
+METRICS_HOST = ENV.str("METRICS_HOST", "127.0.0.1")
 
 # --- Logging ------------------------------------------------------------------------------
 LOG_LEVEL = ENV.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("admin/analytics/", include("analytics.urls")),
     path("admin/", admin.site.urls),
     path("telegram/webhook/<int:bot_id>/", telegram_webhook, name="telegram_webhook"),
+    path("", include("ops.urls")),
 ]

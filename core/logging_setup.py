@@ -199,6 +199,8 @@ def _logger_levels(level: str) -> dict:
         "openai": quiet,
         # The job queue logs every job's start and end; its warnings and errors are enough.
         "procrastinate": quiet,
+        # A failed probe says why in its answer; logged as well, every few seconds, it floods.
+        "health_check": "DEBUG" if debug else "ERROR",
         "telegram": "INFO",
         "asyncio": "WARNING",
         "urllib3": "WARNING",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from assistant.readiness import ALLOW_MISSING_KEY_HELP, check_answering_model
 from bot.application import build_application, is_valid_token
 from bot.job_queue import JOB_CONCURRENCY
+from core.metrics import serve_process_metrics
 
 
 def setup_hint(problem: str) -> str:
@@ -45,12 +46,26 @@ class BotProcessCommand(BaseCommand):
         )
 
     def application(self, options):
-        """The bot's application, after the token and the answering model were checked."""
+        """The bot's application, after the token and the answering model were checked; from
+        here on the process serves its metrics."""
         token = required_token()
         if options["concurrency"] < 1:
             raise CommandError(_("--concurrency must be at least 1."), returncode=2)
         check_answering_model(allow_missing_key=options["allow_missing_key"])
+        serve_metrics()
         return build_application(token=token, api_base_url=settings.TELEGRAM_API_BASE_URL)
+
+
+def serve_metrics() -> None:
+    """This process's counters on `METRICS_HOST:METRICS_PORT` (when the port is set)."""
+    try:
+        serve_process_metrics(host=settings.METRICS_HOST, port=settings.METRICS_PORT)
+    except OSError as error:
+        raise CommandError(
+            _("Cannot serve metrics on %(host)s:%(port)s (METRICS_PORT): %(error)s")
+            % {"host": settings.METRICS_HOST, "port": settings.METRICS_PORT, "error": error},
+            returncode=2,
+        ) from error
 
 
 async def until_stopped(tasks: tuple[asyncio.Task, ...]) -> None:

@@ -23,6 +23,7 @@ from bot.job_queue import (
     WhileTheUpdateWaits,
     defer_handling,
     handle_update,
+    queue_job_counts,
     register_tasks,
 )
 from tests.bot.test_inbox_worker import ScriptedProcessor, until
@@ -167,3 +168,11 @@ async def test_jobs_of_a_worker_that_died_run_again(connector, monkeypatch, capl
     await asyncio.wait_for(task, 10)
     assert processor.handled == [update.id]
     assert "of a worker that died runs again" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_jobs_waiting_for_a_worker_are_counted(connector):
+    store(1, 2, 1)
+    [job, *_others] = connector.jobs.values()
+    job.update(status="doing")
+    assert queue_job_counts() == {"todo": 2, "doing": 1}
