@@ -25,6 +25,20 @@ logger = logging.getLogger(__name__)
 
 
 @contextlib.asynccontextmanager
+async def _running(application: Application, worker: InboxWorker | JobWorkers):
+    """The application and `worker` while the block runs; on leaving, the worker takes
+    nothing new and gives the updates being handled its drain time. Yields its task."""
+    async with application:
+        working = asyncio.create_task(worker.run(), name="update handling")
+        try:
+            yield working
+        finally:
+            worker.stop()
+            await asyncio.gather(working, return_exceptions=True)
+            await close_runtime(application)
+
+
+@contextlib.asynccontextmanager
 async def handling(
     application: Application,
     *,
@@ -32,23 +46,16 @@ async def handling(
     drain_seconds: float,
     concurrency: int = JOB_CONCURRENCY,
 ):
-    """Handle stored updates while the block runs; on leaving, take nothing new and give the
-    updates being handled `drain_seconds` to finish. Yields the worker and its task (which
-    ends early only if the worker fails)."""
-    async with application:
-        worker = update_handling(
-            UpdateProcessor(application),
-            bot_id=bot_id,
-            concurrency=concurrency,
-            drain_seconds=drain_seconds,
-        )
-        working = asyncio.create_task(worker.run(), name="update handling")
-        try:
-            yield worker, working
-        finally:
-            worker.stop()
-            await asyncio.gather(working, return_exceptions=True)
-            await close_runtime(application)
+    """Handle stored updates while the block runs. Yields the task that ends early only if
+    the worker fails."""
+    worker = update_handling(
+        UpdateProcessor(application),
+        bot_id=bot_id,
+        concurrency=concurrency,
+        drain_seconds=drain_seconds,
+    )
+    async with _running(application, worker) as working:
+        yield (working,)
 
 
 @contextlib.asynccontextmanager
@@ -62,9 +69,13 @@ async def serving(
 ):
     """`handling`, and long polling in front of it. Yields the tasks of both (they end early
     only when the worker fails or Telegram refuses the token)."""
-    async with handling(
-        application, bot_id=bot_id, drain_seconds=drain_seconds, concurrency=concurrency
-    ) as (worker, working):
+    worker = update_handling(
+        UpdateProcessor(application),
+        bot_id=bot_id,
+        concurrency=concurrency,
+        drain_seconds=drain_seconds,
+    )
+    async with _running(application, worker) as working:
         await publish_command_menu(application)
         await application.bot.delete_webhook()
         poller = Poller(

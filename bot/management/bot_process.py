@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -12,8 +14,11 @@ from django.utils.translation import gettext as _
 
 from assistant.readiness import ALLOW_MISSING_KEY_HELP, check_answering_model
 from bot.application import build_application, is_valid_token
+from bot.inbox import bot_id_of
 from bot.job_queue import JOB_CONCURRENCY
 from core.metrics import serve_process_metrics
+
+logger = logging.getLogger(__name__)
 
 
 def setup_hint(problem: str) -> str:
@@ -34,7 +39,30 @@ def required_token() -> str:
 
 
 class BotProcessCommand(BaseCommand):
-    """A long-running process of the bot; stops cleanly on Ctrl+C or SIGTERM."""
+    """A long-running process of the bot; stops cleanly on Ctrl+C or SIGTERM.
+
+    A command names its `process` (an async context manager like `bot.serving.serving`,
+    yielding the tasks that end early only on failure) and what it logs at start and stop.
+    """
+
+    process: Callable
+    starting_message: str
+    stopped_message: str
+
+    def handle(self, *args, **options):
+        application = self.application(options)
+        logger.info(self.starting_message)
+        asyncio.run(self.run_process(application, options["concurrency"]))
+        logger.info(self.stopped_message)
+
+    async def run_process(self, application, concurrency: int) -> None:
+        async with self.process(
+            application,
+            bot_id=bot_id_of(settings.TELEGRAM_BOT_TOKEN),
+            drain_seconds=settings.SHUTDOWN_DRAIN_SECONDS,
+            concurrency=concurrency,
+        ) as tasks:
+            await until_stopped(tasks)
 
     def add_arguments(self, parser):
         parser.add_argument("--allow-missing-key", action="store_true", help=ALLOW_MISSING_KEY_HELP)
