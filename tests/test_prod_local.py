@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import timezone
+from procrastinate.contrib.django.models import ProcrastinateWorker
 
 from tests.fakes.telegram_server import TOKEN
 from tests.ops.scraping import TOKEN as METRICS_TOKEN
@@ -92,6 +94,7 @@ def test_the_procfiles_processes_answer_and_report_it(
         "LLM_DEFAULT_MODEL": "",
     }
     log = tmp_path / "honcho.log"
+    started = timezone.now()
     with log.open("w") as output:
         honcho = subprocess.Popen(
             [BIN / "honcho", "start", "--env", "/dev/null", "--port", str(port), "--no-colour"],
@@ -103,6 +106,9 @@ def test_the_procfiles_processes_answer_and_report_it(
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: get(f"{base}/readyz")[0] == 200, "the web process is ready")
+        # The bot's own job workers and the worker process's have said they are alive.
+        alive = ProcrastinateWorker.objects.filter(last_heartbeat__gte=started)
+        wait_until(lambda: alive.count() == 2, "the bot and the worker take jobs")
         fake_telegram.wait_for(lambda: fake_telegram.commands("ru"), 90, "the bot's menu")
         fake_telegram.push_message(CHAT, "How much is an audit?")
         fake_telegram.wait_for_messages(CHAT, 1, timeout=90)
