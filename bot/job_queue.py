@@ -73,8 +73,12 @@ class WhileTheUpdateWaits(BaseRetryStrategy):
     def get_retry_decision(self, *, exception, job) -> RetryDecision | None:
         if not isinstance(exception, UpdateWaits):
             return None
-        delay = min(FIRST_RETRY_DELAY * 2**job.attempts, LONGEST_RETRY_DELAY)
-        return RetryDecision(retry_in={"seconds": delay})
+        return RetryDecision(retry_in={"seconds": retry_delay(job.attempts)})
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before the next try of an update that waits: doubling, up to a ceiling."""
+    return min(FIRST_RETRY_DELAY * 2**attempts, LONGEST_RETRY_DELAY)
 
 
 async def handle_update(context: procrastinate.JobContext, inbound_id: int) -> None:

@@ -97,9 +97,9 @@ class Poller:
         for update in batch:
             try:
                 new += await self.store([update])
+            except DATABASE_UNAVAILABLE:
+                raise
             except DatabaseError as error:
-                if isinstance(error, DATABASE_UNAVAILABLE):
-                    raise
                 logger.error("Update %s cannot be stored: %s", update.get("update_id"), error)
         return new
 
