@@ -1,49 +1,67 @@
-"""Reads of the LLM registry: which model answers a contact, and which may be chosen."""
+"""Reads of the LLM registry: which model answers a contact, and which may be chosen.
+
+The registry is read once per change (`core.config_cache`): every message needs it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.db.models import Q
 
 from assistant.gateway import ModelSpec
 from assistant.models import LLMModel, ModelChoice
+from core.config_cache import cached_config
 
 
-def _active_models():
-    return LLMModel.objects.filter(is_active=True).select_related("provider")
+@dataclass(frozen=True)
+class _Registered:
+    spec: ModelSpec
+    provider_name: str
+    position: int
+    is_default: bool
+
+    def is_named(self, name: str) -> bool:
+        """Named by `model_id` or `provider/model_id` (as written in `.env`)."""
+        provider_name, _slash, model_id = name.partition("/")
+        by_provider = model_id and provider_name.lower() == self.provider_name.lower()
+        return self.spec.model_id == name or bool(by_provider and self.spec.model_id == model_id)
 
 
-def _by_name(name: str) -> LLMModel | None:
-    """Find an active model by `model_id` or `provider/model_id` (as written in `.env`)."""
-    if not name:
-        return None
-    query = Q(model_id=name)
-    provider_name, _slash, model_id = name.partition("/")
-    if model_id:
-        query |= Q(provider__name__iexact=provider_name, model_id=model_id)
-    return _active_models().filter(query).order_by("position", "pk").first()
+@cached_config
+def _registry() -> tuple[_Registered, ...]:
+    """The active models, in the staff's order."""
+    return tuple(
+        _Registered(
+            ModelSpec.from_model(model), model.provider.name, model.position, model.is_default
+        )
+        for model in LLMModel.objects.filter(is_active=True).select_related("provider")
+    )
+
+
+def _by_name(name: str) -> ModelSpec | None:
+    """An active model by `model_id` or `provider/model_id`; the first by position of several."""
+    named = [model for model in _registry() if name and model.is_named(name)]
+    first = min(named, key=lambda model: (model.position, model.spec.pk), default=None)
+    return first.spec if first else None
 
 
 def usable_model_specs() -> list[ModelSpec]:
     """The models a person may choose with /model: active, and with their key present."""
-    specs = [ModelSpec.from_model(model) for model in _active_models()]
-    return [spec for spec in specs if not spec.key_missing]
+    return [model.spec for model in _registry() if not model.spec.key_missing]
 
 
 def default_model_spec() -> ModelSpec | None:
     """LLM_DEFAULT_MODEL wins over the registry's default flag; else the first active model."""
-    model = (
-        _by_name(settings.LLM_DEFAULT_MODEL)
-        or _active_models().filter(is_default=True).first()
-        or _active_models().first()
-    )
-    return ModelSpec.from_model(model) if model else None
+    registry = _registry()
+    flagged = next((model.spec for model in registry if model.is_default), None)
+    first = registry[0].spec if registry else None
+    return _by_name(settings.LLM_DEFAULT_MODEL) or flagged or first
 
 
 def fallback_model_spec() -> ModelSpec | None:
     """The model to try when the chosen one keeps failing (LLM_FALLBACK_MODEL)."""
-    model = _by_name(settings.LLM_FALLBACK_MODEL)
-    return ModelSpec.from_model(model) if model else None
+    return _by_name(settings.LLM_FALLBACK_MODEL)
 
 
 def model_spec_for(*, contact_id: int) -> tuple[ModelSpec | None, bool]:
@@ -61,8 +79,7 @@ def model_spec_for(*, contact_id: int) -> tuple[ModelSpec | None, bool]:
 def usable_model_spec(*, model_id: int) -> tuple[ModelSpec | None, bool]:
     """The model `model_id` if it is active and has its key; else the default, flagged as a
     replacement."""
-    model = _active_models().filter(pk=model_id).first()
-    spec = ModelSpec.from_model(model) if model else None
+    spec = next((model.spec for model in _registry() if model.spec.pk == model_id), None)
     if spec is not None and not spec.key_missing:
         return spec, False
     return default_model_spec(), True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from django.conf import settings
 from django.utils import translation
 from telegram import BotCommand, Update
@@ -15,6 +16,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from assistant.runtime import Runtime
 from assistant.usecases import BUTTONS, COMMANDS
@@ -24,6 +26,10 @@ from bot.ratelimit import ChatRetryAfterLimiter
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{10,}$")
 #: Connections to Telegram: one per chat being answered at once.
 MAX_CONCURRENT_UPDATES = 256
+#: Idle connections kept open for the next calls. httpx checks every idle connection (a
+#: system call each) on every request, so keeping all 256 after a burst cost more CPU per
+#: message than opening one now and then.
+KEPT_CONNECTIONS = 16
 #: Seconds to wait for Telegram's answer to a call (python-telegram-bot's own default). A
 #: message whose answer did not come in time may still have arrived: see `bot.delivery`.
 READ_TIMEOUT = 5.0
@@ -58,13 +64,24 @@ def build_application(
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
         .rate_limiter(ChatRetryAfterLimiter())
-        .connection_pool_size(MAX_CONCURRENT_UPDATES)
-        .read_timeout(read_timeout)
+        .request(telegram_requests(read_timeout))
         .build()
     )
     application.bot_data[handlers.RUNTIME] = Runtime.from_settings()
     register_handlers(application)
     return application
+
+
+def telegram_requests(read_timeout: float) -> HTTPXRequest:
+    """The HTTP client of the bot's calls: a connection per chat answered at once, a few kept."""
+    limits = httpx.Limits(
+        max_connections=MAX_CONCURRENT_UPDATES, max_keepalive_connections=KEPT_CONNECTIONS
+    )
+    return HTTPXRequest(
+        connection_pool_size=MAX_CONCURRENT_UPDATES,
+        read_timeout=read_timeout,
+        httpx_kwargs={"limits": limits},
+    )
 
 
 def register_handlers(application: Application) -> None:

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext, ngettext_lazy, pgettext_lazy
 from catalog.forms import TEXT_PREFIXES, ServiceForm
 from catalog.models import Service
 from core.admin_names import ModelNames, ModelNamesMixin
+from core.config_cache import config_changed
 
 
 def _language_fieldsets():
@@ -88,8 +89,9 @@ class ServiceAdmin(ModelNamesMixin, admin.ModelAdmin):
         self._set_active(request, queryset, active=False)
 
     def _set_active(self, request, queryset, *, active):
-        # A flag flip on a handful of rows: one UPDATE, no per-object signals to honour.
+        # A flag flip on a handful of rows: one UPDATE, so the cached catalog is told here.
         updated = queryset.update(is_active=active, updated_at=timezone.now())
+        config_changed()
         template = (
             ngettext("%(count)d service activated.", "%(count)d services activated.", updated)
             if active

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = _("Catalog")
+
+    def ready(self):
+        from catalog.models import Service
+        from core.config_cache import watch
+
+        watch(Service)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from catalog.models import Service
+from core.config_cache import cached_config
 from core.languages import localized
 
 
@@ -49,11 +50,20 @@ class ServiceInfo:
 
 
 def active_services(*, language: str | None) -> list[ServiceInfo]:
-    """Active services in the staff's order: the only prices the assistant may quote."""
-    return [
+    """Active services in the staff's order: the only prices the assistant may quote.
+
+    Read once per change (`core.config_cache`); texts missing in `language` fall back to the
+    site language, so that is part of what the cache is keyed by.
+    """
+    return list(_active_services(language, settings.LANGUAGE_CODE))
+
+
+@cached_config
+def _active_services(language: str | None, _site_language: str) -> tuple[ServiceInfo, ...]:
+    return tuple(
         ServiceInfo.from_service(service, language)
         for service in Service.objects.filter(is_active=True)
-    ]
+    )
 
 
 def active_service(*, service_id: int, language: str | None) -> ServiceInfo | None:

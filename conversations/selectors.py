@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from conversations.models import Contact, Message, Prompt
 from conversations.services import ContactInfo
+from core.config_cache import cached_config
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,15 @@ def conversation_history(*, conversation_id: int, limit: int = 100) -> list[Hist
 def prompt_texts(*, language: str) -> dict[str, str]:
     """Active prompt texts by key in the language, falling back to the site language.
 
-    Read fresh on every call: a staff edit in admin applies to the very next message.
+    Read once per change (`core.config_cache`): a staff edit in admin applies to the very
+    next message.
     """
-    languages = [language, settings.LANGUAGE_CODE]
+    return _prompt_texts(language, settings.LANGUAGE_CODE)
+
+
+@cached_config
+def _prompt_texts(language: str, site_language: str) -> dict[str, str]:
+    languages = [language, site_language]
     rows = Prompt.objects.filter(is_active=True, language__in=languages).values_list(
         "key", "language", "text"
     )

@@ -52,3 +52,17 @@ class LLMUsage(models.Model):
 
 #: The fields of `LLMUsage`, for an admin that places them among its model's own fields.
 LLM_USAGE_FIELDS = tuple(field.name for field in LLMUsage._meta.fields)
+
+
+class ConfigVersion(models.Model):
+    """One row whose token changes whenever staff change what the assistant is configured
+    with (prompts, catalog, models, scenarios): processes cache those reads under it."""
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("configuration version")
+        verbose_name_plural = _("configuration versions")
+
+    def __str__(self):
+        return self.token

@@ -10,11 +10,11 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, Subquery
 from django.utils import translation
 
 from catalog.models import Service
 from conversations.models import Contact
+from core.config_cache import cached_config
 from core.languages import localized
 from discovery.models import LeadDiscovery, LeadFieldValue, Scenario, ScenarioField, ServiceInterest
 
@@ -87,37 +87,59 @@ def scenario_for_contact(*, contact_id: int) -> ScenarioInfo | None:
     """The active scenario for a lead: by service interest, else by source, else the default.
 
     Among several services the most recent interest wins: interests are numbered as they are
-    added (pressing "I'm interested" again keeps the first one's place).
+    added (pressing "I'm interested" again keeps the first one's place). Without any active
+    scenario this reads nothing but the (cached) scenario list.
     """
-    source = Contact.objects.values_list("source", flat=True).get(pk=contact_id)
+    by_source = any(s.applies_to == Scenario.AppliesTo.SOURCE for s in _active_scenarios())
+    source = (
+        Contact.objects.values_list("source", flat=True).get(pk=contact_id) if by_source else ""
+    )
     return _applying_scenario(contact_id, source)
 
 
+@dataclass(frozen=True)
+class _ActiveScenario:
+    applies_to: str
+    source: str
+    service_id: int | None
+    info: ScenarioInfo
+
+
+@cached_config
+def _active_scenarios() -> tuple[_ActiveScenario, ...]:
+    """The active scenarios in the staff's order, with their fields."""
+    return tuple(
+        _ActiveScenario(scenario.applies_to, scenario.source, scenario.service_id, _info(scenario))
+        for scenario in Scenario.objects.filter(is_active=True)
+    )
+
+
 def _applying_scenario(contact_id: int, source: str) -> ScenarioInfo | None:
-    interest = ServiceInterest.objects.filter(
-        contact_id=contact_id, service_id=OuterRef("service_id")
-    )
-    matches = Q(applies_to=Scenario.AppliesTo.DEFAULT) | Q(
-        applies_to=Scenario.AppliesTo.SERVICE, service_id__in=interest.values("service_id")
-    )
-    if source:
-        matches |= Q(applies_to=Scenario.AppliesTo.SOURCE, source=source)
-    candidates = list(
-        Scenario.objects.filter(matches, is_active=True).annotate(
-            interest_id=Subquery(interest.values("pk")[:1])
+    active = _active_scenarios()
+    services = {s.service_id for s in active if s.applies_to == Scenario.AppliesTo.SERVICE}
+    interests = dict(
+        ServiceInterest.objects.filter(contact_id=contact_id, service_id__in=services).values_list(
+            "service_id", "pk"
         )
+        if services
+        else ()
     )
-    if not candidates:
-        return None
+    ranked = [
+        (rank, scenario.info)
+        for scenario in active
+        if (rank := _rank(scenario, source, interests)) is not None
+    ]
     # min() keeps the first of equals: ties follow the model's (position, name) order.
-    return _info(min(candidates, key=_rank))
+    return min(ranked, key=lambda pair: pair[0], default=(None, None))[1]
 
 
-def _rank(scenario: Scenario) -> tuple[int, int]:
+def _rank(scenario: _ActiveScenario, source: str, interests: dict[int, int]):
+    """How well `scenario` applies (lower is better), or None if it does not."""
     if scenario.applies_to == Scenario.AppliesTo.SERVICE:
-        return 0, -scenario.interest_id
+        interest_id = interests.get(scenario.service_id)
+        return None if interest_id is None else (0, -interest_id)
     if scenario.applies_to == Scenario.AppliesTo.SOURCE:
-        return 1, 0
+        return (1, 0) if source and scenario.source == source else None
     return 2, 0
 
 

@@ -7,6 +7,7 @@ from telegram.ext import CommandHandler
 from assistant.usecases import COMMANDS
 from bot.application import publish_command_menu
 from conversations.models import Contact, Conversation, Message
+from tests.running_bot import in_thread
 
 CHAT = 5001
 
@@ -38,13 +39,20 @@ async def test_russian_is_the_default_for_unknown_client_languages(running_bot, 
 
 
 async def test_a_prompt_edited_in_admin_applies_to_the_next_message(running_bot, fake_telegram):
+    """The greeting is read once and kept; staff saving a new one (from another process, as
+    the admin does) is what the very next greeting says."""
     from conversations.models import Prompt
 
-    await sync_to_async(
-        lambda: Prompt.objects.filter(key="greeting", language="ru").update(text="Привет!")
-    )()
+    def edit_greeting():
+        prompt = Prompt.objects.get(key="greeting", language="ru")
+        prompt.text = "Привет!"
+        prompt.save()
+
     fake_telegram.push_message(CHAT, "/start")
-    assert (await wait_messages(fake_telegram, CHAT, 1))[0].visible_text == "Привет!"
+    assert (await wait_messages(fake_telegram, CHAT, 1))[0].visible_text.startswith("Здравствуйте")
+    await in_thread(edit_greeting)
+    fake_telegram.push_message(CHAT, "/start")
+    assert (await wait_messages(fake_telegram, CHAT, 2))[1].visible_text == "Привет!"
 
 
 async def test_deep_link_payload_becomes_the_lead_source_and_is_not_overwritten(
