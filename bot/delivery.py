@@ -31,12 +31,13 @@ from telegram.error import (
 from bot.formatting import TelegramPart, render_for_telegram
 from bot.ratelimit import RETRIED_BY_CALLER, retry_after_seconds
 from conversations.models import Message
+from core.backoff import Backoff
 
 logger = logging.getLogger(__name__)
 
 State = Message.Delivery
-BACKOFF_BASE_SECONDS = 0.5
-BACKOFF_MAX_SECONDS = 8.0
+#: Pauses between sends that cannot have reached Telegram (5xx, refused connection, full pool).
+SEND_RETRY_BACKOFF = Backoff(first=0.5, longest=8.0)
 #: httpx errors raised before a single byte of the request left: safe to send again.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -245,7 +246,7 @@ class Courier:
             except NetworkError as error:  # TimedOut included
                 if not (idempotent or _is_retryable(error)):
                     raise _Uncertain(_describe(error)) from error
-                wait, reason = self._backoff(attempt), _describe(error)
+                wait, reason = SEND_RETRY_BACKOFF.delay(attempt), _describe(error)
             except TelegramError as error:
                 raise _Refused(error) from error
             if self.clock() + wait > deadline:
@@ -255,10 +256,6 @@ class Courier:
             )
             await self.sleep(wait)
             attempt += 1
-
-    @staticmethod
-    def _backoff(attempt: int) -> float:
-        return min(BACKOFF_BASE_SECONDS * 2**attempt, BACKOFF_MAX_SECONDS)
 
     async def delete_quietly(self, message_id: int) -> None:
         """Remove a stale message if Telegram lets us; it is only tidying up."""

@@ -13,15 +13,13 @@ import logging
 from collections import deque
 
 from bot.inbox import Stored, inbox_waiting
-from bot.processing import DATABASE_UNAVAILABLE, Result, UpdateProcessor
+from bot.processing import DATABASE_UNAVAILABLE, UPDATE_RETRY_BACKOFF, Result, UpdateProcessor
 from core.db import db_call
 from core.pausing import pause
 
 logger = logging.getLogger(__name__)
 
 POLL_INTERVAL = 1.0
-FIRST_RETRY_DELAY = 0.5
-LONGEST_RETRY_DELAY = 15.0
 MAX_CONCURRENT_CHATS = 256
 #: Waiting updates read at a time; a full page is followed at once by the next.
 PAGE_SIZE = 500
@@ -111,10 +109,9 @@ class InboxWorker:
     async def _settle(self, inbound_id: int) -> bool:
         """Handle one update, trying again while the database is away; False when stopping
         first (the update waits in the inbox for the next start)."""
-        delay = FIRST_RETRY_DELAY
+        retrying = UPDATE_RETRY_BACKOFF.retrying(self._stopping)
         while not self._stopping.is_set():
             if await self.processor.process(inbound_id) is not Result.RETRY:
                 return True
-            await pause(self._stopping, delay)
-            delay = min(delay * 2, LONGEST_RETRY_DELAY)
+            await retrying.pause()
         return False

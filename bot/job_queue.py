@@ -25,7 +25,7 @@ from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from procrastinate.worker import Worker
 
 from bot.inbox import Stored
-from bot.processing import Result, UpdateProcessor
+from bot.processing import UPDATE_RETRY_BACKOFF, Result, UpdateProcessor
 from core.pausing import pause
 
 logger = logging.getLogger(__name__)
@@ -37,8 +37,8 @@ JOB_STATES = ("todo", "doing")
 JOB_CONCURRENCY = 16
 TASK_NAME = "bot.handle_update"
 PROCESSOR = "processor"
-FIRST_RETRY_DELAY = 0.5
-LONGEST_RETRY_DELAY = 15.0
+#: Seconds before a job worker that failed (the database went away) is started again.
+WORKER_RESTART_SECONDS = 15.0
 #: A worker that has not said it is alive for this long is taken for dead; its jobs run again.
 STALLED_AFTER_SECONDS = 15.0
 HEARTBEAT_SECONDS = 3.0
@@ -73,12 +73,7 @@ class WhileTheUpdateWaits(BaseRetryStrategy):
     def get_retry_decision(self, *, exception, job) -> RetryDecision | None:
         if not isinstance(exception, UpdateWaits):
             return None
-        return RetryDecision(retry_in={"seconds": retry_delay(job.attempts)})
-
-
-def retry_delay(attempts: int) -> float:
-    """Seconds before the next try of an update that waits: doubling, up to a ceiling."""
-    return min(FIRST_RETRY_DELAY * 2**attempts, LONGEST_RETRY_DELAY)
+        return RetryDecision(retry_in={"seconds": UPDATE_RETRY_BACKOFF.delay(job.attempts)})
 
 
 async def handle_update(context: procrastinate.JobContext, inbound_id: int) -> None:
@@ -178,7 +173,7 @@ class JobWorkers:
             await self._worker.run()
         except Exception as error:
             logger.warning("Job worker stopped (%s); starting again shortly", error)
-            await pause(self._stopping, LONGEST_RETRY_DELAY)
+            await pause(self._stopping, WORKER_RESTART_SECONDS)
 
     async def _retry_stalled_jobs(self) -> None:
         """Jobs of a worker that stopped saying it is alive run again (their update resumes)."""

@@ -17,13 +17,14 @@ from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, Telegr
 
 from bot.inbox import Stored
 from bot.processing import DATABASE_UNAVAILABLE
+from core.backoff import Backoff
 from core.pausing import pause
 
 logger = logging.getLogger(__name__)
 
 LONG_POLL_SECONDS = 10
-FIRST_RETRY_DELAY = 0.5
-LONGEST_RETRY_DELAY = 30.0
+#: Pauses while Telegram or the database is away (fetching and storing alike).
+RETRY_BACKOFF = Backoff(first=0.5, longest=30.0)
 
 
 class Poller:
@@ -54,7 +55,7 @@ class Poller:
         self._stopping.set()
 
     async def run(self) -> None:
-        delay = FIRST_RETRY_DELAY
+        retrying = RETRY_BACKOFF.retrying(self._stopping)
         while not self._stopping.is_set():
             try:
                 batch = await self._fetch()
@@ -65,11 +66,15 @@ class Poller:
                 continue
             except TelegramError as error:
                 level = logging.ERROR if isinstance(error, Conflict) else logging.WARNING
-                logger.log(level, "Could not fetch updates (retrying in %.1f s): %s", delay, error)
-                await pause(self._stopping, delay)
-                delay = min(delay * 2, LONGEST_RETRY_DELAY)
+                logger.log(
+                    level,
+                    "Could not fetch updates (retrying in %.1f s): %s",
+                    retrying.next_delay,
+                    error,
+                )
+                await retrying.pause()
                 continue
-            delay = FIRST_RETRY_DELAY
+            retrying.succeeded()
             if batch:
                 await self._keep(batch)
 
@@ -105,7 +110,7 @@ class Poller:
 
     async def _keep(self, batch: list[dict]) -> None:
         """Store the batch, trying again while the database is away; then move the offset on."""
-        delay = FIRST_RETRY_DELAY
+        retrying = RETRY_BACKOFF.retrying(self._stopping)
         while not self._stopping.is_set():
             try:
                 new = await self._store_batch(batch)
@@ -114,11 +119,10 @@ class Poller:
                     "Database unavailable; %s updates are not confirmed and wait in Telegram "
                     "(retrying in %.1f s): %s",
                     len(batch),
-                    delay,
+                    retrying.next_delay,
                     error,
                 )
-                await pause(self._stopping, delay)
-                delay = min(delay * 2, LONGEST_RETRY_DELAY)
+                await retrying.pause()
                 continue
             self._offset = max(update["update_id"] for update in batch) + 1
             if new:

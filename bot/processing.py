@@ -19,12 +19,15 @@ from telegram.ext import Application
 
 from assistant.usecases.exchange import supported_language
 from bot.inbox import inbox_fail, inbox_finish, inbox_take
+from core.backoff import Backoff
 from core.db import db_call
 
 logger = logging.getLogger(__name__)
 
 #: The database is unreachable or restarting: the update stays in the inbox and is tried again.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+#: Pauses before such an update is tried again, by the inbox worker and the job queue alike.
+UPDATE_RETRY_BACKOFF = Backoff(first=0.5, longest=15.0)
 
 
 class Result(enum.Enum):

@@ -25,13 +25,22 @@ logger = logging.getLogger(__name__)
 
 
 @contextlib.asynccontextmanager
-async def _running(application: Application, worker: InboxWorker | JobWorkers):
-    """The application and `worker` while the block runs; on leaving, the worker takes
-    nothing new and gives the updates being handled its drain time. Yields its task."""
+async def _running(
+    application: Application, *, bot_id: int, drain_seconds: float, concurrency: int
+):
+    """The application and its update handling while the block runs; on leaving, the worker
+    takes nothing new and gives the updates being handled its drain time. Yields the worker
+    (to wake it when updates were stored here) and its task."""
+    worker = update_handling(
+        UpdateProcessor(application),
+        bot_id=bot_id,
+        concurrency=concurrency,
+        drain_seconds=drain_seconds,
+    )
     async with application:
         working = asyncio.create_task(worker.run(), name="update handling")
         try:
-            yield working
+            yield worker, working
         finally:
             worker.stop()
             await asyncio.gather(working, return_exceptions=True)
@@ -48,13 +57,9 @@ async def handling(
 ):
     """Handle stored updates while the block runs. Yields the task that ends early only if
     the worker fails."""
-    worker = update_handling(
-        UpdateProcessor(application),
-        bot_id=bot_id,
-        concurrency=concurrency,
-        drain_seconds=drain_seconds,
-    )
-    async with _running(application, worker) as working:
+    async with _running(
+        application, bot_id=bot_id, drain_seconds=drain_seconds, concurrency=concurrency
+    ) as (_worker, working):
         yield (working,)
 
 
@@ -69,13 +74,9 @@ async def serving(
 ):
     """`handling`, and long polling in front of it. Yields the tasks of both (they end early
     only when the worker fails or Telegram refuses the token)."""
-    worker = update_handling(
-        UpdateProcessor(application),
-        bot_id=bot_id,
-        concurrency=concurrency,
-        drain_seconds=drain_seconds,
-    )
-    async with _running(application, worker) as working:
+    async with _running(
+        application, bot_id=bot_id, drain_seconds=drain_seconds, concurrency=concurrency
+    ) as (worker, working):
         await publish_command_menu(application)
         await application.bot.delete_webhook()
         poller = Poller(

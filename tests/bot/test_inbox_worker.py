@@ -9,11 +9,13 @@ from bot import inbox_worker
 from bot.inbox import inbox_store
 from bot.inbox_worker import InboxWorker
 from bot.processing import Result
+from core.backoff import Backoff
 from tests.running_bot import in_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BOT = 7
+QUICK_RETRIES = Backoff(first=0.01, longest=0.04)
 
 
 class ScriptedProcessor:
@@ -67,7 +69,7 @@ def worker_for(processor, drain=5.0, poll_interval=0.01):
 
 @pytest.fixture
 def quick_retries(monkeypatch):
-    monkeypatch.setattr(inbox_worker, "FIRST_RETRY_DELAY", 0.01)
+    monkeypatch.setattr(inbox_worker, "UPDATE_RETRY_BACKOFF", QUICK_RETRIES)
 
 
 async def test_a_chat_waiting_for_the_database_keeps_its_order_and_holds_up_no_other(

@@ -25,9 +25,8 @@ from bot.job_queue import (
     handle_update,
     queue_job_counts,
     register_tasks,
-    retry_delay,
 )
-from tests.bot.test_inbox_worker import ScriptedProcessor, until
+from tests.bot.test_inbox_worker import QUICK_RETRIES, ScriptedProcessor, until
 from tests.running_bot import in_thread
 
 BOT = 9
@@ -70,11 +69,12 @@ def test_each_stored_update_gets_a_job_locked_to_its_chat(connector):
     assert {job["queue_name"] for job in jobs} == {job_queue.QUEUE}
 
 
-def test_only_an_update_waiting_for_the_database_is_retried_with_a_growing_pause():
+def test_only_an_update_waiting_for_the_database_is_retried_after_a_pause():
+    """The pauses themselves are the shared backoff's (tests/core/test_backoff.py)."""
     strategy = WhileTheUpdateWaits()
     waiting = strategy.get_retry_decision(exception=UpdateWaits(), job=SimpleNamespace(attempts=3))
     assert waiting is not None
-    assert [retry_delay(n) for n in (0, 1, 2, 10)] == [0.5, 1.0, 2.0, job_queue.LONGEST_RETRY_DELAY]
+    assert waiting.retry_at is not None
     assert (
         strategy.get_retry_decision(exception=RuntimeError(), job=SimpleNamespace(attempts=0))
         is None
@@ -91,7 +91,7 @@ async def test_a_job_whose_update_waits_raises_so_procrastinate_retries_it():
 
 @pytest.mark.django_db(transaction=True)
 async def test_workers_handle_every_job_and_retry_the_one_that_waits(connector, monkeypatch):
-    monkeypatch.setattr(job_queue, "FIRST_RETRY_DELAY", 0.01)
+    monkeypatch.setattr(job_queue, "UPDATE_RETRY_BACKOFF", QUICK_RETRIES)
     stored = [u.id for u in await in_thread(store, 1, 2, 1)]
     processor = ScriptedProcessor(retries={stored[0]: 2})
     await run_until_handled(workers_on(connector, processor), processor, 3)
@@ -106,7 +106,7 @@ async def test_workers_handle_every_job_and_retry_the_one_that_waits(connector, 
 async def test_on_postgresql_a_chat_keeps_its_order_across_workers_and_retries(monkeypatch):
     """Two worker processes' worth of workers; the chat's first update waits for the database
     twice, and its later updates wait behind it while another chat goes on."""
-    monkeypatch.setattr(job_queue, "FIRST_RETRY_DELAY", 0.01)
+    monkeypatch.setattr(job_queue, "UPDATE_RETRY_BACKOFF", QUICK_RETRIES)
 
     def store_with_jobs():
         payloads = [
@@ -130,7 +130,7 @@ async def test_on_postgresql_a_chat_keeps_its_order_across_workers_and_retries(m
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_worker_that_fails_is_started_again(connector, monkeypatch, caplog):
-    monkeypatch.setattr(job_queue, "LONGEST_RETRY_DELAY", 0.01)
+    monkeypatch.setattr(job_queue, "WORKER_RESTART_SECONDS", 0.01)
     real_run = job_queue.ChatOrderWorker.run
     failures = []
 

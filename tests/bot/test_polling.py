@@ -7,11 +7,14 @@ from telegram.error import InvalidToken
 
 from bot import polling
 from bot.polling import Poller
+from core.backoff import Backoff
+
+QUICK_RETRIES = Backoff(first=0.01, longest=0.04)
 
 
 @pytest.fixture
 def quick_retries(monkeypatch):
-    monkeypatch.setattr(polling, "FIRST_RETRY_DELAY", 0.01)
+    monkeypatch.setattr(polling, "RETRY_BACKOFF", QUICK_RETRIES)
 
 
 def poller_for(ext_bot, kept):
@@ -95,7 +98,7 @@ async def test_an_update_the_database_refuses_holds_up_no_other(caplog):
 async def test_the_database_going_away_while_storing_one_by_one_is_waited_out(monkeypatch):
     from django.db import DataError, OperationalError
 
-    monkeypatch.setattr(polling, "FIRST_RETRY_DELAY", 0.01)
+    monkeypatch.setattr(polling, "RETRY_BACKOFF", QUICK_RETRIES)
     calls = []
 
     async def store(batch):
