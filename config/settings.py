@@ -85,6 +85,10 @@ TEMPLATES = [
 
 DATABASES = {"default": ENV.database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASE_ROUTERS = ["config.routers.JobQueueRouter"]
+#: Threads (each with a connection) for the bot's database work; see core/db.py.
+DATABASE_THREADS = ENV.int(
+    "DATABASE_THREADS", 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 8, minimum=1
+)
 PROCRASTINATE_IMPORT_PATHS = ["bot.job_queue"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

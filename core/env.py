@@ -146,7 +146,9 @@ class EnvReader:
                 config["NAME"] = str(self.base_dir / name)
             config["OPTIONS"] = sqlite_options()
         else:
-            config.setdefault("CONN_MAX_AGE", 60)
+            # Under ASGI each request runs in a thread of its own, so kept connections pile up
+            # (Django's advice: none); the bot's database threads keep theirs (core/db.py).
+            config.setdefault("CONN_MAX_AGE", 0)
             config["CONN_HEALTH_CHECKS"] = True
         return config
 

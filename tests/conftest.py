@@ -5,6 +5,7 @@ from asgiref.sync import SyncToAsync
 from django.db import connections
 from django.utils import translation
 
+from core.db import DatabaseThreads
 from tests.factories import UserFactory
 
 pytest_plugins = ["tests.fakes.fixtures", "tests.file_server", "tests.running_bot"]
@@ -23,13 +24,15 @@ def english_by_default():
 
 @pytest.fixture(autouse=True)
 def close_connections_of_async_code():
-    """Database work of async code runs in asgiref's shared thread; close what it opened.
+    """Database work of async code runs in asgiref's shared thread, or on PostgreSQL in the
+    database threads (`core.db`); close what they opened.
 
-    Otherwise that thread keeps a PostgreSQL session open past the test, and the test
+    Otherwise those threads keep PostgreSQL sessions open past the test, and the test
     database cannot be dropped at the end of the run.
     """
     yield
     SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+    DatabaseThreads.shut_down()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from assistant.usecases.exchange import Exchange
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from core.db import db_call
-from discovery import selectors as discovery_selectors
 
 #: Telegram's own deep links carry only these (up to 64): anything else was typed by hand,
 #: possibly to plant a formula in an export, and is not kept.
@@ -56,17 +55,14 @@ async def unknown_command(exchange: Exchange) -> None:
 async def answer_text(exchange: Exchange) -> None:
     """A question in words: contact details, one flood admission, the answer, the lead card.
 
-    The scenario is looked up once for the whole message. In a group nothing private is
-    captured or read into the card.
+    The scenario was read with the message, once for all of it. In a group nothing private
+    is captured or read into the card.
     """
     if not exchange.turn.text.strip():
         await exchange.say(_("Please write your question in words."))
         return
-    scenario = None
+    scenario = exchange.turn.scenario
     if not exchange.turn.in_group:
-        scenario = await db_call(discovery_selectors.scenario_for_contact)(
-            contact_id=exchange.contact.id
-        )
         exchange, handled = await take_contact_details(exchange, scenario)
         if handled:
             return

@@ -27,6 +27,7 @@ from conversations.models import Message
 from conversations.selectors import SaidBefore, replies_to
 from conversations.services import ContactInfo
 from core.db import db_call
+from discovery.selectors import ScenarioInfo, scenario_for_contact
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,8 @@ class Turn:
 
     A `group_chat_id` means it was said in a group chat, where nothing private (contact
     details, the lead card, the private chat's history) is used or repeated. `earlier` is
-    what was stored in answer to it before, when it is handled again.
+    what was stored in answer to it before, when it is handled again. `scenario` is the need
+    discovery that applies to the person (never in a group), read with the message.
     """
 
     contact: ContactInfo
@@ -77,6 +79,7 @@ class Turn:
     group_chat_id: str = ""
     text: str = ""
     earlier: tuple[SaidBefore, ...] = ()
+    scenario: ScenarioInfo | None = None
 
     @property
     def in_group(self) -> bool:
@@ -84,7 +87,8 @@ class Turn:
 
 
 def receive(incoming: Incoming) -> Turn:
-    """Store the person's message (once per update) and refresh their contact."""
+    """Store the person's message (once per update), refresh their contact and read the
+    scenario that applies to them, in one database hop."""
     contact, created = conversation_services.contact_touch(
         channel=incoming.channel,
         external_id=incoming.external_id,
@@ -110,6 +114,7 @@ def receive(incoming: Incoming) -> Turn:
     earlier = replies_to(message_id=recorded.id) if recorded.duplicate else ()
     if recorded.duplicate:
         logger.info("Message %s is handled again; resuming", recorded.id)
+    in_group = bool(incoming.group_chat_id)
     return Turn(
         contact,
         recorded.id,
@@ -118,6 +123,7 @@ def receive(incoming: Incoming) -> Turn:
         group_chat_id=incoming.group_chat_id,
         text=incoming.text,
         earlier=tuple(earlier),
+        scenario=None if in_group else scenario_for_contact(contact_id=contact.id),
     )
 
 

@@ -16,6 +16,7 @@ from assistant.readiness import ALLOW_MISSING_KEY_HELP, check_answering_model
 from bot.application import build_application, is_valid_token
 from bot.inbox import bot_id_of
 from bot.job_queue import JOB_CONCURRENCY
+from core.db import DatabaseThreads
 from core.metrics import serve_process_metrics
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,10 @@ class BotProcessCommand(BaseCommand):
     def handle(self, *args, **options):
         application = self.application(options)
         logger.info(self.starting_message)
-        asyncio.run(self.run_process(application, options["concurrency"]))
+        try:
+            asyncio.run(self.run_process(application, options["concurrency"]))
+        finally:
+            DatabaseThreads.shut_down()
         logger.info(self.stopped_message)
 
     async def run_process(self, application, concurrency: int) -> None:

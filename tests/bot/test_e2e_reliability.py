@@ -5,12 +5,14 @@ import threading
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import connection, connections
 
 from conversations.models import Contact, Message
+from core.db import db_call
 from tests.bot.test_e2e_basics import wait_messages
 from tests.fakes.openai_server import Reply
-from tests.running_bot import renew_runtime
+from tests.running_bot import in_thread, renew_runtime
 
 CHAT = 8001
 OTHER_CHAT = 8002
@@ -143,6 +145,21 @@ async def test_very_long_input_is_cut_with_a_note(
     assert await sync_to_async(user_messages)() == ["а" * 4000]
 
 
+async def connections_of_the_database_threads() -> list[int]:
+    """The server's process ids of the bot's database connections, one per thread: each
+    thread holds at a barrier until all have said theirs."""
+    meeting = threading.Barrier(settings.DATABASE_THREADS, timeout=30)
+
+    def backend_pid():
+        connections["default"].ensure_connection()
+        meeting.wait()
+        return connections["default"].connection.info.backend_pid
+
+    return list(
+        await asyncio.gather(*(db_call(backend_pid)() for _ in range(settings.DATABASE_THREADS)))
+    )
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="an in-memory SQLite test database cannot lose its connection",
@@ -152,15 +169,14 @@ async def test_a_dropped_database_connection_is_recovered_on_the_next_update(
 ):
     fake_telegram.push_message(CHAT, "/help")
     await wait_messages(fake_telegram, CHAT, 1)
-    bot_backend = await sync_to_async(
-        lambda: connections["default"].connection.info.backend_pid, thread_sensitive=True
-    )()
 
-    def terminate(pid):
+    bots = await connections_of_the_database_threads()
+
+    def terminate_the_bots_connections():
         with connections["default"].cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-        connections["default"].close()
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s) AS pid", [bots])
+            return cursor.rowcount
 
-    await asyncio.to_thread(terminate, bot_backend)
+    assert await in_thread(terminate_the_bots_connections)
     fake_telegram.push_message(CHAT, "/help")
     await wait_messages(fake_telegram, CHAT, 2)

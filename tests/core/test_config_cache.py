@@ -21,6 +21,7 @@ def test_a_second_read_asks_only_whether_something_changed(django_assert_num_que
         assert prompt_texts(language="ru") == {"greeting": "Здравствуйте!"}
 
 
+@pytest.mark.django_db(transaction=True)  # the hop may run in a thread of its own
 def test_within_one_database_hop_nothing_is_asked_twice(django_assert_num_queries):
     PromptFactory(key="greeting", language="ru", text="Здравствуйте!")
     ServiceFactory(title="Консультация")

@@ -14,6 +14,7 @@ from assistant.readiness import ALLOW_MISSING_KEY_HELP, check_answering_model
 from assistant.runtime import Runtime
 from assistant.terminal import TerminalChannel
 from conversations.models import Contact, Message
+from core.db import DatabaseThreads
 
 EXIT_WORDS = {"/exit", "/quit"}
 PRESS = re.compile(r"#(\d+)")
@@ -32,7 +33,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         check_answering_model(allow_missing_key=options["allow_missing_key"])
         lines = options.get("stdin") or sys.stdin
-        asyncio.run(self.chat(options["user"], options["language"], lines))
+        try:
+            asyncio.run(self.chat(options["user"], options["language"], lines))
+        finally:
+            DatabaseThreads.shut_down()
 
     async def chat(self, user: str, language: str, lines) -> None:
         self.stdout.write(
