@@ -38,14 +38,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot_throughput import (
+from bot_throughput import (  # it puts the project on sys.path before the fakes' process starts
     MAX_P99_MS,
     PROBLEMS,
+    ROOT,
+    WARM_UP_CHATS,
     echo_application,
     echo_running,
     percentile,
@@ -56,9 +59,6 @@ from bot_throughput import (
 )
 from throughput_fakes import RemoteHost
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # before the fakes' process is spawned: it inherits sys.path
-
 MAX_CPU_RATIO = 2.5
 MAX_TOGETHER_FEEDBACK_MS = 100.0
 MAX_TOGETHER_LLM_MS = 150.0
@@ -66,7 +66,6 @@ MIN_SCALING = 1.7
 #: Two workers can only double when each has a core, beside the web process and PostgreSQL.
 CORES_FOR_SCALING = 4
 TOGETHER = 10
-WARM_UP_CHATS = 20
 WEBHOOK_SECRET = "scale-out-benchmark-secret"  # noqa: S105 (a throwaway site's)
 #: The PostgreSQL server used when DATABASE_URL names none; its database is not touched
 #: (a throwaway `test_bench_scale_out` is created beside it and dropped).
@@ -101,7 +100,7 @@ class Topology:
     and, behind a webhook, where Telegram posts updates."""
 
     name: str
-    commands: list[list[str]]
+    commands: dict[str, list[str]]
     environment: dict[str, str]
     database: str
     web_port: int | None = None
@@ -121,8 +120,8 @@ class Topology:
     def running(self, logs: Path):
         """Its processes while the block runs (the web one listening); stopped after, their
         output printed if one of them ended before."""
-        for number, command in enumerate(self.commands):
-            with (logs / f"{self.name}-{number}.log".replace(" ", "_")).open("w") as output:
+        for label, command in self.commands.items():
+            with (logs / f"{self.name}-{label}.log".replace(" ", "_")).open("w") as output:
                 self.processes.append(
                     subprocess.Popen(
                         command,
@@ -138,8 +137,12 @@ class Topology:
         finally:
             self._stop(logs)
 
-    def cpu_seconds(self) -> float:
-        return sum(cpu_seconds(process.pid) for process in self.processes)
+    def cpu_seconds(self) -> dict[str, float]:
+        """Each process's CPU seconds so far, by its label."""
+        return {
+            label: cpu_seconds(process.pid)
+            for label, process in zip(self.commands, self.processes, strict=True)
+        }
 
     def _wait_for_web(self) -> None:
         if self.web_port is None:
@@ -209,12 +212,13 @@ def topologies(telegram_url: str, sqlite_url: str, postgres_url: str) -> list[To
         web = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
         web += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
         name = f"webhook + {workers} worker{'s' if workers > 1 else ''}"
-        commands = [web] + [manage("runworker")] * workers
+        commands = {"uvicorn": web}
+        commands.update({f"runworker {n + 1}": manage("runworker") for n in range(workers)})
         return Topology(name, commands, on_postgres, "PostgreSQL", web_port=port)
 
     return [
-        Topology("echo", [[*script, "--serve-echo", telegram_url]], on_sqlite, "none"),
-        Topology("runbot", [manage("runbot")], on_sqlite, "SQLite"),
+        Topology("echo", {"echo": [*script, "--serve-echo", telegram_url]}, on_sqlite, "none"),
+        Topology("runbot", {"runbot": manage("runbot")}, on_sqlite, "SQLite"),
         webhook(1, web_ports[0]),
         webhook(2, web_ports[1]),
     ]
@@ -257,7 +261,10 @@ def measure(host, topology: Topology, load: Load, first_chat: int, logs: Path) -
         run(0, WARM_UP_CHATS, 1, None)
         cpu, backends = topology.cpu_seconds(), postgres_backends() if on_postgres else {}
         burst = run(100_000, load.chats, load.per_chat, None)
-        burst["cpu_seconds"] = topology.cpu_seconds() - cpu
+        burst["process_cpu_seconds"] = {
+            label: seconds - cpu[label] for label, seconds in topology.cpu_seconds().items()
+        }
+        burst["cpu_seconds"] = sum(burst["process_cpu_seconds"].values())
         if on_postgres:
             after = postgres_backends()
             burst["db_cpu_seconds"] = sum(after[p] - backends.get(p, 0.0) for p in after)
@@ -385,13 +392,25 @@ def report(runs: list[tuple[Topology, dict]], load: Load) -> bool:
     )
     echo_cpu = cpu_ms(runs[0][1])
     print_table(HEADER, [topology_row(t, r, echo_cpu) for t, r in runs])
+    for topology, result in runs:
+        burst = result["burst"]
+        shares = [
+            f"{label} {seconds / burst['count'] * 1000:.1f}"
+            for label, seconds in burst["process_cpu_seconds"].items()
+        ]
+        print(f"  CPU ms/msg of {topology.name}: {', '.join(shares)}")
     print()
     rows = [
         row for topology, result in runs[1:] for row in target_rows(topology.name, result, echo_cpu)
     ]
     rows.append(scaling_row(runs[2][1], runs[3][1], cores))
-    refused = sum(r[run]["webhook_refused"] for _t, r in runs for run in ("burst", "together"))
-    rows.append(("webhook posts not answered 200 (posted again)", str(refused), "info", None))
+    refused = Counter()
+    for _topology, result in runs:
+        for run in ("burst", "paced", "together"):
+            refused.update((result[run] or {}).get("webhook_refused", {}))
+    reasons = ", ".join(f"{reason}: {count}" for reason, count in refused.most_common())
+    value = f"{refused.total()}" + (f" ({reasons})" if reasons else "")
+    rows.append(("webhook posts not answered 200 (posted again)", value, "info", None))
     return print_targets(rows)
 
 

@@ -105,7 +105,7 @@ class FakesHost:
         pushed = time.monotonic()
         at_cap = self._wait(set(update_tags.values()), deadline=pushed + cap)
         time.sleep(SETTLE_SECONDS)
-        refused = poster.close() if poster else 0
+        refused = poster.close() if poster else {}
         results = self._results(chats, per_chat, update_tags, started, pushed, at_cap)
         return {**results, **self._feedback(update_tags, pushed_at), "webhook_refused": refused}
 
@@ -239,8 +239,8 @@ def check_delivery(tags_by_chat: dict[int, list], per_chat: int, *, still_workin
 
 class WebhookPoster:
     """Posts updates to a webhook as Telegram does: up to `connections` requests at once,
-    one chat's updates one after another (a chat always uses the same connection), each
-    posted again after a pause until the webhook answers 200.
+    one chat's updates one after another (a chat always uses the same connection) over
+    kept-alive connections, each posted again after a pause until the webhook answers 200.
 
     An update is handed out of the fake's queue when it is first posted, so the fake's
     `delivered_at` is when the webhook was first asked to take it.
@@ -253,7 +253,7 @@ class WebhookPoster:
             "Content-Type": "application/json",
             "X-Telegram-Bot-Api-Secret-Token": secret,
         }
-        self.refused = 0
+        self.refused: Counter = Counter()
         self._lock = threading.Lock()
         self._queues = [queue.Queue() for _ in range(connections)]
         self._threads = [
@@ -266,34 +266,43 @@ class WebhookPoster:
     def post(self, chat: int, update_id: int) -> None:
         self._queues[chat % len(self._queues)].put(update_id)
 
-    def close(self) -> int:
-        """Post what is queued, then stop; how many posts the webhook did not answer 200."""
+    def close(self) -> dict:
+        """Post what is queued, then stop; the posts not answered 200, by status or error."""
         for updates in self._queues:
             updates.put(None)
         for thread in self._threads:
             thread.join()
-        return self.refused
+        return dict(self.refused)
 
     def _post_each(self, updates: queue.Queue) -> None:
         connection = http.client.HTTPConnection(self.address.hostname, self.address.port)
         while (update_id := updates.get()) is not None:
             body = json.dumps(self.telegram.hand_out(update_id)).encode()
             give_up = time.monotonic() + WEBHOOK_GIVE_UP_SECONDS
-            while not self._posted(connection, body) and time.monotonic() < give_up:
+            while (outcome := self._post(connection, body)) != 200:
                 with self._lock:
-                    self.refused += 1
+                    self.refused[str(outcome)] += 1
                 connection.close()  # reconnects on the next request
+                if time.monotonic() > give_up:
+                    break
                 time.sleep(WEBHOOK_RETRY_SECONDS)
         connection.close()
 
-    def _posted(self, connection: http.client.HTTPConnection, body: bytes) -> bool:
-        try:
-            connection.request("POST", self.address.path, body=body, headers=self.headers)
-            response = connection.getresponse()
-            response.read()
-        except (OSError, http.client.HTTPException):
-            return False
-        return response.status == 200
+    def _post(self, connection: http.client.HTTPConnection, body: bytes) -> int | str:
+        """The webhook's status code, or the error's name. A kept-alive connection the server
+        closed while it was idle is opened again at once, as HTTP clients do."""
+        for attempt in range(2):
+            try:
+                connection.request("POST", self.address.path, body=body, headers=self.headers)
+                response = connection.getresponse()
+                response.read()
+                return response.status
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as e:
+                connection.close()
+                if attempt:
+                    return type(e).__name__
+            except (OSError, http.client.HTTPException) as error:
+                return type(error).__name__
 
 
 def serve_host(connection) -> None:
