@@ -97,13 +97,14 @@ def free_port() -> int:
 @dataclass
 class Topology:
     """A way of running the bot: its processes' command lines, the environment they share,
-    and, behind a webhook, where Telegram posts updates."""
+    and, behind a webhook, where Telegram posts updates and how many job workers start."""
 
     name: str
     commands: dict[str, list[str]]
     environment: dict[str, str]
     database: str
     web_port: int | None = None
+    job_workers: int = 0
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     @property
@@ -118,8 +119,8 @@ class Topology:
 
     @contextmanager
     def running(self, logs: Path):
-        """Its processes while the block runs (the web one listening); stopped after, their
-        output printed if one of them ended before."""
+        """Its processes while the block runs (the web one listening, every job worker
+        registered); stopped after, their output printed if one of them ended before."""
         for label, command in self.commands.items():
             with (logs / f"{self.name}-{label}.log".replace(" ", "_")).open("w") as output:
                 self.processes.append(
@@ -132,7 +133,7 @@ class Topology:
                     )
                 )
         try:
-            self._wait_for_web()
+            self._wait_until_ready()
             yield self
         finally:
             self._stop(logs)
@@ -144,17 +145,24 @@ class Topology:
             for label, process in zip(self.commands, self.processes, strict=True)
         }
 
-    def _wait_for_web(self) -> None:
-        if self.web_port is None:
-            return
+    def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.web_port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"{self.name}: the web process did not listen within {START_SECONDS}s")
+        while not (self._listening() and self._workers_registered()):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name}: not ready within {START_SECONDS:.0f} s")
+            time.sleep(0.2)
+
+    def _workers_registered(self) -> bool:
+        return not self.job_workers or registered_job_workers() >= self.job_workers
+
+    def _listening(self) -> bool:
+        if self.web_port is None:
+            return True
+        try:
+            socket.create_connection(("127.0.0.1", self.web_port), timeout=1).close()
+        except OSError:
+            return False
+        return True
 
     def _stop(self, logs: Path) -> None:
         died = [process for process in self.processes if process.poll() is not None]
@@ -214,7 +222,9 @@ def topologies(telegram_url: str, sqlite_url: str, postgres_url: str) -> list[To
         name = f"webhook + {workers} worker{'s' if workers > 1 else ''}"
         commands = {"uvicorn": web}
         commands.update({f"runworker {n + 1}": manage("runworker") for n in range(workers)})
-        return Topology(name, commands, on_postgres, "PostgreSQL", web_port=port)
+        return Topology(
+            name, commands, on_postgres, "PostgreSQL", web_port=port, job_workers=workers
+        )
 
     return [
         Topology("echo", {"echo": [*script, "--serve-echo", telegram_url]}, on_sqlite, "none"),
@@ -233,6 +243,16 @@ class Load:
     per_chat: int
     paced: int
     cap: float
+
+
+def registered_job_workers() -> int:
+    """procrastinate workers running on the benchmark's PostgreSQL database (each registers
+    when it starts and is removed when it stops)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM procrastinate_workers")
+        return cursor.fetchone()[0]
 
 
 def postgres_backends() -> dict[int, float]:
