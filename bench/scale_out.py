@@ -1,6 +1,7 @@
 """Benchmark: the bot's topologies side by side, each as real processes, on the same fakes.
 
     .venv/bin/python bench/scale_out.py [--chats 100] [--per-chat 4] [--paced 200] [--cap 300]
+                                        [--logs DIR]
 
 In one run, against one fake Bot API and one instant fake LLM (`tests/fakes`, in a process of
 their own: see throughput_fakes.py), four topologies take the same load in turn:
@@ -472,36 +473,42 @@ def postgres_server_url() -> str:
     return named if named.startswith("postgres") else DEFAULT_POSTGRES
 
 
-def benchmark(load: Load) -> bool:
+def benchmark(load: Load, logs: Path | None) -> bool:
+    """Every topology measured on one pair of fakes; whether every target was met."""
     from benchsetup import database_label, throwaway_database
 
     os.environ["DATABASE_URL"] = postgres_server_url()
     host = RemoteHost()
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as directory:
-        work = Path(directory)
         try:
             with throwaway_database():
-                from django.db import connection
-
                 print(f"databases: SQLite (runbot), {database_label()} (webhook + workers)")
-                urls = host.call("start")
-                seed(urls["llm"])
-                sqlite = work / "runbot.sqlite3"
-                script = [sys.executable, str(Path(__file__).resolve())]
-                subprocess.run([*script, "--prepare-sqlite", str(sqlite), urls["llm"]], check=True)
-                postgres = urlsplit(postgres_server_url())
-                postgres_url = postgres._replace(path=f"/{connection.settings_dict['NAME']}")
-                runs = []
-                for number, topology in enumerate(
-                    topologies(urls["telegram"], f"sqlite:///{sqlite}", postgres_url.geturl())
-                ):
-                    print(f"measuring {topology.name} ...", flush=True)
-                    first_chat = (number + 1) * 1_000_000
-                    runs.append((topology, measure(host, topology, load, first_chat, work)))
-                connection.close()
+                runs = measure_all(host, load, Path(directory), logs or Path(directory))
         finally:
             host.close()
     return report(runs, load)
+
+
+def measure_all(host, load: Load, work: Path, logs: Path) -> list[tuple[Topology, dict]]:
+    """Both databases seeded against the fakes, then each topology in turn."""
+    from django.db import connection
+
+    urls = host.call("start")
+    seed(urls["llm"])
+    sqlite = work / "runbot.sqlite3"
+    script = [sys.executable, str(Path(__file__).resolve())]
+    subprocess.run([*script, "--prepare-sqlite", str(sqlite), urls["llm"]], check=True)
+    postgres = urlsplit(postgres_server_url())
+    postgres_url = postgres._replace(path=f"/{connection.settings_dict['NAME']}").geturl()
+    runs = []
+    for number, topology in enumerate(
+        topologies(urls["telegram"], f"sqlite:///{sqlite}", postgres_url)
+    ):
+        print(f"measuring {topology.name} ...", flush=True)
+        first_chat = (number + 1) * 1_000_000
+        runs.append((topology, measure(host, topology, load, first_chat, logs)))
+    connection.close()
+    return runs
 
 
 def main() -> int:
@@ -514,6 +521,9 @@ def main() -> int:
     parser.add_argument(
         "--cap", type=float, default=300.0, help="seconds a run waits for its replies, at most"
     )
+    parser.add_argument(
+        "--logs", type=Path, help="a folder to keep each process's output in (default: none)"
+    )
     parser.add_argument("--serve-echo", metavar="TELEGRAM_URL", help=argparse.SUPPRESS)
     parser.add_argument("--prepare-sqlite", nargs=2, metavar="PATH LLM_URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -523,7 +533,8 @@ def main() -> int:
     if args.prepare_sqlite:
         prepare_sqlite(*args.prepare_sqlite)
         return 0
-    return 0 if benchmark(Load(args.chats, args.per_chat, args.paced, args.cap)) else 1
+    load = Load(args.chats, args.per_chat, args.paced, args.cap)
+    return 0 if benchmark(load, args.logs) else 1
 
 
 if __name__ == "__main__":
