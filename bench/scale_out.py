@@ -289,6 +289,7 @@ def measure(host, topology: Topology, load: Load, first_chat: int, logs: Path) -
         if on_postgres:
             after = postgres_backends()
             burst["db_cpu_seconds"] = sum(after[p] - backends.get(p, 0.0) for p in after)
+            burst["db_connections"] = len(after)
         half = throughput(burst) / 2
         paced = run(200_000, load.paced, 1, half) if half > 0 else None
         together = run(300_000, TOGETHER, 1, None)
@@ -400,6 +401,21 @@ def scaling_row(one: dict, two: dict, cores: int) -> tuple:
     return "2 workers / 1 worker throughput", f"{ratio:.2f}x", target, None
 
 
+def print_cpu_shares(runs: list[tuple[Topology, dict]]) -> None:
+    """Each topology's CPU per message split by process, and the database connections it held."""
+    for topology, result in runs:
+        burst = result["burst"]
+        shares = [
+            f"{label} {seconds / burst['count'] * 1000:.1f}"
+            for label, seconds in burst["process_cpu_seconds"].items()
+        ]
+        connections = burst.get("db_connections")
+        held = (
+            f"; PostgreSQL connections open after the burst: {connections}" if connections else ""
+        )
+        print(f"  CPU ms/msg of {topology.name}: {', '.join(shares)}{held}")
+
+
 def report(runs: list[tuple[Topology, dict]], load: Load) -> bool:
     cores = len(os.sched_getaffinity(0))
     print(
@@ -413,13 +429,7 @@ def report(runs: list[tuple[Topology, dict]], load: Load) -> bool:
     )
     echo_cpu = cpu_ms(runs[0][1])
     print_table(HEADER, [topology_row(t, r, echo_cpu) for t, r in runs])
-    for topology, result in runs:
-        burst = result["burst"]
-        shares = [
-            f"{label} {seconds / burst['count'] * 1000:.1f}"
-            for label, seconds in burst["process_cpu_seconds"].items()
-        ]
-        print(f"  CPU ms/msg of {topology.name}: {', '.join(shares)}")
+    print_cpu_shares(runs)
     print()
     rows = [
         row for topology, result in runs[1:] for row in target_rows(topology.name, result, echo_cpu)
