@@ -22,7 +22,8 @@ once (10 new chats, one message each, pushed together). Measured:
 * throughput: replies delivered / time from the first push to the last of them, in the burst;
 * at half capacity: update taken -> LLM request p50/p99, update taken -> first feedback (the
   chat's first draft, "typing" or message) p99;
-* 10 at once: the largest message -> first feedback and message -> LLM request.
+* 10 at once: the longest time from a message being sent to its chat's first feedback, and
+  to its LLM request.
 
 Targets (issue 10): CPU per message <= 2.5x the echo bot's; update -> LLM request p99 <= 50 ms
 and first feedback p99 <= 50 ms at half capacity; 10 at once: every first feedback <= 100 ms

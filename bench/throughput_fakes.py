@@ -297,10 +297,10 @@ class WebhookPoster:
                 response = connection.getresponse()
                 response.read()
                 return response.status
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as e:
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
                 connection.close()
                 if attempt:
-                    return type(e).__name__
+                    return type(error).__name__
             except (OSError, http.client.HTTPException) as error:
                 return type(error).__name__
 
