@@ -325,6 +325,7 @@ def topology_row(topology: Topology, result: dict, echo_cpu: float) -> tuple:
         f"{ms(paced.get('taken_to_feedback', []), 0.99):.1f}",
         f"{max(together['sent_to_feedback'], default=float('nan')) * 1000:.0f}",
         f"{max(asked) * 1000:.0f}" if asked else "-",
+        f"{max(stored) * 1000:.0f}" if (stored := together.get("sent_to_stored")) else "-",
         " / ".join(str(burst[key]) for key in PROBLEMS) + f" ({burst['in_flight']} in flight)",
     )
 
@@ -340,6 +341,7 @@ HEADER = (
     "feedback p99 ms",
     "10: max feedback ms",
     "10: max LLM ms",
+    "10: max stored ms",
     "lost/dup/unexp/reord",
 )
 
@@ -426,7 +428,7 @@ def report(runs: list[tuple[Topology, dict]], load: Load) -> bool:
         f"chats x 1 at half the burst's throughput; 10: {TOGETHER} new chats x 1 at once\n"
         "CPU: every process of the topology over the burst (+ db: its PostgreSQL backends); "
         "feedback: update taken -> the chat's first draft/typing/message; 10: after the "
-        "message was sent\n"
+        "message was sent (stored: the webhook answered 200)\n"
     )
     echo_cpu = cpu_ms(runs[0][1])
     print_table(HEADER, [topology_row(t, r, echo_cpu) for t, r in runs])

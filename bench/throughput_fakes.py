@@ -105,9 +105,9 @@ class FakesHost:
         pushed = time.monotonic()
         at_cap = self._wait(set(update_tags.values()), deadline=pushed + cap)
         time.sleep(SETTLE_SECONDS)
-        refused = poster.close() if poster else {}
+        webhook_results = poster.close(pushed_at) if poster else {}
         results = self._results(chats, per_chat, update_tags, started, pushed, at_cap)
-        return {**results, **self._feedback(update_tags, pushed_at), "webhook_refused": refused}
+        return {**results, **self._feedback(update_tags, pushed_at), **webhook_results}
 
     def _wait(self, expected: set[str], *, deadline: float) -> bool:
         """Wait for a final reply to every tag in `expected`; whether the cap ended the wait."""
@@ -254,6 +254,7 @@ class WebhookPoster:
             "X-Telegram-Bot-Api-Secret-Token": secret,
         }
         self.refused: Counter = Counter()
+        self.stored_at: dict[int, float] = {}
         self._lock = threading.Lock()
         self._queues = [queue.Queue() for _ in range(connections)]
         self._threads = [
@@ -266,13 +267,15 @@ class WebhookPoster:
     def post(self, chat: int, update_id: int) -> None:
         self._queues[chat % len(self._queues)].put(update_id)
 
-    def close(self) -> dict:
-        """Post what is queued, then stop; the posts not answered 200, by status or error."""
+    def close(self, pushed_at: dict[int, float]) -> dict:
+        """Post what is queued, then stop. The posts not answered 200, by status or error, and
+        the time from each update being sent to the webhook answering 200 (it was stored)."""
         for updates in self._queues:
             updates.put(None)
         for thread in self._threads:
             thread.join()
-        return dict(self.refused)
+        stored = [at - pushed_at[update] for update, at in self.stored_at.items()]
+        return {"webhook_refused": dict(self.refused), "sent_to_stored": stored}
 
     def _post_each(self, updates: queue.Queue) -> None:
         connection = http.client.HTTPConnection(self.address.hostname, self.address.port)
@@ -286,6 +289,8 @@ class WebhookPoster:
                 if time.monotonic() > give_up:
                     break
                 time.sleep(WEBHOOK_RETRY_SECONDS)
+            else:
+                self.stored_at[update_id] = time.monotonic()
         connection.close()
 
     def _post(self, connection: http.client.HTTPConnection, body: bytes) -> int | str:
