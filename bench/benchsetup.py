@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _configure(database_url: str, environment: dict[str, str]) -> None:
+def configure(database_url: str, environment: dict[str, str]) -> None:
     """Configure Django, ignoring the developer's `.env`.
 
     DEBUG is off so Django keeps no query log, as in production. `setup_test_environment()`
@@ -46,13 +46,13 @@ def throwaway_database(**environment: str):
     server_url = os.environ.get("DATABASE_URL", "")
     with tempfile.TemporaryDirectory(prefix="bench-") as directory:
         if not server_url or server_url.startswith("sqlite"):
-            _configure(f"sqlite:///{Path(directory) / 'bench.sqlite3'}", environment)
+            configure(f"sqlite:///{Path(directory) / 'bench.sqlite3'}", environment)
             from django.core.management import call_command
 
             call_command("migrate", verbosity=0)
             yield
             return
-        _configure(server_url, environment)
+        configure(server_url, environment)
         from django.db import connection
 
         named = connection.settings_dict["NAME"]

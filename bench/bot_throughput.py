@@ -292,14 +292,21 @@ def report(results: dict, load: Load, where: str) -> bool:
         f"each run waits for every reply (the bot quiet for {QUIET_SECONDS:.0f} s: lost; "
         f"after {load.cap:.0f} s: in flight)\n"
     )
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    header = ("metric", "value", "target", "result")
-    print("  ".join(h.ljust(w) for h, w in zip(header, [*widths, 6], strict=True)).rstrip())
-    for name, value, target, ok in rows:
-        verdict = "" if ok is None else ("PASS" if ok else "FAIL")
-        cells = [name.ljust(widths[0]), value.ljust(widths[1]), target.ljust(widths[2]), verdict]
-        print("  ".join(cells).rstrip())
+    return print_targets(rows)
+
+
+def print_targets(rows: list[tuple]) -> bool:
+    """Print (metric, value, target, ok) rows, ok None for information; whether all passed."""
+    verdicts = {None: "", True: "PASS", False: "FAIL"}
+    print_table(("metric", "value", "target", "result"), [(*r[:3], verdicts[r[3]]) for r in rows])
     return all(row[3] for row in rows if row[3] is not None)
+
+
+def print_table(header: tuple, rows: list[tuple]) -> None:
+    """Columns padded to their widest cell."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    for row in (header, *rows):
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 def main() -> int:

@@ -1,4 +1,5 @@
-"""The fakes' side of `bot_throughput.py`: push the load, wait for the replies, count them.
+"""The fakes' side of `bot_throughput.py` and `scale_out.py`: push the load, wait for the
+replies, count them.
 
 Both fakes (`tests/fakes`) run here, by default in a process of their own (`RemoteHost`), so
 their HTTP threads do not share the bots' GIL. Every timestamp is the fakes' `time.monotonic()`.
@@ -8,18 +9,34 @@ bot has made no call (to Telegram other than polling, or to the LLM) for `QUIET_
 at the cap. A reply missing when the bot went quiet is *lost*: the bot is done and never sent
 it. A reply missing at the cap is *in flight*: the bot was still working, so it is reported
 apart and left out of the throughput (replies delivered / time until the last of them).
+
+Updates are taken by the bot's long polling, or, for a bot behind a webhook, posted to it from
+here as Telegram would (`WebhookPoster`).
 """
 
+import bisect
+import http.client
+import json
 import multiprocessing
+import queue
 import re
+import threading
 import time
 import traceback
 from collections import Counter
+from urllib.parse import urlsplit
 
 TAG = re.compile(r"\bq(\d+)n(\d+)\b")
 SETTLE_SECONDS = 0.5  # after the last expected reply, wait this long for late duplicates
 QUIET_SECONDS = 15.0  # no call from the bot for this long: it has finished with the load
 POLL_SECONDS = 0.05
+#: Telegram's default number of simultaneous webhook connections (setWebhook max_connections).
+WEBHOOK_CONNECTIONS = 40
+#: A webhook post not answered 200 is tried again after this pause, for this long at most.
+WEBHOOK_RETRY_SECONDS = 0.1
+WEBHOOK_GIVE_UP_SECONDS = 60.0
+#: Calls by which a person sees that the bot took the message: a draft, "typing", a message.
+FEEDBACK_METHODS = {"sendmessagedraft", "sendchataction", "sendmessage"}
 
 
 def tag(chat: int, number: int) -> str:
@@ -57,24 +74,40 @@ class FakesHost:
                 fake.stop()
         self.telegram = self.llm = None
 
-    def run(self, *, chats: list[int], per_chat: int, rate: float | None, cap: float) -> dict:
+    def run(
+        self,
+        *,
+        chats: list[int],
+        per_chat: int,
+        rate: float | None,
+        cap: float,
+        webhook: dict | None = None,
+    ) -> dict:
         """Push `per_chat` messages to each chat (round-robin), then wait for every final reply.
 
-        The wait ends when all replies came, the bot went quiet, or `cap` seconds after the
-        last push.
+        With `webhook` ({"url": ..., "secret": ...}) each update is posted there as it is
+        pushed; otherwise the bot polls for it. The wait ends when all replies came, the bot
+        went quiet, or `cap` seconds after the last push.
         """
         order = [(chat, number) for number in range(per_chat) for chat in chats]
-        update_tags = {}
+        update_tags, pushed_at = {}, {}
+        poster = WebhookPoster(self.telegram, **webhook) if webhook else None
         started = time.monotonic()
         for index, (chat, number) in enumerate(order):
             if rate:
                 time.sleep(max(started + index / rate - time.monotonic(), 0))
             text = f"How much is a consultation? {tag(chat, number)}"
-            update_tags[self.telegram.push_message(chat, text)] = tag(chat, number)
+            update_id = self.telegram.push_message(chat, text)
+            pushed_at[update_id] = time.monotonic()
+            update_tags[update_id] = tag(chat, number)
+            if poster:
+                poster.post(chat, update_id)
         pushed = time.monotonic()
         at_cap = self._wait(set(update_tags.values()), deadline=pushed + cap)
         time.sleep(SETTLE_SECONDS)
-        return self._results(chats, per_chat, update_tags, started, pushed, at_cap)
+        webhook_results = poster.close(pushed_at) if poster else {}
+        results = self._results(chats, per_chat, update_tags, started, pushed, at_cap)
+        return {**results, **self._feedback(update_tags, pushed_at), **webhook_results}
 
     def _wait(self, expected: set[str], *, deadline: float) -> bool:
         """Wait for a final reply to every tag in `expected`; whether the cap ended the wait."""
@@ -123,17 +156,46 @@ class FakesHost:
         for update, at in self.telegram.delivered_at.items():
             if update in update_tags:
                 delivered[update_tags[update]] = at
-        requests = {}
-        for request in self.llm.completion_requests():
-            found = TAG.search(request.body["messages"][-1]["content"])
-            if found and found[0] in delivered:
-                requests.setdefault(found[0], request)  # a retry is not a new message
+        requests = {t: r for t, r in self._llm_requests().items() if t in delivered}
         return {
             "llm_requests": len(requests),
             "update_to_llm": [requests[t].at - at for t, at in delivered.items() if t in requests],
             "token_to_draft": self._token_to_draft(requests),
             "update_to_reply": [reply_at[t] - at for t, at in delivered.items() if t in reply_at],
         }
+
+    def _feedback(self, update_tags: dict[int, str], pushed_at: dict[int, float]) -> dict:
+        """How soon the person saw a sign of the bot: the chat's first draft, "typing" or
+        message after the update was taken (and after it was sent), and how soon its LLM
+        request left after it was sent. Exact when a chat has one message in the run."""
+        shown: dict[int, list[float]] = {}
+        for call in self.telegram.calls:
+            if call.method.lower() in FEEDBACK_METHODS:
+                shown.setdefault(call.params.get("chat_id"), []).append(call.at)
+        requests = self._llm_requests()
+        taken_at = self.telegram.delivered_at
+        taken, sent, asked = [], [], []
+        for update_id, tag_text in update_tags.items():
+            times = shown.get(int(TAG.search(tag_text)[1]), [])
+            if update_id in taken_at:
+                later = bisect.bisect_left(times, taken_at[update_id])
+                if later < len(times):
+                    taken.append(times[later] - taken_at[update_id])
+            later = bisect.bisect_left(times, pushed_at[update_id])
+            if later < len(times):
+                sent.append(times[later] - pushed_at[update_id])
+            if tag_text in requests:
+                asked.append(requests[tag_text].at - pushed_at[update_id])
+        return {"taken_to_feedback": taken, "sent_to_feedback": sent, "sent_to_llm": asked}
+
+    def _llm_requests(self) -> dict:
+        """The first LLM request naming each message's tag (a retry is not a new message)."""
+        requests = {}
+        for request in self.llm.completion_requests():
+            found = TAG.search(request.body["messages"][-1]["content"])
+            if found:
+                requests.setdefault(found[0], request)
+        return requests
 
     def _token_to_draft(self, requests: dict) -> list[float]:
         """First text out of the LLM -> the chat's next visible text (draft or final message).
@@ -173,6 +235,79 @@ def check_delivery(tags_by_chat: dict[int, list], per_chat: int, *, still_workin
         "unexpected": unexpected,
         "reordered": reordered,
     }
+
+
+class WebhookPoster:
+    """Posts updates to a webhook as Telegram does: up to `connections` requests at once,
+    one chat's updates one after another (a chat always uses the same connection) over
+    kept-alive connections, each posted again after a pause until the webhook answers 200.
+
+    An update is handed out of the fake's queue when it is first posted, so the fake's
+    `delivered_at` is when the webhook was first asked to take it.
+    """
+
+    def __init__(self, telegram, *, url: str, secret: str, connections: int = WEBHOOK_CONNECTIONS):
+        self.telegram = telegram
+        self.address = urlsplit(url)
+        self.headers = {
+            "Content-Type": "application/json",
+            "X-Telegram-Bot-Api-Secret-Token": secret,
+        }
+        self.refused: Counter = Counter()
+        self.stored_at: dict[int, float] = {}
+        self._lock = threading.Lock()
+        self._queues = [queue.Queue() for _ in range(connections)]
+        self._threads = [
+            threading.Thread(target=self._post_each, args=(updates,), daemon=True)
+            for updates in self._queues
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def post(self, chat: int, update_id: int) -> None:
+        self._queues[chat % len(self._queues)].put(update_id)
+
+    def close(self, pushed_at: dict[int, float]) -> dict:
+        """Post what is queued, then stop. The posts not answered 200, by status or error, and
+        the time from each update being sent to the webhook answering 200 (it was stored)."""
+        for updates in self._queues:
+            updates.put(None)
+        for thread in self._threads:
+            thread.join()
+        stored = [at - pushed_at[update] for update, at in self.stored_at.items()]
+        return {"webhook_refused": dict(self.refused), "sent_to_stored": stored}
+
+    def _post_each(self, updates: queue.Queue) -> None:
+        connection = http.client.HTTPConnection(self.address.hostname, self.address.port)
+        while (update_id := updates.get()) is not None:
+            body = json.dumps(self.telegram.hand_out(update_id)).encode()
+            give_up = time.monotonic() + WEBHOOK_GIVE_UP_SECONDS
+            while (outcome := self._post(connection, body)) != 200:
+                with self._lock:
+                    self.refused[str(outcome)] += 1
+                connection.close()  # reconnects on the next request
+                if time.monotonic() > give_up:
+                    break
+                time.sleep(WEBHOOK_RETRY_SECONDS)
+            else:
+                self.stored_at[update_id] = time.monotonic()
+        connection.close()
+
+    def _post(self, connection: http.client.HTTPConnection, body: bytes) -> int | str:
+        """The webhook's status code, or the error's name. A kept-alive connection the server
+        closed while it was idle is opened again at once, as HTTP clients do."""
+        for attempt in range(2):
+            try:
+                connection.request("POST", self.address.path, body=body, headers=self.headers)
+                response = connection.getresponse()
+                response.read()
+                return response.status
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
+                connection.close()
+                if attempt:
+                    return type(error).__name__
+            except (OSError, http.client.HTTPException) as error:
+                return type(error).__name__
 
 
 def serve_host(connection) -> None:

@@ -17,7 +17,8 @@ out (``answer_late``). Requests may be form-encoded
 
 Not emulated: file uploads and downloads, Markdown/MarkdownV2 validation, entities in returned
 messages (the returned text is the visible text, without entities), allowed_updates filtering,
-delivering updates to a webhook (and Telegram's https and port checks of its URL), and every
+posting updates to a webhook itself (``hand_out`` gives a caller the update to post; Telegram's
+https and port checks of the URL are not made either), and every
 method not listed (404 Not Found). Chats never seen before are accepted;
 their type follows the sign of the id (positive: private, negative: group). Error wordings for
 sendMessageDraft misuse are the fake's own.
@@ -769,6 +770,16 @@ class FakeTelegram(LoopbackServer):
             self._state.updates.append(_PendingUpdate(update_id, update, forced=True))
             self._cond.notify_all()
         return update_id
+
+    def hand_out(self, update_id: int) -> dict:
+        """Take a pending update out of the queue, as Telegram does when it posts the update to
+        a webhook (the caller does the posting): ``delivered_at`` records the time, and
+        getUpdates will not return it."""
+        with self._cond:
+            update = next(u for u in self._state.updates if u.update_id == update_id)
+            self._state.updates.remove(update)
+            self._state.delivered_at.setdefault(update_id, time.monotonic())
+            return copy.deepcopy(update.payload)
 
     def webhook_delivery_failed(self, message: str) -> None:
         """Record what Telegram reports after it could not deliver to the webhook (this fake

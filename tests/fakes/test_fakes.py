@@ -496,6 +496,18 @@ async def test_delivery_time_is_when_get_updates_first_handed_the_update_out(bot
     assert fake_telegram.delivered_at == {update_id: first}
 
 
+async def test_an_update_handed_out_for_a_webhook_is_no_longer_polled(bot, fake_telegram):
+    first = fake_telegram.push_message(CHAT, "hi")
+    second = fake_telegram.push_message(CHAT, "there")
+    before = time.monotonic()
+
+    update = fake_telegram.hand_out(first)
+
+    assert (update["update_id"], update["message"]["text"]) == (first, "hi")
+    assert before <= fake_telegram.delivered_at[first] <= time.monotonic()
+    assert [u.update_id for u in await bot.get_updates()] == [second]
+
+
 async def test_long_poll_answers_as_soon_as_an_update_arrives(bot, fake_telegram):
     poll = asyncio.create_task(bot.get_updates(timeout=600, read_timeout=700))
     await fake_telegram.wait_for_async(lambda: fake_telegram.calls_of("getUpdates"))
