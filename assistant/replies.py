@@ -23,12 +23,12 @@ import openai
 from assistant.context import token_counts
 from assistant.gateway import ClientPool, ModelSpec, describe_error, stream_chat
 from assistant.metrics import count_answer, count_error
+from core.backoff import Backoff
 from core.timing import elapsed_ms
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_BASE_SECONDS = 0.5
-BACKOFF_MAX_SECONDS = 8.0
+RETRY_BACKOFF = Backoff(0.5, 8.0)
 
 
 OnText = Callable[[str], Awaitable[None]]
@@ -168,7 +168,7 @@ async def _stream_into(
 
 def _retry_delay(error: Exception, attempt_number: int) -> float | None:
     """Seconds to wait before retrying the same model, or None when retrying is pointless."""
-    backoff = min(BACKOFF_BASE_SECONDS * 2**attempt_number, BACKOFF_MAX_SECONDS)
+    backoff = RETRY_BACKOFF.delay(attempt_number)
     if isinstance(error, CutShortError) and error.finish_reason == CONTENT_FILTER:
         return None
     if isinstance(error, openai.RateLimitError):

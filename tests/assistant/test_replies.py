@@ -10,6 +10,7 @@ import pytest
 from assistant import replies
 from assistant.gateway import ClientPool, ModelSpec
 from assistant.replies import generate_reply
+from core.backoff import Backoff
 from tests.fakes.openai_server import BrokenStream, Fail, Reply, Stall
 
 MESSAGES = [{"role": "user", "content": "How much is an audit?"}]
@@ -45,7 +46,7 @@ def reply(clients):
 
 @pytest.fixture(autouse=True)
 def short_backoff(monkeypatch):
-    monkeypatch.setattr(replies, "BACKOFF_BASE_SECONDS", 0.01)
+    monkeypatch.setattr(replies, "RETRY_BACKOFF", Backoff(0.01, 8.0))
 
 
 class SleepSpy:
@@ -185,7 +186,7 @@ async def test_a_retry_after_given_as_a_date_falls_back_to_the_backoff(reply, fa
     )
     result = await reply([spec(fake_openai)])
     assert result.text == "ok"
-    assert pauses == [replies.BACKOFF_BASE_SECONDS]
+    assert pauses == [replies.RETRY_BACKOFF.first]
 
 
 async def test_a_rate_limit_waits_as_long_as_retry_after_asks(reply, fake_openai, pauses):

@@ -24,6 +24,7 @@ from bot.job_queue import defer_handling
 from bot.models import InboundUpdate
 from bot.ratelimit import ChatRetryAfterLimiter
 from conversations.models import Message
+from core.backoff import Backoff
 from core.metrics import serve_process_metrics
 from ops import metrics as ops_metrics
 from tests.assistant.test_replies import Texts, spec
@@ -181,7 +182,7 @@ def counted(name: str, **labels) -> float:
 def test_llm_errors_answers_and_tokens_are_counted_per_model(
     client, metrics_on, fake_openai, monkeypatch
 ):
-    monkeypatch.setattr(replies, "BACKOFF_BASE_SECONDS", 0.01)
+    monkeypatch.setattr(replies, "RETRY_BACKOFF", Backoff(0.01, 8.0))
     model = "metrics-model"
     error = {"model": model, "error": "InternalServerError"}
     errors_before = counted("consult_llm_errors_total", **error)
