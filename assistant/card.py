@@ -81,7 +81,7 @@ def _context(turn: Turn, scenario: ScenarioInfo) -> _Context | None:
         contact_id=contact.id, scenario=scenario, language=language
     )
     history = conversation_selectors.conversation_history(
-        conversation_id=turn.conversation_id, limit=12
+        conversation_id=turn.conversation_id, limit=12, up_to_message_id=turn.message_id
     )
     return _Context(
         scenario=scenario,

@@ -47,17 +47,22 @@ def replies_to(*, message_id: int) -> list[SaidBefore]:
     return [SaidBefore(*values) for values in rows.values_list(*fields)]
 
 
-def conversation_history(*, conversation_id: int, limit: int = 100) -> list[HistoryItem]:
+def conversation_history(
+    *, conversation_id: int, limit: int = 100, up_to_message_id: int | None = None
+) -> list[HistoryItem]:
     """The last `limit` words of a conversation, oldest first, for the LLM context.
 
     Only what the person wrote and what the bot said to it: commands, button presses, contact
     cards (someone else's, too) and media are events, not the person's words, and the bot's
-    fixed answers to them are left out with them.
+    fixed answers to them are left out with them. `up_to_message_id` ends the history at that
+    message, whatever was stored after it meanwhile (the answer to it, written concurrently).
     """
     text = Message.ContentType.TEXT
     words = Q(role=Message.Role.USER, content_type=text) | (
         ~Q(role=Message.Role.USER) & (Q(reply_to__isnull=True) | Q(reply_to__content_type=text))
     )
+    if up_to_message_id is not None:
+        words &= Q(id__lte=up_to_message_id)
     rows = (
         Message.objects.filter(words, conversation_id=conversation_id)
         .exclude(text="")

@@ -40,6 +40,17 @@ def test_history_is_oldest_first_with_roles():
     ]
 
 
+def test_history_up_to_a_message_leaves_out_what_was_stored_after_it():
+    """The lead card reads the history up to the person's message while its answer may be
+    being stored: the same history either way."""
+    conversation = ConversationFactory()
+    MessageFactory(conversation=conversation, role=Message.Role.USER, text="Hi")
+    asked = MessageFactory(conversation=conversation, role=Message.Role.USER, text="How much?")
+    MessageFactory(conversation=conversation, role=Message.Role.ASSISTANT, text="3000 RUB")
+    history = conversation_history(conversation_id=conversation.pk, up_to_message_id=asked.pk)
+    assert [item.text for item in history] == ["Hi", "How much?"]
+
+
 def test_history_leaves_out_failed_replies():
     conversation = ConversationFactory()
     MessageFactory(conversation=conversation, text="Question")
