@@ -11,30 +11,20 @@ it. A reply missing at the cap is *in flight*: the bot was still working, so it 
 apart and left out of the throughput (replies delivered / time until the last of them).
 
 Updates are taken by the bot's long polling, or, for a bot behind a webhook, posted to it from
-here as Telegram would (`WebhookPoster`).
+here as Telegram would (`tests/fakes/webhook_poster.py`).
 """
 
 import bisect
-import http.client
-import json
 import multiprocessing
-import queue
 import re
-import threading
 import time
 import traceback
 from collections import Counter
-from urllib.parse import urlsplit
 
 TAG = re.compile(r"\bq(\d+)n(\d+)\b")
 SETTLE_SECONDS = 0.5  # after the last expected reply, wait this long for late duplicates
 QUIET_SECONDS = 15.0  # no call from the bot for this long: it has finished with the load
 POLL_SECONDS = 0.05
-#: Telegram's default number of simultaneous webhook connections (setWebhook max_connections).
-WEBHOOK_CONNECTIONS = 40
-#: A webhook post not answered 200 is tried again after this pause, for this long at most.
-WEBHOOK_RETRY_SECONDS = 0.1
-WEBHOOK_GIVE_UP_SECONDS = 60.0
 #: Calls by which a person sees that the bot took the message: a draft, "typing", a message.
 FEEDBACK_METHODS = {"sendmessagedraft", "sendchataction", "sendmessage"}
 
@@ -89,6 +79,8 @@ class FakesHost:
         pushed; otherwise the bot polls for it. The wait ends when all replies came, the bot
         went quiet, or `cap` seconds after the last push.
         """
+        from tests.fakes.webhook_poster import WebhookPoster
+
         order = [(chat, number) for number in range(per_chat) for chat in chats]
         update_tags, pushed_at = {}, {}
         poster = WebhookPoster(self.telegram, **webhook) if webhook else None
@@ -105,7 +97,7 @@ class FakesHost:
         pushed = time.monotonic()
         at_cap = self._wait(set(update_tags.values()), deadline=pushed + cap)
         time.sleep(SETTLE_SECONDS)
-        webhook_results = poster.close(pushed_at) if poster else {}
+        webhook_results = webhook_outcome(poster, pushed_at) if poster else {}
         results = self._results(chats, per_chat, update_tags, started, pushed, at_cap)
         return {**results, **self._feedback(update_tags, pushed_at), **webhook_results}
 
@@ -218,6 +210,14 @@ class FakesHost:
         return gaps
 
 
+def webhook_outcome(poster, pushed_at: dict[int, float]) -> dict:
+    """Once the poster is done: its posts not answered 200, by status or error, and the time
+    from each update being sent to the webhook answering 200 (it was stored)."""
+    poster.close()
+    stored = [at - pushed_at[update] for update, at in poster.stored_at.items()]
+    return {"webhook_refused": dict(poster.refused), "sent_to_stored": stored}
+
+
 def check_delivery(tags_by_chat: dict[int, list], per_chat: int, *, still_working: bool) -> dict:
     """Replies counted against what was pushed; a missing one is lost unless `still_working`."""
     missing = duplicated = unexpected = reordered = 0
@@ -235,79 +235,6 @@ def check_delivery(tags_by_chat: dict[int, list], per_chat: int, *, still_workin
         "unexpected": unexpected,
         "reordered": reordered,
     }
-
-
-class WebhookPoster:
-    """Posts updates to a webhook as Telegram does: up to `connections` requests at once,
-    one chat's updates one after another (a chat always uses the same connection) over
-    kept-alive connections, each posted again after a pause until the webhook answers 200.
-
-    An update is handed out of the fake's queue when it is first posted, so the fake's
-    `delivered_at` is when the webhook was first asked to take it.
-    """
-
-    def __init__(self, telegram, *, url: str, secret: str, connections: int = WEBHOOK_CONNECTIONS):
-        self.telegram = telegram
-        self.address = urlsplit(url)
-        self.headers = {
-            "Content-Type": "application/json",
-            "X-Telegram-Bot-Api-Secret-Token": secret,
-        }
-        self.refused: Counter = Counter()
-        self.stored_at: dict[int, float] = {}
-        self._lock = threading.Lock()
-        self._queues = [queue.Queue() for _ in range(connections)]
-        self._threads = [
-            threading.Thread(target=self._post_each, args=(updates,), daemon=True)
-            for updates in self._queues
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    def post(self, chat: int, update_id: int) -> None:
-        self._queues[chat % len(self._queues)].put(update_id)
-
-    def close(self, pushed_at: dict[int, float]) -> dict:
-        """Post what is queued, then stop. The posts not answered 200, by status or error, and
-        the time from each update being sent to the webhook answering 200 (it was stored)."""
-        for updates in self._queues:
-            updates.put(None)
-        for thread in self._threads:
-            thread.join()
-        stored = [at - pushed_at[update] for update, at in self.stored_at.items()]
-        return {"webhook_refused": dict(self.refused), "sent_to_stored": stored}
-
-    def _post_each(self, updates: queue.Queue) -> None:
-        connection = http.client.HTTPConnection(self.address.hostname, self.address.port)
-        while (update_id := updates.get()) is not None:
-            body = json.dumps(self.telegram.hand_out(update_id)).encode()
-            give_up = time.monotonic() + WEBHOOK_GIVE_UP_SECONDS
-            while (outcome := self._post(connection, body)) != 200:
-                with self._lock:
-                    self.refused[str(outcome)] += 1
-                connection.close()  # reconnects on the next request
-                if time.monotonic() > give_up:
-                    break
-                time.sleep(WEBHOOK_RETRY_SECONDS)
-            else:
-                self.stored_at[update_id] = time.monotonic()
-        connection.close()
-
-    def _post(self, connection: http.client.HTTPConnection, body: bytes) -> int | str:
-        """The webhook's status code, or the error's name. A kept-alive connection the server
-        closed while it was idle is opened again at once, as HTTP clients do."""
-        for attempt in range(2):
-            try:
-                connection.request("POST", self.address.path, body=body, headers=self.headers)
-                response = connection.getresponse()
-                response.read()
-                return response.status
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as error:
-                connection.close()
-                if attempt:
-                    return type(error).__name__
-            except (OSError, http.client.HTTPException) as error:
-                return type(error).__name__
 
 
 def serve_host(connection) -> None:
