@@ -43,6 +43,7 @@ class WebhookPoster:
         self.refused: Counter = Counter()
         self.stored_at: dict[int, float] = {}
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._queues = [queue.Queue() for _ in range(connections)]
         self._threads = [
             threading.Thread(target=self._post_each, args=(updates,), daemon=True)
@@ -56,6 +57,14 @@ class WebhookPoster:
 
     def close(self) -> None:
         """Post what is queued (each until it is answered 200 or given up), then stop."""
+        self._join()
+
+    def stop(self) -> None:
+        """Stop posting now; what is queued or being posted again is left (a test's end)."""
+        self._stopping.set()
+        self._join()
+
+    def _join(self) -> None:
         for updates in self._queues:
             updates.put(None)
         for thread in self._threads:
@@ -63,16 +72,15 @@ class WebhookPoster:
 
     def _post_each(self, updates: queue.Queue) -> None:
         connection = http.client.HTTPConnection(self.address.hostname, self.address.port)
-        while (update_id := updates.get()) is not None:
+        while (update_id := updates.get()) is not None and not self._stopping.is_set():
             body = json.dumps(self.telegram.hand_out(update_id)).encode()
             give_up = time.monotonic() + GIVE_UP_SECONDS
             while (outcome := self._post(connection, body)) != 200:
                 with self._lock:
                     self.refused[str(outcome)] += 1
                 connection.close()  # reconnects on the next request
-                if time.monotonic() > give_up:
+                if time.monotonic() > give_up or self._stopping.wait(RETRY_SECONDS):
                     break
-                time.sleep(RETRY_SECONDS)
             else:
                 self.stored_at[update_id] = time.monotonic()
         connection.close()

@@ -1,4 +1,6 @@
-"""The bot as real processes (`runbot` and `runworker`) on the test's PostgreSQL database.
+"""The bot as real processes on the test's PostgreSQL database: `runbot` and `runworker`
+(long polling), or uvicorn serving the webhook and `runworker` (Telegram's posts made by a
+`WebhookPoster`).
 
 Data the test creates is committed (`transactional_db`), so the processes see it; what they
 did is read back from the database and from the fakes.
@@ -8,22 +10,29 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.db import connection, connections
 
+from bot.inbox import bot_id_of
 from bot.models import InboundUpdate
 from tests.fakes.openai_server import Reply
 from tests.fakes.telegram_server import TOKEN
+from tests.fakes.webhook_poster import WebhookPoster
 from tests.processes.db_proxy import DatabaseProxy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 STOP_SECONDS = 30
+START_SECONDS = 60
+WEBHOOK_SECRET = "process-test-webhook-secret"
 
 
 def echo_reply(body: dict) -> Reply:
@@ -49,10 +58,12 @@ def database_url(port: int | None = None) -> str:
 
 
 class BotProcess:
-    """One `manage.py` process of the bot; its output goes to a file, shown on failure."""
+    """One process of the bot, `argv` run in the project; its output goes to a file, shown
+    on failure."""
 
-    def __init__(self, command: str, environment: dict, log: Path):
-        self.command = command
+    def __init__(self, name: str, argv: list[str], environment: dict, log: Path):
+        self.name = name
+        self.argv = argv
         self.environment = environment
         self.log = log
         self.process: subprocess.Popen | None = None
@@ -60,7 +71,7 @@ class BotProcess:
     def start(self) -> None:
         with self.log.open("a") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "manage.py", self.command, "--allow-missing-key"],
+                self.argv,
                 cwd=BASE_DIR,
                 env=self.environment,
                 stdout=output,
@@ -86,6 +97,36 @@ class BotProcess:
         return self.log.read_text(errors="replace")
 
 
+def manage(command: str) -> list[str]:
+    return [sys.executable, "manage.py", command, "--allow-missing-key"]
+
+
+def uvicorn(port: int) -> list[str]:
+    """The web process as the Procfile starts it."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "config.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+    ]
+
+
+@dataclass
+class WebhookSite:
+    """The web process and its job workers; Telegram posts to `url` with `secret`."""
+
+    web: BotProcess
+    workers: list[BotProcess]
+    url: str
+    secret: str
+    poster: WebhookPoster
+
+
 @pytest.fixture
 def database_proxy(transactional_db):
     """A proxy to the test database the test can cut; closed after the bot's processes."""
@@ -96,14 +137,34 @@ def database_proxy(transactional_db):
 
 
 @pytest.fixture
-def bot_processes(request, tmp_path, fake_telegram, fake_openai, prompts, llm_model):
-    """A function starting `runbot` and `runworker` against the fakes (DATABASE_URL at
-    `port` when given); all stopped after the test, their output printed if it failed."""
-    fake_openai.default = echo_reply
+def launch(request, tmp_path):
+    """A function starting one process of the bot; all stopped after the test (in the order
+    they started), their output printed if it failed."""
     started: list[BotProcess] = []
 
-    def start(port: int | None = None) -> tuple[BotProcess, BotProcess]:
-        environment = {
+    def start(name: str, argv: list[str], environment: dict) -> BotProcess:
+        process = BotProcess(name, argv, environment, tmp_path / f"{name}.log")
+        process.start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+    if request.node.stash.get(FAILED, False):
+        for process in started:
+            print(f"----- {process.name} -----\n{process.output()[-20000:]}")
+    connections.close_all()
+
+
+@pytest.fixture
+def bot_environment(fake_telegram, fake_openai, prompts, llm_model):
+    """A function giving the environment of the bot's processes: the fakes (the LLM echoes),
+    no `.env`, no flood limit in the way; DATABASE_URL at `port` when given."""
+    fake_openai.default = echo_reply
+
+    def environment(port: int | None = None) -> dict:
+        return {
             **os.environ,
             "ENV_FILE": "/nonexistent/.env",
             "SECRET_KEY": "x" * 50,
@@ -115,19 +176,67 @@ def bot_processes(request, tmp_path, fake_telegram, fake_openai, prompts, llm_mo
             "LLM_DEFAULT_MODEL": "",
             "SHUTDOWN_DRAIN_SECONDS": "5",
         }
-        for command in ("runbot", "runworker"):
-            process = BotProcess(command, environment, tmp_path / f"{command}.log")
-            process.start()
-            started.append(process)
-        return started[0], started[1]
+
+    return environment
+
+
+@pytest.fixture
+def bot_processes(launch, bot_environment):
+    """A function starting `runbot` and `runworker` (DATABASE_URL at `port` when given)."""
+
+    def start(port: int | None = None) -> tuple[BotProcess, BotProcess]:
+        environment = bot_environment(port)
+        return tuple(
+            launch(command, manage(command), environment) for command in ("runbot", "runworker")
+        )
+
+    return start
+
+
+@pytest.fixture
+def webhook_processes(launch, bot_environment, fake_telegram):
+    """A function starting the webhook topology: uvicorn serving `config.asgi` and `workers`
+    `runworker` processes (DATABASE_URL at `port` when given), with a `WebhookPoster` in
+    Telegram's place. Returns once the web process answers; the poster stops first after
+    the test."""
+    posters: list[WebhookPoster] = []
+
+    def start(port: int | None = None, workers: int = 1) -> WebhookSite:
+        environment = {
+            **bot_environment(port),
+            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "SECURE_SSL_REDIRECT": "False",  # plain HTTP on 127.0.0.1, as behind a proxy
+        }
+        web_port = free_port()
+        web = launch("uvicorn", uvicorn(web_port), environment)
+        job_workers = [
+            launch(f"runworker {n + 1}", manage("runworker"), environment) for n in range(workers)
+        ]
+        root = f"http://127.0.0.1:{web_port}"
+        wait_until(lambda: answers(f"{root}/healthz"), START_SECONDS, "the web process answers")
+        url = f"{root}/telegram/webhook/{bot_id_of(TOKEN)}/"
+        poster = WebhookPoster(fake_telegram, url=url, secret=WEBHOOK_SECRET)
+        posters.append(poster)
+        return WebhookSite(web, job_workers, url, WEBHOOK_SECRET, poster)
 
     yield start
-    for process in started:
-        process.stop()
-    if request.node.stash.get(FAILED, False):
-        for process in started:
-            print(f"----- {process.command} -----\n{process.output()[-20000:]}")
-    connections.close_all()
+    for poster in posters:
+        poster.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def answers(url: str) -> bool:
+    """Whether a GET of `url` is answered 200."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
 
 
 FAILED = pytest.StashKey[bool]()

@@ -17,11 +17,9 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from bot.inbox import bot_id_of
 from bot.job_queue import JOB_CONCURRENCY
-from conversations.models import Message
-from tests.fakes.telegram_server import TOKEN
-from tests.processes.conftest import inbox_settled, knob, wait_until
+from tests.processes.conftest import knob
+from tests.processes.load import Load
 
 pytestmark = [
     pytest.mark.processes,
@@ -31,70 +29,7 @@ pytestmark = [
     ),
 ]
 
-CHATS = 100
-FIRST_CHAT = 70000
 SEED = 10
-
-
-class Load:
-    """Text messages spread over `CHATS` chats; what each update was and each chat expects."""
-
-    def __init__(self, fake_telegram):
-        self.fake = fake_telegram
-        self.texts: dict[int, str] = {}
-        self.chats: dict[int, list[str]] = {}
-
-    def push(self, count: int) -> list[int]:
-        pushed = []
-        for _ in range(count):
-            number = len(self.texts)
-            chat = FIRST_CHAT + number % CHATS
-            text = f"question {number} from {chat}"
-            update_id = self.fake.push_message(chat, text, language_code="en")
-            self.texts[update_id] = text
-            self.chats.setdefault(chat, []).append(text)
-            pushed.append(update_id)
-        return pushed
-
-    def replies(self) -> dict[int, list[str]]:
-        return {
-            chat: [m.visible_text for m in self.fake.sent_messages(chat)] for chat in self.chats
-        }
-
-    def wait_for_replies(self, count: int) -> None:
-        """Wait until `count` replies were sent in all (handling is under way)."""
-
-        def replies_sent():
-            return sum(len(texts) for texts in self.replies().values()) >= count
-
-        wait_until(replies_sent, 120, f"{count} replies")
-
-    def settled(self) -> bool:
-        """All answered at least once, Telegram holds nothing, no job is left to run."""
-        answered = all(
-            set(texts) >= {f"re: {text}" for text in self.chats[chat]}
-            for chat, texts in self.replies().items()
-        )
-        return answered and self.fake.pending_update_count() == 0 and inbox_settled()
-
-    def wait_settled(self) -> None:
-        wait_until(self.settled, 120 + len(self.texts) * 0.5, "every update answered")
-
-    def assert_each_stored_once(self) -> None:
-        keys = Counter(
-            Message.objects.filter(role="user").values_list("event_key", flat=True).iterator()
-        )
-        bot_id = bot_id_of(TOKEN)
-        assert set(keys) == {f"telegram:{bot_id}:{update_id}" for update_id in self.texts}
-        assert max(keys.values()) == 1
-
-    def assert_answered_in_order(self) -> Counter:
-        """Each chat got each answer in the order of its messages; the answers sent again."""
-        repeated = Counter()
-        for chat, texts in self.replies().items():
-            assert list(dict.fromkeys(texts)) == [f"re: {text}" for text in self.chats[chat]]
-            repeated.update({text: times - 1 for text, times in Counter(texts).items()})
-        return +repeated
 
 
 def asked_of_the_model(fake_openai) -> Counter:
