@@ -17,7 +17,8 @@ out (``answer_late``). Requests may be form-encoded
 
 Not emulated: file uploads and downloads, Markdown/MarkdownV2 validation, entities in returned
 messages (the returned text is the visible text, without entities), allowed_updates filtering,
-posting updates to a webhook itself (``hand_out`` gives a caller the update to post; Telegram's
+posting updates to a webhook itself (``hand_out`` gives a caller the update to post, as
+``webhook_poster`` does; Telegram's
 https and port checks of the URL are not made either), and every
 method not listed (404 Not Found). Chats never seen before are accepted;
 their type follows the sign of the id (positive: private, negative: group). Error wordings for
