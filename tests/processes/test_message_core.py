@@ -17,7 +17,6 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from bot.job_queue import JOB_CONCURRENCY
 from tests.processes.conftest import knob
 from tests.processes.load import Load
 
@@ -64,9 +63,9 @@ def test_redelivered_updates_are_stored_asked_and_answered_once(
 def test_a_worker_killed_again_and_again_loses_no_update(bot_processes, fake_telegram):
     """SIGKILL, alternately the worker and the bot, while updates come: each is answered,
     in order. An answer Telegram took just before the kill, whose delivery was not yet
-    recorded, is sent again: at most one per job in flight, so per kill at most the process's
-    concurrency (issue 10 asks for one per kill; seen 11 and 23 for 5 kills at concurrency 16,
-    the deliveries waiting behind the process's one database thread)."""
+    recorded, is sent again (Telegram has no idempotency key): no more of those than kills.
+    Seen: 0-2 for 5 kills, 6 for 20 (with one database thread for all jobs, before the
+    database threads, 11 and 23 for 5 kills: the records of delivery waited in line)."""
     load = Load(fake_telegram)
     bot, worker = bot_processes()
     total = knob("PROCESS_TEST_KILL_UPDATES", 400)
@@ -81,8 +80,8 @@ def test_a_worker_killed_again_and_again_loses_no_update(bot_processes, fake_tel
     load.wait_settled()
     load.assert_each_stored_once()
     repeated = load.assert_answered_in_order()
-    bound = kills * JOB_CONCURRENCY
-    assert repeated.total() <= bound, f"{kills} kills; answers sent again: {repeated}"
+    print(f"{kills} kills; {repeated.total()} answers sent again")  # shown with -rP
+    assert repeated.total() <= kills, f"{kills} kills; answers sent again: {repeated}"
 
 
 def test_a_database_outage_under_load_loses_no_update(database_proxy, bot_processes, fake_telegram):
