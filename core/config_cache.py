@@ -19,6 +19,7 @@ import threading
 import uuid
 from contextvars import ContextVar
 
+from django.db import connections
 from django.db.models.signals import post_delete, post_save
 
 from core.models import ConfigVersion
@@ -32,9 +33,20 @@ _values: dict[tuple, object] = {}
 _checked: ContextVar[tuple[object, str | None] | None] = ContextVar("checked", default=None)
 
 
-def config_changed(**_signal_arguments) -> None:
-    """Mark every process's cached configuration as stale (in the caller's transaction)."""
-    ConfigVersion.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+def config_changed(using: str = "default", **_signal_arguments) -> None:
+    """Mark every process's cached configuration as stale (in the caller's transaction).
+
+    Also after `migrate` (`migrated`): data migrations change rows without signals while the
+    old version of the bot may still be running (a rolling deploy).
+    """
+    versions = ConfigVersion.objects.using(using)
+    versions.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+
+
+def migrated(using: str = "default", **_signal_arguments) -> None:
+    """After `migrate`: a change, unless it took the version's table away (a rollback)."""
+    if ConfigVersion._meta.db_table in connections[using].introspection.table_names():
+        config_changed(using=using)
 
 
 def watch(*models) -> None:

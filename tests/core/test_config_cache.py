@@ -2,6 +2,7 @@
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.core.management import call_command
 from django.urls import reverse
 
 from catalog.selectors import active_services
@@ -10,6 +11,7 @@ from core.config_cache import config_changed
 from core.db import db_call
 from core.models import ConfigVersion
 from tests.factories import PromptFactory, ServiceFactory
+from tests.migrating import migrate_to_latest
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +100,19 @@ def test_texts_missing_in_a_language_follow_the_site_language_when_it_changes(se
     assert prompt_texts(language="de")["greeting"] == "Здравствуйте!"
     settings.LANGUAGE_CODE = "en"
     assert prompt_texts(language="de")["greeting"] == "Hello!"
+
+
+def test_a_migration_counts_as_a_change():
+    """Data migrations write without signals while an older bot may still run."""
+    before = ConfigVersion.objects.get().token
+    call_command("migrate", verbosity=0)
+    assert ConfigVersion.objects.get().token != before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_taking_the_version_back_with_its_migration_still_works():
+    try:
+        call_command("migrate", "core", "0001", verbosity=0)
+    finally:
+        migrate_to_latest()
+    assert ConfigVersion.objects.exists()
