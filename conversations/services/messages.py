@@ -45,6 +45,9 @@ def message_record_incoming(
     try:
         with transaction.atomic():
             conversation = _current_conversation(contact_id, group_chat_id, now, idle_hours)
+            # Activity first: storing the message moves the analytics day counters, rows every
+            # chat's messages update, so those locks are taken last and held the shortest.
+            _mark_activity(contact_id, conversation.pk, now)
             message = Message.objects.create(
                 conversation=conversation,
                 contact_id=contact_id,
@@ -55,7 +58,6 @@ def message_record_incoming(
                 telegram_update_id=telegram_update_id,
                 telegram_message_id=telegram_message_id,
             )
-            _mark_activity(contact_id, conversation.pk, now)
     except IntegrityError:
         existing = Message.objects.get(event_key=event_key)
         return RecordedMessage(existing.pk, existing.conversation_id, duplicate=True)
