@@ -3,9 +3,9 @@
 While the model thinks, the person sees a sign of life at once: an empty draft ("Thinking...")
 in a private chat, the typing action in a group, kept alive until the first words come.
 Then private chats get `sendMessageDraft` and groups one placeholder message edited at most
-once per interval. The first preview goes out within FIRST_PREVIEW_DELAY of the first words,
-later ones are throttled to stay inside Telegram's limits, and an identical edit is never
-sent. An answer longer than one Telegram message is sent part by part as soon as each part
+once per interval (so do private chats where the server refuses drafts). The first preview
+goes out within FIRST_PREVIEW_DELAY of the first words, later ones are throttled to stay
+inside Telegram's limits, and an identical edit is never sent. An answer longer than one Telegram message is sent part by part as soon as each part
 is complete, so nothing already read disappears from view. Previews and the sign of life are
 best effort; every real message goes through the `Courier`, which retries it and reports
 what arrived.
@@ -18,7 +18,7 @@ import itertools
 import logging
 
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 
 from bot.delivery import Courier, Delivery, PartOutcome
 from bot.formatting import TelegramPart, render_for_telegram
@@ -46,10 +46,11 @@ class ReplyStreamer:
         self.courier = courier
         self.bot = courier.bot
         self.chat_id = courier.chat_id
-        self.private = private
         self.interval = PRIVATE_PREVIEW_INTERVAL if private else GROUP_PREVIEW_INTERVAL
         self.first_delay = FIRST_PREVIEW_DELAY
-        self.thinking_refresh = THINKING_DRAFT_REFRESH if private else TYPING_REFRESH
+        #: Drafts show the answer in a private chat while the server takes them (see
+        #: `_show_thinking`); otherwise typing and a placeholder message edited, as in groups.
+        self.drafts = private
         self.draft_id = next(_draft_ids)
         self.placeholder_id: int | None = None
         self.shown = ""
@@ -77,15 +78,25 @@ class ReplyStreamer:
                 return
             except TelegramError as error:  # a sign of life is best effort
                 logger.debug("No sign of life in chat %s: %s", self.chat_id, error)
-            await self._any_news_within(self.thinking_refresh)
+            await self._any_news_within(THINKING_DRAFT_REFRESH if self.drafts else TYPING_REFRESH)
 
     async def _show_thinking(self) -> None:
+        """The empty "Thinking..." draft, or typing where drafts are refused.
+
+        A server that refuses even an empty draft has no drafts (a Bot API before 9.3, or an
+        emulator without them): this answer then shows typing and a placeholder message, so
+        the person still sees a sign of life and the answer growing.
+        """
         if self._paused():
             return
-        if self.private:
-            await self.bot.send_message_draft(self.chat_id, self.draft_id, text="")
-        else:
-            await self.bot.send_chat_action(self.chat_id, ChatAction.TYPING)
+        if self.drafts:
+            try:
+                await self.bot.send_message_draft(self.chat_id, self.draft_id, text="")
+                return
+            except (BadRequest, InvalidToken) as error:  # InvalidToken: PTB's name for a 404
+                logger.info("No drafts in chat %s (%s): typing instead", self.chat_id, error)
+                self.drafts = False
+        await self.bot.send_chat_action(self.chat_id, ChatAction.TYPING)
 
     async def _any_news_within(self, seconds: float) -> None:
         news = [
@@ -164,7 +175,7 @@ class ReplyStreamer:
         return bool(limiter) and limiter.pause_left(self.chat_id) > 0
 
     async def _show(self, preview: TelegramPart) -> None:
-        if self.private:
+        if self.drafts:
             await self.bot.send_message_draft(
                 self.chat_id, self.draft_id, text=preview.html, parse_mode=ParseMode.HTML
             )

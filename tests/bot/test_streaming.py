@@ -217,3 +217,27 @@ async def test_no_sign_of_life_while_telegram_asks_the_chat_to_wait(ext_bot, fak
     await settle()
     await streamer.stop()
     assert fake_telegram.calls_of("sendChatAction") == []
+
+
+@pytest.mark.parametrize(
+    ("error_code", "description"),
+    [(400, "Bad Request: method is not supported"), (404, "Not Found")],
+    ids=["refused", "unknown method"],
+)
+async def test_where_drafts_are_refused_the_person_sees_typing_and_a_growing_message(
+    ext_bot, fake_telegram, error_code, description
+):
+    """A Bot API before drafts (or an emulator without them) still shows a sign of life and
+    the answer growing: typing, then a placeholder message that becomes the answer."""
+    fake_telegram.fail_next("sendMessageDraft", error_code=error_code, description=description)
+    streamer = streamer_for(ext_bot, PRIVATE, private=True)
+    streamer.start_thinking()
+    await fake_telegram.wait_for_async(lambda: fake_telegram.calls_of("sendChatAction"))
+    await streamer.update("Начало ответа")
+    await until_sent(fake_telegram, PRIVATE, 1)
+    delivery = await streamer.finish("Начало ответа и конец")
+    assert delivery.state == Message.Delivery.DELIVERED
+    assert [m.visible_text for m in fake_telegram.sent_messages(PRIVATE)] == [
+        "Начало ответа и конец"
+    ]
+    assert len(fake_telegram.calls_of("sendMessageDraft")) == 1
