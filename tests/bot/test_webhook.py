@@ -132,6 +132,8 @@ async def test_a_body_at_the_limit_is_taken(webhook_on):
         b'{"message": {}}',
         b'{"update_id": "17"}',
         b'{"update_id": true}',
+        b'{"update_id": -1}',
+        b'{"update_id": 9223372036854775808}',
         b"[" * 5000 + b"]" * 5000,
     ],
 )
@@ -140,6 +142,27 @@ async def test_a_body_that_is_not_an_update_is_a_bad_request(body):
 
     assert response.status_code == 400
     assert await sync_to_async(stored)() == []
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        {"message": "text"},
+        {"message": []},
+        {"edited_message": {"chat": "chat"}},
+        {"channel_post": {"chat": {"id": 2**63}}},
+        {"callback_query": [1]},
+        {"callback_query": {"from": "someone"}},
+    ],
+)
+async def test_an_update_with_an_unreadable_chat_is_stored_without_one(part):
+    """What Telegram's update holds beside its id is the worker's to read (and to mark failed
+    when it cannot); the webhook keeps it rather than answer with an error."""
+    response = await post({"update_id": 24, **part})
+
+    assert response.status_code == 200
+    row = await InboundUpdate.objects.aget()
+    assert (row.update_id, row.chat_id) == (24, None)
 
 
 async def test_only_post_is_allowed():
