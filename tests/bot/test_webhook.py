@@ -266,3 +266,24 @@ async def test_an_update_taken_by_the_webhook_is_answered_by_the_worker(
     assert row.state == InboundUpdate.State.DONE
     [answer] = fake_telegram.sent_messages(CHAT)
     assert answer.visible_text == "Добрый день! Чем помочь?"
+
+
+async def test_an_update_the_bot_cannot_read_is_marked_failed_and_the_chat_goes_on(
+    fake_telegram, fake_openai, bot_settings, prompts, llm_model, caplog
+):
+    """Telegram's schema moves on, a Bot API emulator errs: an update python-telegram-bot
+    cannot read is kept as failed with why, and the chat's next update is answered."""
+    bot_settings.TELEGRAM_WEBHOOK_SECRET = SECRET
+    fake_openai.queue(Reply(text="Добрый день!"))
+    unreadable = {"update_id": 25, "message": {"chat": {"id": CHAT, "type": "private"}}}
+    assert (await post(unreadable)).status_code == 200
+    assert (await post(message_update(26))).status_code == 200
+
+    application = build_application(token=TOKEN, api_base_url=fake_telegram.base_url)
+    async with handling(application, bot_id=BOT, drain_seconds=5):
+        first, second = await inbox_settled()
+
+    assert (first.state, second.state) == (InboundUpdate.State.FAILED, InboundUpdate.State.DONE)
+    assert "cannot be read" in first.last_error
+    [answer] = fake_telegram.sent_messages(CHAT)
+    assert answer.visible_text == "Добрый день!"
