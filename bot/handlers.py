@@ -81,7 +81,9 @@ def button(route: ButtonRoute | None):
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.effective_message is None or not addressed_to_bot(update):
+    """Whether it is meant for the bot depends on its chat: without one (not Telegram's
+    shape, but a Bot API emulator's) it is skipped, as `run` skips one without a sender."""
+    if update.effective_chat is None or not addressed_to_bot(update):
         return
     await run(update, context, Kind.TEXT, usecases.answer_text, show_life=True)
 

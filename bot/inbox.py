@@ -40,18 +40,37 @@ class Stored:
         return f"{self.bot_id}:{self.chat_id if self.chat_id is not None else 'none'}"
 
 
+#: What the inbox's BIGINT columns hold; an update or chat id outside it is not Telegram's.
+STORABLE_IDS = range(-(2**63), 2**63)
+
+
+def is_update_id(value) -> bool:
+    """Telegram counts update ids up from a positive number; anything else is not an update."""
+    return _is_id(value) and value >= 0
+
+
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in STORABLE_IDS
+
+
+def _part(value) -> dict:
+    """A part of an update as an object; a part of another shape reads as empty, so a
+    malformed update is stored (and left to the worker to refuse), never an error here."""
+    return value if isinstance(value, dict) else {}
+
+
 def chat_of(payload: dict) -> int | None:
     """The chat an update belongs to (a press belongs to the chat of its message)."""
     for kind in CHAT_MESSAGE_KINDS:
-        chat = (payload.get(kind) or {}).get("chat") or {}
-        if isinstance(chat.get("id"), int):
+        chat = _part(_part(payload.get(kind)).get("chat"))
+        if _is_id(chat.get("id")):
             return chat["id"]
-    query = payload.get("callback_query") or {}
-    chat = (query.get("message") or {}).get("chat") or {}
-    if isinstance(chat.get("id"), int):
+    query = _part(payload.get("callback_query"))
+    chat = _part(_part(query.get("message")).get("chat"))
+    if _is_id(chat.get("id")):
         return chat["id"]
-    sender = query.get("from") or {}
-    return sender.get("id") if isinstance(sender.get("id"), int) else None
+    sender = _part(query.get("from"))
+    return sender["id"] if _is_id(sender.get("id")) else None
 
 
 def bot_id_of(token: str) -> int:
@@ -68,9 +87,9 @@ def inbox_store(
     """Store updates once each, in one transaction; returns the ones that were new.
 
     `on_stored` runs inside the same transaction (the job queue defers its jobs there), so an
-    update is never stored without being queued. Updates without a numeric id are dropped.
+    update is never stored without being queued. Updates without a valid id are dropped.
     """
-    batch = {p["update_id"]: p for p in payloads if isinstance(p.get("update_id"), int)}
+    batch = {p["update_id"]: p for p in payloads if is_update_id(p.get("update_id"))}
     try:
         return _store_new(bot_id, batch, on_stored)
     except IntegrityError:

@@ -52,6 +52,13 @@ async def dispatch(application: Application, update: Update) -> None:
             return
 
 
+class UnreadableUpdate(Exception):
+    """python-telegram-bot could not read the stored update (a schema it does not know)."""
+
+    def __init__(self, cause: Exception):
+        super().__init__(f"the update cannot be read: {type(cause).__name__}: {cause}")
+
+
 class UpdateProcessor:
     """The bot's handlers applied to updates from the inbox."""
 
@@ -66,7 +73,14 @@ class UpdateProcessor:
             return Result.RETRY
         if payload is None:
             return Result.DONE
-        update = Update.de_json(payload, self.application.bot)
+        try:
+            update = Update.de_json(payload, self.application.bot)
+        except Exception as error:
+            # Nobody to apologise to; trying again would fail the same way and, left
+            # waiting, it would hold up its chat and keep /readyz failing.
+            logger.error("Update %s cannot be read", inbound_id, exc_info=error)
+            await self._keep_error(inbound_id, UnreadableUpdate(error), final=True)
+            return Result.FAILED
         try:
             await dispatch(self.application, update)
         except DATABASE_UNAVAILABLE as error:

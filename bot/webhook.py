@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from bot.application import is_valid_token
-from bot.inbox import bot_id_of
+from bot.inbox import bot_id_of, is_update_id
 from bot.intake import store_updates
 from bot.processing import DATABASE_UNAVAILABLE
 from core.db import db_call
@@ -85,14 +85,12 @@ def body_within(request: HttpRequest, limit: int) -> bytes | None:
 
 
 def update_in(body: bytes) -> dict | None:
-    """The update in a JSON body; None unless it is an object with a whole-number update_id."""
+    """The update in a JSON body; None unless it is an object with an update id that can be
+    Telegram's (a whole number from 0 that fits the inbox)."""
     try:
         update = json.loads(body)
     except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past Python's limit
         return None
-    if not isinstance(update, dict):
-        return None
-    update_id = update.get("update_id")
-    if not isinstance(update_id, int) or isinstance(update_id, bool):
+    if not isinstance(update, dict) or not is_update_id(update.get("update_id")):
         return None
     return update

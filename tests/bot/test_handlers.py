@@ -30,6 +30,16 @@ async def test_a_message_without_a_sender_is_ignored(running_bot, fake_telegram)
     assert "анонимно" not in texts
 
 
+async def test_a_message_without_a_chat_is_skipped_not_failed(running_bot, fake_telegram):
+    sender = {"id": CHAT, "is_bot": False, "first_name": "Анна"}
+    message = {"message_id": 1, "date": 0, "from": sender, "text": "где я?"}
+    update_id = fake_telegram.push_raw({"message": message})
+    await fake_telegram.wait_for_async(lambda: update_id not in fake_telegram.pending_update_ids())
+    [row] = await inbox_settled()
+    assert (row.state, row.last_error) == (InboundUpdate.State.DONE, "")
+    assert fake_telegram.sent_messages(CHAT) == []
+
+
 async def test_an_empty_catalog_is_reported_politely(running_bot, fake_telegram):
     fake_telegram.push_message(CHAT, "/services", language_code="en")
     reply = (await wait_messages(fake_telegram, CHAT, 1))[0]

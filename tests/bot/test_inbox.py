@@ -47,8 +47,9 @@ def test_updates_are_stored_once_and_only_new_ones_are_reported():
     assert sorted(InboundUpdate.objects.values_list("update_id", flat=True)) == [1, 2, 3]
 
 
-def test_an_update_without_a_numeric_id_is_not_stored():
-    assert inbox_store(bot_id=BOT, payloads=[{"update_id": "x"}, {"message": {}}]) == []
+def test_an_update_without_an_id_telegram_could_have_given_is_not_stored():
+    garbage = [{"update_id": "x"}, {"message": {}}, {"update_id": -1}, {"update_id": 2**63}]
+    assert inbox_store(bot_id=BOT, payloads=garbage) == []
     assert not InboundUpdate.objects.exists()
 
 

@@ -113,3 +113,23 @@ async def test_the_database_going_away_while_storing_one_by_one_is_waited_out(mo
     await poller._keep([{"update_id": 1}])
     assert calls == [1, 1, 1]
     assert poller._offset == 2
+
+
+async def test_an_update_python_telegram_bot_cannot_read_is_kept_as_sent(ext_bot, fake_telegram):
+    """Reading it failed every fetch before anything was stored or confirmed, so it stopped
+    the bot, at every restart, until Telegram dropped it a day later; kept as sent, the worker
+    marks it failed and the updates after it are answered."""
+    kept = []
+    unreadable = {"update_id": 900, "message": {"chat": {"id": 5, "type": "private"}}}
+    fake_telegram.push_raw(unreadable)
+    update_id = fake_telegram.push_message(5, "hi")
+    poller = Poller(
+        ext_bot,
+        store=lambda batch: asyncio.sleep(0, kept.extend(batch)),
+        stored=lambda _new: None,
+        allowed_updates=[],
+        long_poll_seconds=1,
+    )
+    await run_until_kept(poller, kept, 2)
+    assert kept[0] == unreadable
+    assert kept[1]["update_id"] == update_id

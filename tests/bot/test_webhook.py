@@ -132,6 +132,8 @@ async def test_a_body_at_the_limit_is_taken(webhook_on):
         b'{"message": {}}',
         b'{"update_id": "17"}',
         b'{"update_id": true}',
+        b'{"update_id": -1}',
+        b'{"update_id": 9223372036854775808}',
         b"[" * 5000 + b"]" * 5000,
     ],
 )
@@ -140,6 +142,27 @@ async def test_a_body_that_is_not_an_update_is_a_bad_request(body):
 
     assert response.status_code == 400
     assert await sync_to_async(stored)() == []
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        {"message": "text"},
+        {"message": []},
+        {"edited_message": {"chat": "chat"}},
+        {"channel_post": {"chat": {"id": 2**63}}},
+        {"callback_query": [1]},
+        {"callback_query": {"from": "someone"}},
+    ],
+)
+async def test_an_update_with_an_unreadable_chat_is_stored_without_one(part):
+    """What Telegram's update holds beside its id is the worker's to read (and to mark failed
+    when it cannot); the webhook keeps it rather than answer with an error."""
+    response = await post({"update_id": 24, **part})
+
+    assert response.status_code == 200
+    row = await InboundUpdate.objects.aget()
+    assert (row.update_id, row.chat_id) == (24, None)
 
 
 async def test_only_post_is_allowed():
@@ -243,3 +266,24 @@ async def test_an_update_taken_by_the_webhook_is_answered_by_the_worker(
     assert row.state == InboundUpdate.State.DONE
     [answer] = fake_telegram.sent_messages(CHAT)
     assert answer.visible_text == "Добрый день! Чем помочь?"
+
+
+async def test_an_update_the_bot_cannot_read_is_marked_failed_and_the_chat_goes_on(
+    fake_telegram, fake_openai, bot_settings, prompts, llm_model, caplog
+):
+    """Telegram's schema moves on, a Bot API emulator errs: an update python-telegram-bot
+    cannot read is kept as failed with why, and the chat's next update is answered."""
+    bot_settings.TELEGRAM_WEBHOOK_SECRET = SECRET
+    fake_openai.queue(Reply(text="Добрый день!"))
+    unreadable = {"update_id": 25, "message": {"chat": {"id": CHAT, "type": "private"}}}
+    assert (await post(unreadable)).status_code == 200
+    assert (await post(message_update(26))).status_code == 200
+
+    application = build_application(token=TOKEN, api_base_url=fake_telegram.base_url)
+    async with handling(application, bot_id=BOT, drain_seconds=5):
+        first, second = await inbox_settled()
+
+    assert (first.state, second.state) == (InboundUpdate.State.FAILED, InboundUpdate.State.DONE)
+    assert "cannot be read" in first.last_error
+    [answer] = fake_telegram.sent_messages(CHAT)
+    assert answer.visible_text == "Добрый день!"
