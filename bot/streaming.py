@@ -5,10 +5,10 @@ in a private chat, the typing action in a group, kept alive until the first word
 Then private chats get `sendMessageDraft` and groups one placeholder message edited at most
 once per interval (so do private chats where the server refuses drafts). The first preview
 goes out within FIRST_PREVIEW_DELAY of the first words, later ones are throttled to stay
-inside Telegram's limits, and an identical edit is never sent. An answer longer than one Telegram message is sent part by part as soon as each part
-is complete, so nothing already read disappears from view. Previews and the sign of life are
-best effort; every real message goes through the `Courier`, which retries it and reports
-what arrived.
+inside Telegram's limits, and an identical edit is never sent. An answer longer than one
+Telegram message is sent part by part as soon as each part is complete, so nothing already
+read disappears from view. Previews and the sign of life are best effort; every real message
+goes through the `Courier`, which retries it and reports what arrived.
 """
 
 from __future__ import annotations
