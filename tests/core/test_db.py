@@ -125,3 +125,24 @@ async def test_shutting_down_closes_each_threads_connection(two_threads, closes)
     await db_call(raw_connection)()
     DatabaseThreads.shut_down()
     assert closes == ["default"]
+
+
+async def test_shutting_down_does_not_wait_for_a_step_stuck_in_the_database(settings):
+    """A step waiting on a lock (or on a connection gone silent) must not keep a stopping
+    process alive past its drain: the process ends and the server rolls the step back."""
+    settings.DATABASE_THREADS = 2
+    stuck, release = threading.Event(), threading.Event()
+
+    def wait_on_a_lock():
+        stuck.set()
+        release.wait(timeout=60)
+
+    step = asyncio.ensure_future(db_call(wait_on_a_lock)())
+    await asyncio.to_thread(stuck.wait, 30)
+    shutting_down = threading.Thread(target=DatabaseThreads.shut_down)
+    shutting_down.start()
+    shutting_down.join(timeout=30)
+    stopped_while_stuck = not shutting_down.is_alive()
+    release.set()
+    await step
+    assert stopped_while_stuck
