@@ -23,6 +23,8 @@ from core.config_cache import current_hop
 
 #: A connection idle this long is checked before use: the server may have restarted.
 IDLE_CHECK_SECONDS = 30.0
+#: How long a process's end waits for database steps still running after its drain.
+SHUT_DOWN_WAIT_SECONDS = 2.0
 
 _last_used: WeakKeyDictionary = WeakKeyDictionary()
 #: Failures of database work in this process so far, and how many each connection has seen.
@@ -120,14 +122,21 @@ class DatabaseThreads:
 
     @classmethod
     def shut_down(cls) -> None:
-        """Let each thread finish its call and close its connections (at a process's end)."""
+        """Let each thread finish its call and close its connections (at a process's end).
+
+        A call still running after `SHUT_DOWN_WAIT_SECONDS` (waiting on a lock, or on a
+        connection gone silent) is left behind: its caller gave up at the end of the drain,
+        the daemon thread ends with the process, and the server rolls its work back, as after
+        SIGKILL. Waiting for it would keep a stopping process alive for as long as the lock.
+        """
         with cls._creating:
             current, cls._current = cls._current, None
         if current is not None:
             for _thread in current._threads:
                 current._work.put(None)
+            deadline = time.monotonic() + SHUT_DOWN_WAIT_SECONDS
             for thread in current._threads:
-                thread.join()
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     async def run(self, function, *args, **kwargs):
         """`function(*args, **kwargs)` in one of the threads, in the caller's context (its
