@@ -1,6 +1,5 @@
 """The WSGI and ASGI entry points serve the admin (what a production server loads)."""
 
-import asyncio
 import importlib
 import io
 
@@ -11,7 +10,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 import config.asgi
-from tests.ops.asgi import asgi_get
+from tests.ops.asgi import asgi_get, asgi_response
 
 STATIC_ROOT = settings.STATIC_ROOT
 
@@ -40,31 +39,9 @@ def test_the_wsgi_application_serves_the_admin_login():
 @pytest.mark.django_db(transaction=True)
 @override_settings(SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"])
 def test_the_asgi_application_redirects_the_root_to_the_admin():
-    from config.asgi import application
-
-    sent = []
-    requests = [{"type": "http.request", "body": b"", "more_body": False}]
-
-    async def receive():
-        if requests:
-            return requests.pop()
-        await asyncio.Event().wait()  # the client never disconnects; Django stops listening
-
-    async def send(message):
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/",
-        "headers": [(b"host", b"testserver")],
-        "query_string": b"",
-        "server": ("testserver", 80),
-        "scheme": "http",
-    }
-    async_to_sync(application)(scope, receive, send)
-    assert sent[0]["status"] == 302
-    assert (b"Location", b"/admin/") in sent[0]["headers"]
+    start, _body = async_to_sync(asgi_response)("/", host="testserver")
+    assert start["status"] == 302
+    assert (b"Location", b"/admin/") in start["headers"]
 
 
 @pytest.fixture

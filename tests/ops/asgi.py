@@ -7,6 +7,13 @@ import config.asgi
 
 async def asgi_get(path: str, *, host: str, headers=()) -> tuple[int, bytes]:
     """GET `path` over plain HTTP with the `Host` given; the status and the body."""
+    start, body = await asgi_response(path, host=host, headers=headers)
+    return start["status"], body
+
+
+async def asgi_response(path: str, *, host: str, headers=()) -> tuple[dict, bytes]:
+    """GET `path` over plain HTTP with the `Host` given; the response's start (status and
+    headers) and its body."""
     sent = []
     requests = [{"type": "http.request", "body": b"", "more_body": False}]
 
@@ -29,4 +36,4 @@ async def asgi_get(path: str, *, host: str, headers=()) -> tuple[int, bytes]:
     }
     await config.asgi.application(scope, receive, send)
     body = b"".join(message.get("body", b"") for message in sent[1:])
-    return sent[0]["status"], body
+    return sent[0], body
