@@ -1,27 +1,31 @@
 """A fake Telegram Bot API server on 127.0.0.1 for the real python-telegram-bot client.
 
+Several bots at one URL: ``FakeTelegram`` is the first (``TOKEN``, @fake_test_bot) and
+``add_bot(token, username=...)`` serves more, each a ``FakeBot`` with the same per-bot API and
+its own updates, offsets, chats, messages, commands, webhook and faults; getMe answers with the
+token's number as id. The token in ``/bot<TOKEN>/<method>`` picks the bot; an unknown one gets
+401 Unauthorized, as from Telegram.
+
 Emulated methods: getMe, getUpdates (long polling, offset confirmation, a newer call supersedes
 an older one with 409 Conflict as Telegram does, and 409 while a webhook is set),
 setWebhook/getWebhookInfo/deleteWebhook (the webhook's URL, secret token, allowed updates and
-maximum connections are kept; ``webhook_delivery_failed`` records what Telegram reports after
-a failed delivery), set/get/deleteMyCommands (per scope and language), sendMessage,
-editMessageText, sendMessageDraft,
-deleteMessage, answerCallbackQuery, sendChatAction (PTB calls nothing on shutdown but a last
-getUpdates with timeout 0 to confirm what it fetched). Faults on demand: an error answer
-(``fail_next``: 429 with retry_after, 5xx, 4xx) or a late answer to a call that was carried
-out (``answer_late``). Requests may be form-encoded
-(as PTB sends them: nested objects as JSON strings), JSON, or query strings; the token in
-``/bot<TOKEN>/<method>`` must match. Text is validated like Telegram does: empty, longer than
-4096 characters (counted in code points after HTML parsing), malformed HTML (see
-``telegram_html``), "message is not modified".
+maximum connections are kept; ``webhook_delivery_failed`` records what Telegram reports after a
+failed delivery), set/get/deleteMyCommands (per scope and language), sendMessage,
+editMessageText, sendMessageDraft, deleteMessage, answerCallbackQuery, sendChatAction (PTB
+calls nothing on shutdown but a last getUpdates with timeout 0 to confirm what it fetched).
+Faults on demand: an error answer (``fail_next``: 429 with retry_after, 5xx, 4xx) or a late
+answer to a call that was carried out (``answer_late``). Requests may be form-encoded (as PTB
+sends them: nested objects as JSON strings), JSON, or query strings. Text is validated like
+Telegram does: empty, longer than 4096 characters (counted in code points after HTML parsing),
+malformed HTML (see ``telegram_html``), "message is not modified".
 
 Not emulated: file uploads and downloads, Markdown/MarkdownV2 validation, entities in returned
 messages (the returned text is the visible text, without entities), allowed_updates filtering,
 posting updates to a webhook itself (``hand_out`` gives a caller the update to post, as
-``webhook_poster`` does; Telegram's
-https and port checks of the URL are not made either), and every
-method not listed (404 Not Found). Chats never seen before are accepted;
-their type follows the sign of the id (positive: private, negative: group). Error wordings for
+``webhook_poster`` does; Telegram's https and port checks of the URL are not made either), and
+every method not listed (404 Not Found). Chats never seen before are accepted; their type
+follows the sign of the id (positive: private, negative: group). Bots share no chats: the same
+chat id is a separate chat, with its own message ids, for each bot. Error wordings for
 sendMessageDraft misuse are the fake's own.
 """
 
@@ -38,6 +42,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tests.fakes import telegram_html
 from tests.fakes._http import LoopbackServer
+from tests.fakes.telegram_errors import ApiError, bad_request
 
 TOKEN = "123456789:TEST-fake-token"
 MAX_TEXT_LENGTH = 4096
@@ -66,26 +71,6 @@ MAX_CONNECTIONS_RANGE = range(1, 101)
 _ENTITY = re.compile(
     r"(?<![\w/@])(/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?|@[A-Za-z0-9_]{5,32})"
 )
-
-
-class ApiError(Exception):
-    """A Bot API error response."""
-
-    def __init__(self, error_code: int, description: str, retry_after: int | None = None):
-        super().__init__(description)
-        self.error_code = error_code
-        self.description = description
-        self.retry_after = retry_after
-
-    def payload(self) -> dict:
-        body = {"ok": False, "error_code": self.error_code, "description": self.description}
-        if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
-        return body
-
-
-def _bad_request(detail: str) -> ApiError:
-    return ApiError(400, f"Bad Request: {detail}")
 
 
 class Call(NamedTuple):
@@ -197,7 +182,7 @@ def _decode_form_value(name: str, value: str):
 
 @dataclass
 class _State:
-    """Everything the fake remembers; guarded by ``FakeTelegram._cond``."""
+    """Everything one bot's side of the fake remembers; guarded by ``FakeBot._cond``."""
 
     updates: list = field(default_factory=list)
     history: dict = field(default_factory=dict)
@@ -217,21 +202,30 @@ class _State:
     webhook: Webhook | None = None
 
 
-class FakeTelegram(LoopbackServer):
-    """Bot API fake; see the module docstring. All public methods are thread-safe."""
+def _bot_user(token: str, username: str) -> dict:
+    """The User getMe answers with: the id is the token's number, as in Telegram."""
+    return {
+        "id": int(token.split(":", 1)[0]),
+        "is_bot": True,
+        "first_name": "Fake Bot",
+        "username": username,
+        "can_join_groups": True,
+        "can_read_all_group_messages": False,
+        "supports_inline_queries": False,
+    }
 
-    def __init__(self, token: str = TOKEN, bot_user: dict | None = None):
-        super().__init__()
+
+class FakeBot:
+    """One bot as the fake serves it: its own updates, chats, messages, commands and webhook.
+
+    ``FakeTelegram`` is the first bot and hands out more with ``add_bot``. All public methods
+    are thread-safe. ``closing`` is the server's: set, it ends long polls.
+    """
+
+    def __init__(self, token: str, bot_user: dict, closing: threading.Event):
         self.token = token
-        self.bot_user = bot_user or {
-            "id": int(token.split(":", 1)[0]),
-            "is_bot": True,
-            "first_name": "Fake Bot",
-            "username": "fake_test_bot",
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-        }
+        self.bot_user = bot_user
+        self.closing = closing
         self._cond = threading.Condition(threading.RLock())
         self._state = _State()
         self._ids = itertools.count(1)
@@ -240,53 +234,6 @@ class FakeTelegram(LoopbackServer):
             for name in dir(self)
             if name.startswith("_api_")
         }
-
-    @property
-    def base_url(self) -> str:
-        """Server root; PTB's ``base_url`` is ``fake.api_url`` (= this + "/bot")."""
-        return self.root_url
-
-    @property
-    def api_url(self) -> str:
-        return f"{self.root_url}/bot"
-
-    # ---- HTTP ---------------------------------------------------------------------------------
-
-    def handle(self, exchange):
-        parts = urlsplit(exchange.path)
-        body = exchange.read_body()
-        match = re.fullmatch(r"/bot([^/]+)/(\w+)", parts.path)
-        try:
-            if match is None:
-                raise ApiError(404, "Not Found")
-            if match[1] != self.token:
-                raise ApiError(401, "Unauthorized")
-            method = match[2]
-            params = self._params(exchange.headers.get("Content-Type", ""), body, parts.query)
-            result = self._call(method, params)
-        except ApiError as error:
-            exchange.send_json(error.error_code, error.payload())
-            return
-        with self._cond:
-            delay = self._take_matching(self._state.delays, method, params)
-        if delay:
-            time.sleep(delay.seconds)  # carried out already; only the answer is late
-        exchange.send_json(200, {"ok": True, "result": result})
-
-    @staticmethod
-    def _params(content_type: str, body: bytes, query: str) -> dict:
-        params = {k: _decode_form_value(k, v) for k, v in parse_qsl(query)}
-        if content_type.startswith("application/json"):
-            try:
-                params.update(json.loads(body or b"{}"))
-            except ValueError:
-                raise _bad_request("request body is not valid JSON") from None
-        elif content_type.startswith("multipart/"):
-            raise _bad_request("the fake Bot API does not emulate file uploads")
-        else:
-            pairs = parse_qsl(body.decode(), keep_blank_values=True)
-            params.update({k: _decode_form_value(k, v) for k, v in pairs})
-        return params
 
     def _call(self, method: str, params: dict):
         with self._cond:
@@ -299,6 +246,12 @@ class FakeTelegram(LoopbackServer):
         if handler is None:
             raise ApiError(404, "Not Found")
         return handler(params)
+
+    def _answer_delay(self, method: str, params: dict) -> float:
+        """Seconds to hold back the answer to a call already carried out (``answer_late``)."""
+        with self._cond:
+            delay = self._take_matching(self._state.delays, method, params)
+        return delay.seconds if delay else 0.0
 
     # ---- fault injection ----------------------------------------------------------------------
 
@@ -361,10 +314,10 @@ class FakeTelegram(LoopbackServer):
             return self._api_deleteWebhook(params)
         secret = params.get("secret_token")
         if secret is not None and not _SECRET_TOKEN.fullmatch(secret):
-            raise _bad_request("secret token contains unallowed characters")
+            raise bad_request("secret token contains unallowed characters")
         max_connections = int(params.get("max_connections") or DEFAULT_MAX_CONNECTIONS)
         if max_connections not in MAX_CONNECTIONS_RANGE:
-            raise _bad_request("bad webhook: max_connections must be between 1 and 100")
+            raise bad_request("bad webhook: max_connections must be between 1 and 100")
         with self._cond:
             previous = self._state.webhook
             allowed = params.get("allowed_updates")
@@ -471,7 +424,7 @@ class FakeTelegram(LoopbackServer):
     def _api_answerCallbackQuery(self, params):
         with self._cond:
             if params.get("callback_query_id") not in self._state.callback_ids:
-                raise _bad_request(
+                raise bad_request(
                     "query is too old and response timeout expired or query ID is invalid"
                 )
         return True
@@ -504,7 +457,7 @@ class FakeTelegram(LoopbackServer):
 
     def _api_editMessageText(self, params):
         if "inline_message_id" in params:
-            raise _bad_request("the fake Bot API does not emulate inline messages")
+            raise bad_request("the fake Bot API does not emulate inline messages")
         chat = self._chat(params)
         text = self._checked_text(params)
         with self._cond:
@@ -512,7 +465,7 @@ class FakeTelegram(LoopbackServer):
             new = (params["text"], params.get("parse_mode"), params.get("entities"))
             markup = params.get("reply_markup")
             if new == (sent.text, sent.parse_mode, sent.entities) and markup == sent.reply_markup:
-                raise _bad_request(
+                raise bad_request(
                     "message is not modified: specified new message content and reply markup "
                     "are exactly the same as a current content and reply markup of the message"
                 )
@@ -533,9 +486,9 @@ class FakeTelegram(LoopbackServer):
     def _api_sendMessageDraft(self, params):
         chat = self._chat(params)
         if chat["type"] != "private":
-            raise _bad_request("message drafts can be sent only to private chats")
+            raise bad_request("message drafts can be sent only to private chats")
         if not params.get("draft_id"):
-            raise _bad_request("draft_id must be non-zero")
+            raise bad_request("draft_id must be non-zero")
         if params.get("text"):
             self._checked_text(params)
         with self._cond:
@@ -556,7 +509,7 @@ class FakeTelegram(LoopbackServer):
         key = (chat["id"], params.get("message_id"))
         with self._cond:
             if self._state.messages.pop(key, None) is None:
-                raise _bad_request("message to delete not found")
+                raise bad_request("message to delete not found")
             for sent in self._state.sent:
                 if (sent.chat_id, sent.message_id) == key:
                     sent.deleted = True
@@ -568,7 +521,7 @@ class FakeTelegram(LoopbackServer):
     def _chat(self, params) -> dict:
         chat_id = params.get("chat_id")
         if not isinstance(chat_id, int):
-            raise _bad_request("chat not found")
+            raise bad_request("chat not found")
         with self._cond:
             if chat_id not in self._state.chats:
                 kind = "private" if chat_id > 0 else "group"
@@ -580,21 +533,21 @@ class FakeTelegram(LoopbackServer):
         """Validate ``text`` as Telegram does; return the text the user would see."""
         text = params.get("text") or ""
         if not text.strip():
-            raise _bad_request("message text is empty")
+            raise bad_request("message text is empty")
         if (params.get("parse_mode") or "").upper() == "HTML":
             error = telegram_html.parse_error(text)
             if error:
-                raise _bad_request(f"can't parse entities: {error}")
+                raise bad_request(f"can't parse entities: {error}")
             text = telegram_html.visible_text(text)
         if len(text) > MAX_TEXT_LENGTH:
-            raise _bad_request("message is too long")
+            raise bad_request("message is too long")
         return text
 
     def _find_sent(self, chat_id: int, message_id, what: str) -> SentMessage:
         for sent in self._state.sent:
             if (sent.chat_id, sent.message_id) == (chat_id, message_id) and not sent.deleted:
                 return sent
-        raise _bad_request(f"{what} not found")
+        raise bad_request(f"{what} not found")
 
     def _next_message_id(self, chat_id: int, explicit: int | None = None) -> int:
         last = self._state.last_message_id.get(chat_id, 0)
@@ -877,6 +830,72 @@ class FakeTelegram(LoopbackServer):
     def _summary(self) -> str:
         return "calls so far: " + ", ".join(c.method for c in self.calls[-20:])
 
-    def _wake_waiters(self):
+    def _notify_waiters(self):
         with self._cond:
             self._cond.notify_all()
+
+
+class FakeTelegram(LoopbackServer, FakeBot):
+    """The Bot API server on 127.0.0.1 and its first bot (``TOKEN``, @fake_test_bot); see the
+    module docstring. More bots at the same URL come from ``add_bot``."""
+
+    def __init__(self, token: str = TOKEN, bot_user: dict | None = None):
+        LoopbackServer.__init__(self)
+        bot_user = bot_user or _bot_user(token, "fake_test_bot")
+        FakeBot.__init__(self, token, bot_user, self.closing)
+        self._bots = {token: self}
+
+    def add_bot(self, token: str, *, username: str) -> FakeBot:
+        """Serve one more bot at this URL; its handle has the same per-bot API as this fake."""
+        if token in self._bots:
+            raise ValueError(f"a bot with token {token!r} is served already")
+        bot = FakeBot(token, _bot_user(token, username), self.closing)
+        self._bots[token] = bot
+        return bot
+
+    @property
+    def base_url(self) -> str:
+        """Server root; PTB's ``base_url`` is ``fake.api_url`` (= this + "/bot")."""
+        return self.root_url
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.root_url}/bot"
+
+    def handle(self, exchange):
+        parts = urlsplit(exchange.path)
+        body = exchange.read_body()
+        match = re.fullmatch(r"/bot([^/]+)/(\w+)", parts.path)
+        try:
+            if match is None:
+                raise ApiError(404, "Not Found")
+            bot = self._bots.get(match[1])
+            if bot is None:
+                raise ApiError(401, "Unauthorized")
+            method = match[2]
+            params = self._params(exchange.headers.get("Content-Type", ""), body, parts.query)
+            result = bot._call(method, params)
+        except ApiError as error:
+            exchange.send_json(error.error_code, error.payload())
+            return
+        time.sleep(bot._answer_delay(method, params))  # carried out already; only the answer waits
+        exchange.send_json(200, {"ok": True, "result": result})
+
+    @staticmethod
+    def _params(content_type: str, body: bytes, query: str) -> dict:
+        params = {k: _decode_form_value(k, v) for k, v in parse_qsl(query)}
+        if content_type.startswith("application/json"):
+            try:
+                params.update(json.loads(body or b"{}"))
+            except ValueError:
+                raise bad_request("request body is not valid JSON") from None
+        elif content_type.startswith("multipart/"):
+            raise bad_request("the fake Bot API does not emulate file uploads")
+        else:
+            pairs = parse_qsl(body.decode(), keep_blank_values=True)
+            params.update({k: _decode_form_value(k, v) for k, v in pairs})
+        return params
+
+    def _wake_waiters(self):
+        for bot in list(self._bots.values()):
+            bot._notify_waiters()

@@ -32,6 +32,7 @@ from tests.fakes.openai_server import (
 from tests.fakes.telegram_server import TOKEN, FakeTelegram
 
 CHAT = 1001
+SECOND_TOKEN = "987654321:TEST-second-token"
 USER_MESSAGE = [{"role": "user", "content": "Hi"}]
 
 
@@ -52,10 +53,26 @@ def _loopback_request():
     return HTTPXRequest(httpx_kwargs={"verify": False})
 
 
+def _ptb_bot(token: str, fake: FakeTelegram) -> Bot:
+    requests = {"request": _loopback_request(), "get_updates_request": _loopback_request()}
+    return Bot(token, base_url=fake.base_url + "/bot", **requests)
+
+
 @pytest.fixture
 async def bot(fake_telegram):
-    requests = {"request": _loopback_request(), "get_updates_request": _loopback_request()}
-    async with Bot(TOKEN, base_url=fake_telegram.base_url + "/bot", **requests) as bot:
+    async with _ptb_bot(TOKEN, fake_telegram) as bot:
+        yield bot
+
+
+@pytest.fixture
+def second_fake(fake_telegram):
+    """The fake's side of a second bot served at the same URL."""
+    return fake_telegram.add_bot(SECOND_TOKEN, username="second_test_bot")
+
+
+@pytest.fixture
+async def second_bot(fake_telegram, second_fake):
+    async with _ptb_bot(SECOND_TOKEN, fake_telegram) as bot:
         yield bot
 
 
@@ -615,6 +632,90 @@ def test_stopping_leaves_no_threads_even_with_a_pending_long_poll():
     client.close()
 
     assert threading.active_count() == before
+
+
+# ---- Telegram: several bots at one URL ----------------------------------------------------------
+
+
+async def test_each_bot_answers_get_me_with_its_own_user(bot, second_bot):
+    first, second = await bot.get_me(), await second_bot.get_me()
+
+    assert (first.id, first.username) == (123456789, "fake_test_bot")
+    assert (second.id, second.username, second.is_bot) == (987654321, "second_test_bot", True)
+
+
+async def test_each_bot_gets_only_the_updates_pushed_to_it(bot, second_bot, second_fake):
+    second_fake.push_message(CHAT, "for the second bot")
+
+    assert await bot.get_updates() == ()
+    (update,) = await second_bot.get_updates()
+    assert update.message.text == "for the second bot"
+
+
+async def test_each_bot_records_only_its_own_sends_with_its_own_message_ids(
+    bot, second_bot, fake_telegram, second_fake
+):
+    await bot.send_message(CHAT, "from the first")
+
+    sent = await second_bot.send_message(CHAT, "from the second")
+
+    assert (sent.message_id, sent.from_user.username) == (1, "second_test_bot")
+    assert [m.text for m in fake_telegram.sent_messages(CHAT)] == ["from the first"]
+    assert [m.text for m in second_fake.wait_for_messages(CHAT, 1)] == ["from the second"]
+    assert [c.method for c in second_fake.calls_of("sendMessage")] == ["sendMessage"]
+
+
+async def test_one_bots_webhook_and_commands_leave_the_other_bot_alone(
+    bot, second_bot, fake_telegram, second_fake
+):
+    await second_bot.set_webhook("https://bot.example.com/second/")
+    await second_bot.set_my_commands([BotCommand("release", "Release")])
+    fake_telegram.push_message(CHAT, "still polled")
+
+    assert len(await bot.get_updates()) == 1
+    assert fake_telegram.webhook is None and fake_telegram.commands() == []
+    assert second_fake.webhook.url == "https://bot.example.com/second/"
+    assert second_fake.commands()[0]["command"] == "release"
+
+
+async def test_one_bots_poll_does_not_end_the_other_bots_long_poll(bot, second_bot, fake_telegram):
+    polling = asyncio.create_task(bot.get_updates(timeout=5))
+    await fake_telegram.wait_for_async(lambda: fake_telegram.calls_of("getUpdates"))
+
+    await second_bot.get_updates(timeout=0)
+    fake_telegram.push_message(CHAT, "hi")
+
+    assert [u.message.text for u in await polling] == ["hi"]
+
+
+async def test_a_fault_planned_for_one_bot_hits_only_that_bot(bot, second_bot, second_fake):
+    second_fake.fail_next("sendMessage", error_code=403)
+
+    assert (await bot.send_message(CHAT, "fine")).text == "fine"
+    with pytest.raises(Forbidden):
+        await second_bot.send_message(CHAT, "blocked")
+
+
+def test_a_token_is_served_by_one_bot_only(fake_telegram):
+    with pytest.raises(ValueError, match="served already"):
+        fake_telegram.add_bot(TOKEN, username="again_test_bot")
+
+
+def test_stopping_ends_the_long_polls_of_every_bot():
+    fake = FakeTelegram().start()
+    second = fake.add_bot(SECOND_TOKEN, username="second_test_bot")
+    client = httpx.Client()
+    url = f"{fake.api_url}{SECOND_TOKEN}/getUpdates?timeout=600"
+    poll = _in_background(lambda: client.get(url, timeout=700))
+    second.wait_for(lambda: second.calls_of("getUpdates"))
+
+    stopping = threading.Thread(target=fake.stop, daemon=True)
+    stopping.start()
+    stopping.join(timeout=60)  # far below the poll's own timeout: only an ended poll lets it stop
+
+    poll.join(timeout=5)
+    client.close()
+    assert not stopping.is_alive()
 
 
 # ---- OpenAI ---------------------------------------------------------------------------------
