@@ -2,9 +2,9 @@
 
 Several bots at one URL: ``FakeTelegram`` is the first (``TOKEN``, @fake_test_bot) and
 ``add_bot(token, username=...)`` serves more, each a ``FakeBot`` with the same per-bot API and
-its own updates, offsets, chats, messages, commands, webhook and faults; getMe answers with the
-token's number as id. The token in ``/bot<TOKEN>/<method>`` picks the bot; an unknown one gets
-401 Unauthorized, as from Telegram.
+its own updates, offsets, chats (forums too), messages, commands, webhook and faults; getMe
+answers with the token's number as id. The token in ``/bot<TOKEN>/<method>`` picks the bot; an
+unknown one gets 401 Unauthorized, as from Telegram.
 
 Emulated methods: getMe, getUpdates (long polling, offset confirmation, a newer call supersedes
 an older one with 409 Conflict as Telegram does, and 409 while a webhook is set),
@@ -12,12 +12,18 @@ setWebhook/getWebhookInfo/deleteWebhook (the webhook's URL, secret token, allowe
 maximum connections are kept; ``webhook_delivery_failed`` records what Telegram reports after a
 failed delivery), set/get/deleteMyCommands (per scope and language), sendMessage,
 editMessageText, sendMessageDraft, deleteMessage, answerCallbackQuery, sendChatAction (PTB
-calls nothing on shutdown but a last getUpdates with timeout 0 to confirm what it fetched).
-Faults on demand: an error answer (``fail_next``: 429 with retry_after, 5xx, 4xx) or a late
-answer to a call that was carried out (``answer_late``). Requests may be form-encoded (as PTB
-sends them: nested objects as JSON strings), JSON, or query strings. Text is validated like
-Telegram does: empty, longer than 4096 characters (counted in code points after HTML parsing),
-malformed HTML (see ``telegram_html``), "message is not modified".
+calls nothing on shutdown but a last getUpdates with timeout 0 to confirm what it fetched), and
+forum topics (``telegram_forum``): create/edit/close/reopen/deleteForumTopic in a chat
+``make_forum`` declared, with Telegram's errors and service messages, and ``message_thread_id``
+on sendMessage (an unknown, deleted or "General" thread is "message thread not found", a closed
+topic the bot may not write to is TOPIC_CLOSED; the returned message, and later edits, carry
+the thread). People's side: pushed messages may go into a topic (``message_thread_id``), and
+``push_topic_created``, ``push_topic_closed`` and ``delete_topic`` do what staff do in the
+Telegram app. Faults on demand: an error answer (``fail_next``: 429 with retry_after, 5xx, 4xx)
+or a late answer to a call that was carried out (``answer_late``). Requests may be form-encoded
+(as PTB sends them: nested objects as JSON strings), JSON, or query strings. Text is validated
+like Telegram does: empty, longer than 4096 characters (counted in code points after HTML
+parsing), malformed HTML (see ``telegram_html``), "message is not modified".
 
 Not emulated: file uploads and downloads, Markdown/MarkdownV2 validation, entities in returned
 messages (the returned text is the visible text, without entities), allowed_updates filtering,
@@ -25,8 +31,11 @@ posting updates to a webhook itself (``hand_out`` gives a caller the update to p
 ``webhook_poster`` does; Telegram's https and port checks of the URL are not made either), and
 every method not listed (404 Not Found). Chats never seen before are accepted; their type
 follows the sign of the id (positive: private, negative: group). Bots share no chats: the same
-chat id is a separate chat, with its own message ids, for each bot. Error wordings for
-sendMessageDraft misuse are the fake's own.
+chat id is a separate chat, with its own message ids, for each bot. Not emulated for topics
+either: icons beyond the colour, the "General" topic's own methods, and icon colours and name
+lengths Telegram refuses; a reply sent without message_thread_id goes to General here whatever
+topic the replied message is in; sendChatAction does not check the thread (Telegram does not
+either). Error wordings for sendMessageDraft misuse are the fake's own.
 """
 
 import asyncio
@@ -43,6 +52,7 @@ from urllib.parse import parse_qsl, urlsplit
 from tests.fakes import telegram_html
 from tests.fakes._http import LoopbackServer
 from tests.fakes.telegram_errors import ApiError, bad_request
+from tests.fakes.telegram_forum import ForumTopics
 
 TOKEN = "123456789:TEST-fake-token"
 MAX_TEXT_LENGTH = 4096
@@ -63,6 +73,7 @@ _STRING_PARAMS = {
     "callback_query_id",
     "url",
     "secret_token",
+    "name",
 }
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 #: Telegram's default and limits for a webhook's simultaneous connections.
@@ -93,6 +104,7 @@ class SentMessage:
     reply_markup: dict | None
     at: float
     deleted: bool = False
+    message_thread_id: int | None = None  # the forum topic it went to
 
     @property
     def visible_text(self) -> str:
@@ -200,6 +212,7 @@ class _State:
     callback_ids: set = field(default_factory=set)
     delivered_at: dict = field(default_factory=dict)
     webhook: Webhook | None = None
+    forums: dict = field(default_factory=dict)  # chat id -> telegram_forum.Forum
 
 
 def _bot_user(token: str, username: str) -> dict:
@@ -215,7 +228,7 @@ def _bot_user(token: str, username: str) -> dict:
     }
 
 
-class FakeBot:
+class FakeBot(ForumTopics):
     """One bot as the fake serves it: its own updates, chats, messages, commands and webhook.
 
     ``FakeTelegram`` is the first bot and hands out more with ``add_bot``. All public methods
@@ -433,7 +446,8 @@ class FakeBot:
         chat = self._chat(params)
         text = self._checked_text(params)
         with self._cond:
-            content = {"text": text}
+            topic = self._topic_of_new_message(chat["id"], params.get("message_thread_id"))
+            content = {"text": text, **topic}
             markup = params.get("reply_markup")
             if markup and "inline_keyboard" in markup:
                 content["reply_markup"] = markup  # kept: a button press carries its message
@@ -450,6 +464,7 @@ class FakeBot:
                     params.get("entities"),
                     markup,
                     time.monotonic(),
+                    message_thread_id=topic.get("message_thread_id"),
                 )
             )
             self._cond.notify_all()
@@ -616,13 +631,18 @@ class FakeBot:
         language_code: str | None = "ru",
         message_id: int | None = None,
         reply_to_message: int | dict | None = None,
+        message_thread_id: int | None = None,
         **content,
     ) -> int:
-        user_id = chat_id if chat_type == "private" else 424242
-        sender = self._user_dict(user_id, language_code, user)
         with self._cond:
-            chat = self._chat_dict(chat_id, chat_type, sender)
+            forum = self._state.forums.get(chat_id)
+            user_id = chat_id if chat_type == "private" and not forum else 424242
+            sender = self._user_dict(user_id, language_code, user)
+            chat = forum.chat if forum else self._chat_dict(chat_id, chat_type, sender)
             self._state.chats[chat_id] = chat
+            if message_thread_id is not None:
+                topic = self._live_topic(chat_id, message_thread_id)
+                content.update(self._topic_fields(chat_id, topic))
             if isinstance(reply_to_message, int):
                 content["reply_to_message"] = self._message_for_reply(chat_id, reply_to_message)
             elif reply_to_message is not None:
@@ -638,7 +658,9 @@ class FakeBot:
         """A text message; /commands and @mentions get entities as Telegram adds them.
 
         ``options``: user (dict merged into the default sender), chat_type ("private",
-        "group", "supergroup"), language_code, message_id, reply_to_message (id or dict).
+        "group", "supergroup"; a forum is always its supergroup), language_code, message_id,
+        reply_to_message (id or dict), message_thread_id (a topic of a forum: the message is
+        a topic message replying to the topic's first message, unless it replies to another).
         """
         if entities is None:
             entities = command_and_mention_entities(text)

@@ -32,6 +32,7 @@ from tests.fakes.openai_server import (
 from tests.fakes.telegram_server import TOKEN, FakeTelegram
 
 CHAT = 1001
+FORUM = -1001234
 SECOND_TOKEN = "987654321:TEST-second-token"
 USER_MESSAGE = [{"role": "user", "content": "Hi"}]
 
@@ -718,7 +719,255 @@ def test_stopping_ends_the_long_polls_of_every_bot():
     assert not stopping.is_alive()
 
 
-# ---- OpenAI ---------------------------------------------------------------------------------
+# ---- Telegram: forum topics ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def forum(fake_telegram):
+    fake_telegram.make_forum(FORUM, title="Staff", bot_rights={"can_manage_topics": True})
+    return FORUM
+
+
+@pytest.fixture
+def persons_topic(fake_telegram, forum):
+    """A topic a staff member created in the Telegram app, not the bot."""
+    return fake_telegram.push_topic_created(FORUM, "Questions", user={"first_name": "Olga"})
+
+
+async def test_created_topics_are_numbered_by_the_message_that_created_them(
+    bot, fake_telegram, forum
+):
+    first = await bot.create_forum_topic(FORUM, "Anna, +7 912")
+    second = await bot.create_forum_topic(FORUM, "Boris", icon_color=0xFB6F5F)
+
+    assert (first.message_thread_id, first.name, first.icon_color) == (2, "Anna, +7 912", 0x6FB9F0)
+    assert (second.message_thread_id, second.icon_color) == (3, 0xFB6F5F)
+    assert [(t.name, t.created_by_bot) for t in fake_telegram.topics(FORUM)] == [
+        ("Anna, +7 912", True),
+        ("Boris", True),
+    ]
+
+
+async def test_messages_sent_into_a_topic_carry_it_and_are_listed_by_topic(
+    bot, fake_telegram, forum
+):
+    topic = (await bot.create_forum_topic(FORUM, "Anna")).message_thread_id
+
+    sent = await bot.send_message(FORUM, "New lead", message_thread_id=topic)
+    general = await bot.send_message(FORUM, "Good morning")
+
+    assert (sent.message_thread_id, sent.is_topic_message) == (topic, True)
+    assert sent.chat.is_forum
+    assert sent.reply_to_message.forum_topic_created.name == "Anna"
+    assert (general.message_thread_id, general.is_topic_message) == (None, None)
+    assert [m.text for m in fake_telegram.topic_messages(FORUM, topic)] == ["New lead"]
+    assert len(fake_telegram.sent_messages(FORUM)) == 2
+
+
+async def test_an_edited_topic_message_stays_in_its_topic(bot, forum):
+    topic = (await bot.create_forum_topic(FORUM, "Anna")).message_thread_id
+    sent = await bot.send_message(FORUM, "Draft", message_thread_id=topic)
+
+    edited = await bot.edit_message_text("Final", chat_id=FORUM, message_id=sent.message_id)
+
+    assert (edited.text, edited.message_thread_id) == ("Final", topic)
+
+
+async def test_a_thread_outside_a_forum_is_ignored_as_telegram_does(bot):
+    sent = await bot.send_message(-500, "Hi", message_thread_id=7)
+
+    assert sent.message_thread_id is None
+
+
+async def test_chat_actions_in_a_topic_are_recorded_with_the_thread(bot, fake_telegram, forum):
+    assert await bot.send_chat_action(FORUM, "typing", message_thread_id=5)
+
+    assert fake_telegram.calls_of("sendChatAction")[0].params["message_thread_id"] == 5
+
+
+async def test_topics_exist_only_in_forums(bot):
+    with pytest.raises(BadRequest, match="The chat is not a forum"):
+        await bot.create_forum_topic(-500, "Anna")
+
+
+async def test_creating_a_topic_needs_the_right_to_manage_topics(bot, fake_telegram):
+    fake_telegram.make_forum(FORUM, title="Staff", bot_rights={"can_delete_messages": True})
+
+    with pytest.raises(BadRequest, match="Not enough rights to create a topic"):
+        await bot.create_forum_topic(FORUM, "Anna")
+
+
+async def test_a_topic_needs_a_name(bot, forum):
+    with pytest.raises(BadRequest, match="Title must be non-empty"):
+        await bot.create_forum_topic(FORUM, "  ")
+
+
+@pytest.mark.parametrize("thread", ["unknown", "general", "deleted"])
+async def test_sending_into_a_thread_that_is_no_topic_is_not_found(bot, forum, thread):
+    topic = (await bot.create_forum_topic(FORUM, "Anna")).message_thread_id
+    await bot.delete_forum_topic(FORUM, topic)
+    thread_id = {"unknown": 999, "general": 1, "deleted": topic}[thread]
+
+    with pytest.raises(BadRequest, match="Message thread not found"):
+        await bot.send_message(FORUM, "Hi", message_thread_id=thread_id)
+
+
+async def test_closing_and_reopening_twice_is_not_modified(bot, fake_telegram, forum):
+    topic = (await bot.create_forum_topic(FORUM, "Anna")).message_thread_id
+
+    assert await bot.close_forum_topic(FORUM, topic)
+    assert fake_telegram.topics(FORUM)[0].closed
+    with pytest.raises(BadRequest, match=r"(?i)TOPIC_NOT_MODIFIED"):
+        await bot.close_forum_topic(FORUM, topic)
+    assert await bot.reopen_forum_topic(FORUM, topic)
+    with pytest.raises(BadRequest, match=r"(?i)TOPIC_NOT_MODIFIED"):
+        await bot.reopen_forum_topic(FORUM, topic)
+    assert not fake_telegram.topics(FORUM)[0].closed
+
+
+async def test_the_bot_still_writes_into_a_closed_topic_it_created(bot, fake_telegram):
+    fake_telegram.make_forum(FORUM, title="Staff")
+    topic = (await bot.create_forum_topic(FORUM, "Anna")).message_thread_id
+    fake_telegram.make_forum(FORUM, title="Staff", bot_rights={})  # the right taken back later
+    fake_telegram.push_topic_closed(FORUM, topic)
+
+    assert (await bot.send_message(FORUM, "Still here", message_thread_id=topic)).text
+
+
+@pytest.mark.parametrize(
+    ("bot_rights", "refused"), [({}, True), ({"can_manage_topics": True}, False)]
+)
+async def test_a_persons_closed_topic_takes_messages_only_from_a_bot_that_manages_topics(
+    bot, fake_telegram, bot_rights, refused
+):
+    fake_telegram.make_forum(FORUM, title="Staff", bot_rights=bot_rights)
+    topic = fake_telegram.push_topic_created(FORUM, "Questions")
+    fake_telegram.push_topic_closed(FORUM, topic)
+
+    send = bot.send_message(FORUM, "Hi", message_thread_id=topic)
+
+    if refused:
+        with pytest.raises(BadRequest, match=r"(?i)TOPIC_CLOSED"):
+            await send
+    else:
+        assert (await send).message_thread_id == topic
+
+
+@pytest.mark.parametrize(
+    ("manage", "refusal"),
+    [
+        (lambda bot, topic: bot.edit_forum_topic(FORUM, topic, name="X"), "edit the topic"),
+        (lambda bot, topic: bot.close_forum_topic(FORUM, topic), "close or open the topic"),
+        (lambda bot, topic: bot.delete_forum_topic(FORUM, topic), "delete the topic"),
+    ],
+)
+async def test_a_persons_topic_is_managed_only_with_the_rights(bot, fake_telegram, manage, refusal):
+    fake_telegram.make_forum(FORUM, title="Staff", bot_rights={})
+    topic = fake_telegram.push_topic_created(FORUM, "Questions")
+
+    with pytest.raises(BadRequest, match=f"Not enough rights to {refusal}"):
+        await manage(bot, topic)
+
+
+async def test_a_persons_topic_is_managed_with_the_rights(bot, fake_telegram, persons_topic):
+    fake_telegram.make_forum(
+        FORUM, title="Staff", bot_rights={"can_manage_topics": True, "can_delete_messages": True}
+    )
+
+    assert await bot.close_forum_topic(FORUM, persons_topic)
+    assert await bot.delete_forum_topic(FORUM, persons_topic)
+
+
+async def test_renaming_a_topic_changes_its_name_once(bot, fake_telegram, forum):
+    topic = (await bot.create_forum_topic(FORUM, "Anna")).message_thread_id
+
+    assert await bot.edit_forum_topic(FORUM, topic, name="Anna, paid")
+    assert await bot.edit_forum_topic(FORUM, topic)  # nothing to change: no error either
+
+    assert fake_telegram.topics(FORUM)[0].name == "Anna, paid"
+    with pytest.raises(BadRequest, match=r"(?i)TOPIC_NOT_MODIFIED"):
+        await bot.edit_forum_topic(FORUM, topic, name="Anna, paid")
+
+
+async def test_deleting_a_topic_deletes_its_messages(bot, fake_telegram, forum):
+    topic = (await bot.create_forum_topic(FORUM, "Anna")).message_thread_id
+    in_topic = await bot.send_message(FORUM, "In the topic", message_thread_id=topic)
+    await bot.send_message(FORUM, "In General")
+
+    assert await bot.delete_forum_topic(FORUM, topic)
+
+    assert fake_telegram.topics(FORUM)[0].deleted
+    assert [m.text for m in fake_telegram.sent_messages(FORUM)] == ["In General"]
+    with pytest.raises(BadRequest, match="Message to delete not found"):
+        await bot.delete_message(FORUM, in_topic.message_id)
+    with pytest.raises(BadRequest, match=r"(?i)TOPIC_ID_INVALID"):
+        await bot.close_forum_topic(FORUM, topic)
+
+
+async def test_a_topic_a_person_deleted_is_gone_for_the_bot(bot, fake_telegram, forum):
+    topic = (await bot.create_forum_topic(FORUM, "Anna")).message_thread_id
+
+    fake_telegram.delete_topic(FORUM, topic)
+
+    with pytest.raises(BadRequest, match="Message thread not found"):
+        await bot.send_message(FORUM, "Hi", message_thread_id=topic)
+
+
+async def test_a_staff_message_in_a_topic_reads_as_a_topic_message(
+    bot, fake_telegram, persons_topic
+):
+    fake_telegram.push_message(
+        FORUM, "Call her back", message_thread_id=persons_topic, user={"id": 555}
+    )
+
+    created, message = [u.message for u in await bot.get_updates()]
+
+    assert created.forum_topic_created.name == "Questions"
+    assert created.message_thread_id == persons_topic and created.reply_to_message is None
+    assert (message.message_thread_id, message.is_topic_message) == (persons_topic, True)
+    assert (message.chat.type, message.chat.is_forum, message.from_user.id) == (
+        "supergroup",
+        True,
+        555,
+    )
+    assert message.reply_to_message.message_id == persons_topic
+
+
+async def test_a_topic_closed_by_a_person_reaches_the_bot(bot, fake_telegram, persons_topic):
+    fake_telegram.push_topic_closed(FORUM, persons_topic)
+
+    closed = (await bot.get_updates())[-1].message
+
+    assert closed.forum_topic_closed is not None
+    assert closed.message_thread_id == persons_topic
+
+
+async def test_staff_commands_in_a_topic_reach_the_bot_and_its_replies_stay_there(
+    fake_telegram, persons_topic
+):
+    async def release(update, context):
+        await update.message.reply_text("Released")
+
+    async def note(update, context):
+        await update.message.reply_text(f"Noted: {' '.join(context.args)}")
+
+    app = ApplicationBuilder().token(TOKEN).base_url(fake_telegram.api_url).build()
+    app.add_handler(CommandHandler("release", release))
+    app.add_handler(CommandHandler("note", note))
+    async with app:
+        await app.start()
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        for text in ("/release@second_test_bot", "/release@fake_test_bot", "/note call at 5"):
+            fake_telegram.push_message(FORUM, text, message_thread_id=persons_topic)
+        await fake_telegram.wait_for_messages_async(FORUM, 2)
+        await app.updater.stop()
+        await app.stop()
+
+    replies = fake_telegram.topic_messages(FORUM, persons_topic)
+    assert [m.text for m in replies] == ["Released", "Noted: call at 5"]
+
+
+# ---- OpenAI ------------------------------------------------------------------------------
 
 
 async def test_streaming_yields_the_text_in_chunks_and_then_usage(llm, fake_openai):
