@@ -7,7 +7,7 @@ class AssistantConfig(AppConfig):
     verbose_name = _("LLM assistant")
 
     def ready(self):
-        from assistant.models import LLMModel, LLMProvider
+        from assistant.models import BotModels, LLMModel, LLMProvider
         from core.config_cache import watch
 
-        watch(LLMModel, LLMProvider)
+        watch(LLMModel, LLMProvider, BotModels)

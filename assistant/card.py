@@ -68,14 +68,14 @@ def _context(turn: Turn, scenario: ScenarioInfo) -> _Context | None:
     if not scenario.fields:
         return None
     contact = conversation_selectors.contact_info(contact_id=turn.contact.id)
-    spec, _replaced = model_spec_for(contact_id=contact.id)
+    spec, _replaced = model_spec_for(contact_id=contact.id, bot_id=contact.bot_id)
     if spec is None:
         return None
     _copy_contact_details(contact, scenario, turn.message_id)
     language = contact.language_code
     services = [
         CatalogChoice(service.id, service.title, service.all_titles)
-        for service in active_services(language=language)
+        for service in active_services(language=language, bot_id=contact.bot_id)
     ]
     card = discovery_selectors.lead_card(
         contact_id=contact.id, scenario=scenario, language=language

@@ -100,3 +100,37 @@ class ModelChoice(models.Model):
 
     def __str__(self):
         return str(self.model)
+
+
+class BotModels(models.Model):
+    """A bot's own default and fallback models, in place of the site's (LLM_DEFAULT_MODEL, the
+    registry's default flag, LLM_FALLBACK_MODEL) for its leads."""
+
+    bot = models.OneToOneField(
+        "bots.Bot", on_delete=models.CASCADE, related_name="models", verbose_name=_("bot")
+    )
+    default_model = models.ForeignKey(
+        LLMModel,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("default model"),
+        help_text=_("Answers this bot's leads who chose none; empty: the site's default."),
+    )
+    fallback_model = models.ForeignKey(
+        LLMModel,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fallback model"),
+        help_text=_("Tried when the answering model keeps failing; empty: the site's fallback."),
+    )
+
+    class Meta:
+        verbose_name = _("bot's models")
+        verbose_name_plural = _("bot's models")
+
+    def __str__(self):
+        return str(self.bot)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from assistant.gateway import ModelSpec
-from assistant.models import LLMModel, ModelChoice
+from assistant.models import BotModels, LLMModel, ModelChoice
 from core.config_cache import cached_config
 
 
@@ -51,20 +51,37 @@ def usable_model_specs() -> list[ModelSpec]:
     return [model.spec for model in _registry() if not model.spec.key_missing]
 
 
-def default_model_spec() -> ModelSpec | None:
-    """LLM_DEFAULT_MODEL wins over the registry's default flag; else the first active model."""
+@cached_config
+def _bot_models() -> dict[int, tuple[int | None, int | None]]:
+    """Each bot's own (default, fallback) model ids."""
+    rows = BotModels.objects.values_list("bot_id", "default_model_id", "fallback_model_id")
+    return {bot_id: (default, fallback) for bot_id, default, fallback in rows}
+
+
+def _active_by_pk(model_id: int | None) -> ModelSpec | None:
+    return next((model.spec for model in _registry() if model.spec.pk == model_id), None)
+
+
+def default_model_spec(bot_id: int | None = None) -> ModelSpec | None:
+    """The bot's own default while active; else LLM_DEFAULT_MODEL, which wins over the
+    registry's default flag; else the first active model."""
+    own, _fallback = _bot_models().get(bot_id, (None, None))
+    if (spec := _active_by_pk(own)) is not None:
+        return spec
     registry = _registry()
     flagged = next((model.spec for model in registry if model.is_default), None)
     first = registry[0].spec if registry else None
     return _by_name(settings.LLM_DEFAULT_MODEL) or flagged or first
 
 
-def fallback_model_spec() -> ModelSpec | None:
-    """The model to try when the chosen one keeps failing (LLM_FALLBACK_MODEL)."""
-    return _by_name(settings.LLM_FALLBACK_MODEL)
+def fallback_model_spec(bot_id: int | None = None) -> ModelSpec | None:
+    """The model to try when the chosen one keeps failing: the bot's own fallback while
+    active, else LLM_FALLBACK_MODEL."""
+    _default, own = _bot_models().get(bot_id, (None, None))
+    return _active_by_pk(own) or _by_name(settings.LLM_FALLBACK_MODEL)
 
 
-def model_spec_for(*, contact_id: int) -> tuple[ModelSpec | None, bool]:
+def model_spec_for(*, contact_id: int, bot_id: int | None = None) -> tuple[ModelSpec | None, bool]:
     """The model that answers a contact: their choice while it is usable, else the default.
 
     The flag says whether a choice had to be replaced, so the person can be told.
@@ -72,14 +89,14 @@ def model_spec_for(*, contact_id: int) -> tuple[ModelSpec | None, bool]:
     chosen = ModelChoice.objects.filter(contact_id=contact_id).values_list("model_id", flat=True)
     model_id = chosen.first()
     if model_id is None:
-        return default_model_spec(), False
-    return usable_model_spec(model_id=model_id)
+        return default_model_spec(bot_id), False
+    return usable_model_spec(model_id=model_id, bot_id=bot_id)
 
 
-def usable_model_spec(*, model_id: int) -> tuple[ModelSpec | None, bool]:
-    """The model `model_id` if it is active and has its key; else the default, flagged as a
-    replacement."""
-    spec = next((model.spec for model in _registry() if model.spec.pk == model_id), None)
+def usable_model_spec(*, model_id: int, bot_id: int | None = None) -> tuple[ModelSpec | None, bool]:
+    """The model `model_id` if it is active and has its key; else the (bot's) default,
+    flagged as a replacement."""
+    spec = _active_by_pk(model_id)
     if spec is not None and not spec.key_missing:
         return spec, False
-    return default_model_spec(), True
+    return default_model_spec(bot_id), True

@@ -58,7 +58,9 @@ def bench_database():
     """The shared benchmark set-up, with the flood limit out of the way of a load test."""
     from benchsetup import database_label, throwaway_database
 
-    with throwaway_database(ASSISTANT_RATE_LIMIT_CALLS="1000000"):
+    from tests.fakes.telegram_server import TOKEN
+
+    with throwaway_database(ASSISTANT_RATE_LIMIT_CALLS="1000000", TELEGRAM_BOT_TOKEN=TOKEN):
         logging.getLogger("telegram").setLevel(logging.WARNING)  # no "Application started"
         print(f"database: {database_label()}")
         yield
@@ -80,11 +82,18 @@ PROMPTS = {
 
 
 def seed(llm_url: str) -> None:
-    """One default model on the fake LLM, prompts in both languages, a small catalog."""
+    """The fake's bot, one default model on the fake LLM, prompts in both languages, a small
+    catalog."""
     from assistant.models import LLMModel, LLMProvider
+    from bots.models import Bot
+    from bots.tokens import ENV_BOT_VARIABLE, telegram_id_of
     from catalog.models import Service
     from conversations.models import Prompt
+    from tests.fakes.telegram_server import TOKEN
 
+    Bot.objects.create(
+        name="Bench", telegram_id=telegram_id_of(TOKEN), token_variable=ENV_BOT_VARIABLE
+    )
     provider = LLMProvider.objects.create(name="Fake", base_url=llm_url, api_key_env="")
     LLMModel.objects.create(
         provider=provider, model_id="fake-model", display_name="Fake", is_default=True
@@ -140,13 +149,11 @@ async def echo_running(application):
 
 
 @asynccontextmanager
-async def real_running(application):
+async def real_running(telegram_url: str):
     """The real bot as `runbot` runs it: long polling into the inbox, handled from there."""
-    from bot.inbox import bot_id_of
     from bot.serving import serving
-    from tests.fakes.telegram_server import TOKEN
 
-    async with serving(application, bot_id=bot_id_of(TOKEN), drain_seconds=30, long_poll_seconds=1):
+    async with serving(api_base_url=telegram_url, drain_seconds=30, long_poll_seconds=1):
         yield
 
 
@@ -187,9 +194,6 @@ async def benchmark(host, load: Load) -> dict:
     from asgiref.sync import sync_to_async
     from django.db import connections
 
-    from bot.application import build_application
-    from tests.fakes.telegram_server import TOKEN
-
     urls = await asyncio.to_thread(host.call, "start")
     echo_bot = echo_running(echo_application(urls["telegram"]))
     echo_results = await drive(host, echo_bot, load, paced=False)
@@ -197,7 +201,7 @@ async def benchmark(host, load: Load) -> dict:
 
     urls = await asyncio.to_thread(host.call, "start")
     await sync_to_async(seed, thread_sensitive=True)(urls["llm"])
-    real_bot = real_running(build_application(token=TOKEN, api_base_url=urls["telegram"]))
+    real_bot = real_running(urls["telegram"])
     real_results = await drive(host, real_bot, load, paced=True)
     await sync_to_async(connections.close_all, thread_sensitive=True)()
     await asyncio.to_thread(host.call, "stop")

@@ -113,11 +113,13 @@ class Topology:
     def webhook(self) -> dict | None:
         if self.web_port is None:
             return None
-        from bot.inbox import bot_id_of
+        from bot.webhook import bot_webhook_secret
+        from bots.tokens import telegram_id_of
         from tests.fakes.telegram_server import TOKEN
 
-        url = f"http://127.0.0.1:{self.web_port}/telegram/webhook/{bot_id_of(TOKEN)}/"
-        return {"url": url, "secret": WEBHOOK_SECRET}
+        bot = telegram_id_of(TOKEN)
+        url = f"http://127.0.0.1:{self.web_port}/telegram/webhook/{bot}/"
+        return {"url": url, "secret": bot_webhook_secret(bot, WEBHOOK_SECRET)}
 
     @contextmanager
     def running(self, logs: Path):

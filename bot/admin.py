@@ -1,10 +1,24 @@
-"""The inbox in the admin: what arrived from Telegram and what became of it (read-only)."""
+"""The inbox in the admin: what arrived from Telegram and what became of it (read-only); and
+the bots' admin, which asks Telegram about a token before keeping it."""
 
-from django.contrib import admin
+import logging
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
+from telegram import Bot
+from telegram.error import InvalidToken, TelegramError
 
+from bot.application import telegram_api_root
 from bot.models import InboundUpdate
+from bots.admin import BotAdmin
+from bots.forms import BotForm
+from bots.models import Bot as BotSettings
 from core.admin_names import ModelNames, ModelNamesMixin
+
+logger = logging.getLogger(__name__)
 
 
 @admin.register(InboundUpdate)
@@ -40,3 +54,56 @@ class InboundUpdateAdmin(ModelNamesMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class TelegramCheckedBotForm(BotForm):
+    """The bot's form, asking Telegram who a new token belongs to before it is saved."""
+
+    def token_checked(self, token: str, field: str) -> str:
+        """Telegram's username for the token; a token Telegram refuses is not saved. When
+        Telegram cannot be reached the bot is saved anyway (the bot process reads the
+        username at start) and staff are told."""
+        username, refusal = async_to_sync(_asked_telegram)(token)
+        if refusal is TOKEN_UNKNOWN:
+            self.add_error(field, _("Telegram does not know this token (revoked or mistyped)."))
+        elif refusal is not None:
+            logger.warning("Could not check a bot's token with Telegram: %s", refusal)
+            self.unchecked = True
+        return username
+
+
+#: What `_asked_telegram` says when Telegram does not know the token.
+TOKEN_UNKNOWN = "unknown token"  # noqa: S105 (a refusal, not a secret)
+
+
+async def _asked_telegram(token: str) -> tuple[str, str | None]:
+    """(the bot's username, None), or ("", why Telegram gave none)."""
+    root = telegram_api_root(settings.TELEGRAM_API_BASE_URL)
+    try:
+        async with Bot(token, base_url=f"{root}/bot") as bot:
+            return bot.username, None
+    except InvalidToken:
+        return "", TOKEN_UNKNOWN
+    except TelegramError as error:
+        return "", str(error)
+
+
+class TelegramBotAdmin(BotAdmin):
+    """Bots whose token Telegram confirmed when it was given."""
+
+    form = TelegramCheckedBotForm
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if getattr(form, "unchecked", False):
+            self.message_user(
+                request,
+                _(
+                    "Telegram could not be reached to check the token; the bot will read its "
+                    "username when it starts."
+                ),
+                messages.WARNING,
+            )
+
+
+admin.site.extend(BotSettings, TelegramBotAdmin)

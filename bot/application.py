@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
 import httpx
-from django.conf import settings
 from django.utils import translation
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -21,9 +18,10 @@ from telegram.request import HTTPXRequest
 from assistant.runtime import Runtime
 from assistant.usecases import BUTTONS, COMMANDS
 from bot import handlers
+from bot.handlers import BOT
 from bot.ratelimit import ChatRetryAfterLimiter
+from bots.selectors import BotInfo
 
-TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{10,}$")
 #: Connections to Telegram: one per chat being answered at once.
 MAX_CONCURRENT_UPDATES = 256
 #: Idle connections kept open for the next calls. httpx checks every idle connection (a
@@ -33,10 +31,6 @@ KEPT_CONNECTIONS = 16
 #: Seconds to wait for Telegram's answer to a call (python-telegram-bot's own default). A
 #: message whose answer did not come in time may still have arrived: see `bot.delivery`.
 READ_TIMEOUT = 5.0
-
-
-def is_valid_token(token: str) -> bool:
-    return bool(TOKEN_PATTERN.match(token or ""))
 
 
 def telegram_api_root(url: str) -> str:
@@ -50,12 +44,13 @@ def telegram_api_root(url: str) -> str:
 
 
 def build_application(
-    *, token: str, api_base_url: str, read_timeout: float = READ_TIMEOUT
+    *, bot: BotInfo, token: str, api_base_url: str, read_timeout: float = READ_TIMEOUT
 ) -> Application:
     """The bot with its handlers, 429 handling and its runtime.
 
-    The runtime (flood limits, LLM clients) lives in `bot_data`; `close_runtime` closes it.
-    Updates reach the handlers from the inbox (`bot.processing`), never from PTB's updater.
+    The runtime (flood limits, LLM clients) and the bot as configured live in `bot_data`;
+    `close_runtime` closes the runtime. Updates reach the handlers from the inbox
+    (`bot.processing`), never from PTB's updater.
     """
     base = telegram_api_root(api_base_url)
     application = (
@@ -68,6 +63,7 @@ def build_application(
         .build()
     )
     application.bot_data[handlers.RUNTIME] = Runtime.from_settings()
+    application.bot_data[BOT] = bot
     register_handlers(application)
     return application
 
@@ -112,11 +108,11 @@ def menu_commands(language: str) -> list[BotCommand]:
 
 
 async def publish_command_menu(application: Application) -> None:
-    """The command menu in every language we speak, plus a default for the rest."""
-    bot = application.bot
-    for language, _name in settings.LANGUAGES:
-        await bot.set_my_commands(menu_commands(language), language_code=language)
-    await bot.set_my_commands(menu_commands(settings.LANGUAGE_CODE))
+    """The command menu in every language the bot speaks, plus its first for the rest."""
+    languages = application.bot_data[BOT].languages
+    for language in languages:
+        await application.bot.set_my_commands(menu_commands(language), language_code=language)
+    await application.bot.set_my_commands(menu_commands(languages[0]))
 
 
 async def close_runtime(application: Application) -> None:

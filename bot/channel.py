@@ -54,16 +54,25 @@ class TelegramChannel:
 
     name = Contact.Channel.TELEGRAM
 
-    def __init__(self, bot, chat_id: int, *, private: bool, query: CallbackQuery | None = None):
+    def __init__(
+        self,
+        bot,
+        chat_id: int,
+        *,
+        private: bool,
+        query: CallbackQuery | None = None,
+        staff_chat_id: str = "",
+    ):
         self.bot = bot
         self.chat_id = chat_id
+        self.staff_chat_id = staff_chat_id
         self.private = private
         self.query = query
         self._early_stream: TelegramAnswerStream | None = None
 
     @property
     def has_staff_chat(self) -> bool:
-        return bool(settings.TELEGRAM_STAFF_CHAT_ID)
+        return bool(self.staff_chat_id)
 
     def _courier(self, chat_id: int | str | None = None) -> Courier:
         return Courier(
@@ -107,7 +116,7 @@ class TelegramChannel:
         return f"@{username}", f"https://t.me/{username}"
 
     async def tell_staff(self, *, card: str, news: str, card_message_id: int | None) -> Outcome:
-        staff = self._courier(settings.TELEGRAM_STAFF_CHAT_ID)
+        staff = self._courier(self.staff_chat_id)
         if card_message_id is None:
             return outcome_of(await staff.send_text(card))
         await staff.replace_text(card_message_id, card)

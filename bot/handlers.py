@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -18,6 +19,8 @@ from bot.channel import TelegramChannel
 from bot.updates import Kind, addressed_to_bot, incoming_from, is_private, unsupported_kind
 
 RUNTIME = "runtime"
+#: The bot as staff configured it (`bots.selectors.BotInfo`), kept current by `bot.registry`.
+BOT = "bot"
 
 
 def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
@@ -39,17 +42,19 @@ async def run(
     """
     if update.effective_user is None or update.effective_chat is None:
         return
+    bot = context.application.bot_data[BOT]
     channel = TelegramChannel(
         update.get_bot(),
         update.effective_chat.id,
         private=is_private(update),
         query=update.callback_query,
+        staff_chat_id=bot.staff_chat_id or settings.TELEGRAM_STAFF_CHAT_ID,
     )
     if show_life:
         channel.show_life()
     try:
         await usecases.handle(
-            incoming_from(update, content_type), channel, runtime_of(context), act
+            incoming_from(update, content_type, bot_id=bot.id), channel, runtime_of(context), act
         )
     finally:
         await channel.close()

@@ -73,11 +73,6 @@ def chat_of(payload: dict) -> int | None:
     return sender["id"] if _is_id(sender.get("id")) else None
 
 
-def bot_id_of(token: str) -> int:
-    """A bot's id is the number its token starts with; update ids are counted per bot."""
-    return int(token.split(":", 1)[0])
-
-
 def inbox_store(
     *,
     bot_id: int,
@@ -130,19 +125,27 @@ def inbox_waiting(*, bot_ids: Iterable[int] | None = None, after_id: int = 0, li
     return [Stored(*values) for values in rows.order_by("pk").values_list(*fields)[:limit]]
 
 
-def inbox_take(*, inbound_id: int) -> dict | None:
+@dataclass(frozen=True)
+class Taken:
+    """An update to handle, and the bot (Telegram id) it was sent to."""
+
+    bot_id: int
+    payload: dict
+
+
+def inbox_take(*, inbound_id: int) -> Taken | None:
     """The update to handle, counting the attempt; `None` when it was handled already."""
     with transaction.atomic():
         row = (
             InboundUpdate.objects.select_for_update()
             .filter(pk=inbound_id, state=InboundUpdate.State.QUEUED)
-            .only("payload", "attempts")
+            .only("bot_id", "payload", "attempts")
             .first()
         )
         if row is None:
             return None
         InboundUpdate.objects.filter(pk=inbound_id).update(attempts=row.attempts + 1)
-    return json.loads(row.payload)
+    return Taken(row.bot_id, json.loads(row.payload))
 
 
 def inbox_finish(*, inbound_id: int) -> None:

@@ -19,6 +19,7 @@ from telegram.ext import Application
 
 from assistant.usecases.exchange import supported_language
 from bot.inbox import inbox_fail, inbox_finish, inbox_take
+from bot.registry import BotApplications, BotStarting
 from core.backoff import Backoff
 from core.db import db_call
 
@@ -59,22 +60,43 @@ class UnreadableUpdate(Exception):
         super().__init__(f"the update cannot be read: {type(cause).__name__}: {cause}")
 
 
-class UpdateProcessor:
-    """The bot's handlers applied to updates from the inbox."""
+class BotNotServed(Exception):
+    """The update's bot is switched off, deleted, or its token was refused."""
 
-    def __init__(self, application: Application):
-        self.application = application
+    def __init__(self, bot_id: int):
+        super().__init__(f"bot {bot_id} is not served (switched off, deleted or its token refused)")
+
+
+class UpdateProcessor:
+    """The handlers of each update's bot applied to updates from the inbox."""
+
+    def __init__(self, bots: BotApplications):
+        self.bots = bots
 
     async def process(self, inbound_id: int) -> Result:
         try:
-            payload = await db_call(inbox_take)(inbound_id=inbound_id)
+            taken = await db_call(inbox_take)(inbound_id=inbound_id)
+            served = taken and await self.bots.application_for(taken.bot_id)
         except DATABASE_UNAVAILABLE as error:
             logger.warning("Database unavailable; update %s waits: %s", inbound_id, error)
             return Result.RETRY
-        if payload is None:
+        except BotStarting as error:
+            logger.warning("Update %s waits: %s", inbound_id, error)
+            return Result.RETRY
+        if taken is None:
             return Result.DONE
+        if served is None:
+            logger.warning(
+                "Update %s is not handled: its bot %s is not served", inbound_id, taken.bot_id
+            )
+            await self._keep_error(inbound_id, BotNotServed(taken.bot_id), final=True)
+            return Result.FAILED
+        with served.handling() as application:
+            return await self._handle(inbound_id, taken.payload, application)
+
+    async def _handle(self, inbound_id: int, payload: dict, application: Application) -> Result:
         try:
-            update = Update.de_json(payload, self.application.bot)
+            update = Update.de_json(payload, application.bot)
         except Exception as error:
             # Nobody to apologise to; trying again would fail the same way and, left
             # waiting, it would hold up its chat and keep /readyz failing.
@@ -82,7 +104,7 @@ class UpdateProcessor:
             await self._keep_error(inbound_id, UnreadableUpdate(error), final=True)
             return Result.FAILED
         try:
-            await dispatch(self.application, update)
+            await dispatch(application, update)
         except DATABASE_UNAVAILABLE as error:
             logger.warning("Database unavailable; update %s will be tried again", inbound_id)
             await self._keep_error(inbound_id, error, final=False)

@@ -30,7 +30,8 @@ def is_private(update: Update) -> bool:
     return update.effective_chat.type == ChatType.PRIVATE
 
 
-def incoming_from(update: Update, content_type: str) -> Incoming:
+def incoming_from(update: Update, content_type: str, *, bot_id: int) -> Incoming:
+    """The update as the assistant reads it; `bot_id` is the bot's `bots.Bot`."""
     user = update.effective_user
     message = update.effective_message
     return Incoming(
@@ -46,6 +47,7 @@ def incoming_from(update: Update, content_type: str) -> Incoming:
         message_id=message.message_id if message else None,
         group_chat_id="" if is_private(update) else str(update.effective_chat.id),
         event_key=f"telegram:{update.get_bot().id}:{update.update_id}",
+        bot_id=bot_id,
     )
 
 

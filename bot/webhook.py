@@ -3,11 +3,14 @@
 Telegram counts an update as delivered when the webhook answers 2xx, so the view answers 200
 only after the update is committed (`bot.intake.store_updates`); with the database down it
 answers 503 and Telegram tries again later. Handling is a worker's job, not this view's.
-Every request must carry the secret `manage.py telegram_webhook set` registered.
+Each bot has its own path (`/telegram/webhook/<the bot's Telegram id>/`) and its own secret,
+derived from `TELEGRAM_WEBHOOK_SECRET` (`bot_webhook_secret`), which every request must carry:
+`manage.py telegram_webhook set` registers both for every active bot.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -17,10 +20,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from bot.application import is_valid_token
-from bot.inbox import bot_id_of, is_update_id
+from bot.inbox import is_update_id
 from bot.intake import store_updates
 from bot.processing import DATABASE_UNAVAILABLE
+from bots.selectors import bot_by_telegram_id
 from core.db import db_call
 
 logger = logging.getLogger(__name__)
@@ -34,9 +37,9 @@ RETRY_AFTER_SECONDS = 5
 @require_POST
 async def telegram_webhook(request: HttpRequest, bot_id: int) -> HttpResponse:
     """Store the posted update; 200 once it is committed (a repeated one is stored once)."""
-    if bot_id != configured_bot_id():
+    if not settings.TELEGRAM_WEBHOOK_SECRET:
         return HttpResponse(status=404)
-    if not secret_matches(request.headers.get(SECRET_HEADER, "")):
+    if not secret_matches(request.headers.get(SECRET_HEADER, ""), bot_webhook_secret(bot_id)):
         logger.warning("Webhook request for bot %s refused: wrong or missing secret token", bot_id)
         return HttpResponse(status=403)
     body = body_within(request, settings.TELEGRAM_WEBHOOK_MAX_BYTES)
@@ -48,6 +51,9 @@ async def telegram_webhook(request: HttpRequest, bot_id: int) -> HttpResponse:
         logger.warning("Webhook request for bot %s refused: not an update", bot_id)
         return HttpResponse(status=400)
     try:
+        if not await db_call(is_served)(bot_id):
+            logger.warning("Webhook request for bot %s refused: no such active bot", bot_id)
+            return HttpResponse(status=404)
         await db_call(store_updates)(bot_id=bot_id, payloads=[update])
     except DATABASE_UNAVAILABLE as error:
         logger.warning(
@@ -60,18 +66,23 @@ async def telegram_webhook(request: HttpRequest, bot_id: int) -> HttpResponse:
     return JsonResponse({})
 
 
-def configured_bot_id() -> int | None:
-    """The bot whose webhook this site serves; None while webhook mode is off (no token or
-    no secret), so the path answers 404 as if it did not exist."""
-    token = settings.TELEGRAM_BOT_TOKEN
-    if not settings.TELEGRAM_WEBHOOK_SECRET or not is_valid_token(token):
-        return None
-    return bot_id_of(token)
+def is_served(telegram_id: int) -> bool:
+    bot = bot_by_telegram_id(telegram_id=telegram_id)
+    return bot is not None and bot.is_active
 
 
-def secret_matches(given: str) -> bool:
+def bot_webhook_secret(telegram_id: int, site_secret: str | None = None) -> str:
+    """The bot's own secret: a leaked one opens no other bot's webhook, and none is stored.
+
+    Derived from `site_secret`, `TELEGRAM_WEBHOOK_SECRET` unless another process's is given.
+    """
+    key = (settings.TELEGRAM_WEBHOOK_SECRET if site_secret is None else site_secret).encode()
+    return hmac.new(key, f"telegram-webhook:{telegram_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def secret_matches(given: str, expected: str) -> bool:
     """Compared in constant time, so the answer's timing tells nothing about the secret."""
-    return hmac.compare_digest(given.encode(), settings.TELEGRAM_WEBHOOK_SECRET.encode())
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def body_within(request: HttpRequest, limit: int) -> bytes | None:

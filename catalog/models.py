@@ -42,6 +42,13 @@ class Service(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="RUB")
     durations = _texts(_("duration"), DURATION_MAX_LENGTH)
     is_active = models.BooleanField(_("active"), default=True)
+    bots = models.ManyToManyField(
+        "bots.Bot",
+        blank=True,
+        related_name="services",
+        verbose_name=_("offered by bots"),
+        help_text=_("The bots that offer this service; none chosen: every bot."),
+    )
     position = models.PositiveIntegerField(_("position"), default=0, db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Q
 
 from catalog.models import Service
 from core.config_cache import cached_config
@@ -49,23 +50,34 @@ class ServiceInfo:
         )
 
 
-def active_services(*, language: str | None) -> list[ServiceInfo]:
-    """Active services in the staff's order: the only prices the assistant may quote.
+def active_services(*, language: str | None, bot_id: int | None = None) -> list[ServiceInfo]:
+    """Active services the bot offers, in the staff's order: the only prices the assistant
+    may quote.
 
     Read once per change (`core.config_cache`); texts missing in `language` fall back to the
     site language, so that is part of what the cache is keyed by.
     """
-    return list(_active_services(language, settings.LANGUAGE_CODE))
+    return list(_active_services(language, settings.LANGUAGE_CODE, bot_id))
+
+
+def _offered(bot_id: int | None):
+    """Active services offered by the bot: those naming it, and those naming no bot (all,
+    without a bot: the terminal chat shows the whole catalog)."""
+    services = Service.objects.filter(is_active=True)
+    if bot_id is None:
+        return services
+    return services.filter(Q(bots__isnull=True) | Q(bots=bot_id)).distinct()
 
 
 @cached_config
-def _active_services(language: str | None, _site_language: str) -> tuple[ServiceInfo, ...]:
-    return tuple(
-        ServiceInfo.from_service(service, language)
-        for service in Service.objects.filter(is_active=True)
-    )
+def _active_services(
+    language: str | None, _site_language: str, bot_id: int | None
+) -> tuple[ServiceInfo, ...]:
+    return tuple(ServiceInfo.from_service(service, language) for service in _offered(bot_id))
 
 
-def active_service(*, service_id: int, language: str | None) -> ServiceInfo | None:
-    service = Service.objects.filter(pk=service_id, is_active=True).first()
+def active_service(
+    *, service_id: int, language: str | None, bot_id: int | None = None
+) -> ServiceInfo | None:
+    service = _offered(bot_id).filter(pk=service_id).first()
     return ServiceInfo.from_service(service, language) if service else None

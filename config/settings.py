@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "import_export",
     "simple_history",
+    "bots",
     "assistant",
     "conversations",
     "catalog",
@@ -144,6 +145,11 @@ ASSISTANT_EXTRACTION_TIMEOUT = ENV.float("ASSISTANT_EXTRACTION_TIMEOUT", 20.0, m
 
 # --- Telegram (read by `runbot`; missing values are reported there, not here) ---------------
 TELEGRAM_BOT_TOKEN = ENV.str("TELEGRAM_BOT_TOKEN")
+#: Fernet keys (comma-separated) that encrypt the bots' tokens kept in the database; the first
+#: encrypts, all decrypt (see bots/tokens.py). `make run` writes one into a new .env.
+BOT_TOKEN_KEYS = ENV.list("BOT_TOKEN_KEYS", [])
+#: Variables not ending in _BOT_TOKEN that a bot in admin may name for its token.
+BOT_TOKEN_VARIABLES = ENV.list("BOT_TOKEN_VARIABLES", [])
 TELEGRAM_API_BASE_URL = ENV.url("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
 TELEGRAM_STAFF_CHAT_ID = ENV.str("TELEGRAM_STAFF_CHAT_ID")
 TELEGRAM_DELIVERY_DEADLINE = ENV.float("TELEGRAM_DELIVERY_DEADLINE", 60.0, minimum=1.0)

@@ -45,6 +45,15 @@ class Contact(models.Model):
     channel = models.CharField(
         _("channel"), max_length=20, choices=Channel.choices, default=Channel.TELEGRAM
     )
+    bot = models.ForeignKey(
+        "bots.Bot",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("bot"),
+        help_text=_("The bot the person writes to: one person writing to two bots is two leads."),
+    )
     external_id = models.CharField(
         _("user id on the channel"),
         max_length=64,
@@ -74,7 +83,12 @@ class Contact(models.Model):
         permissions = [("export_contact", _("Can export leads"))]
         constraints = [
             models.UniqueConstraint(
-                fields=["channel", "external_id"], name="uniq_contact_channel_user"
+                fields=["bot", "channel", "external_id"], name="uniq_contact_bot_user"
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=Q(bot__isnull=True),
+                name="uniq_contact_channel_user",
             ),
         ]
         indexes = [
@@ -255,6 +269,15 @@ class Prompt(models.Model):
         PRIVACY_NOTICE = "privacy_notice", _("Personal data notice")
 
     key = models.CharField(_("key"), max_length=40, choices=Key.choices)
+    bot = models.ForeignKey(
+        "bots.Bot",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="prompts",
+        verbose_name=_("bot"),
+        help_text=_("Only for this bot, in place of the shared prompt; empty: shared by all."),
+    )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
     text = models.TextField(_("text"))
     is_active = models.BooleanField(_("active"), default=True)
@@ -274,11 +297,19 @@ class Prompt(models.Model):
         verbose_name_plural = _("prompts")
         ordering = ["key", "language"]
         constraints = [
-            models.UniqueConstraint(fields=["key", "language"], name="uniq_prompt_key_language"),
+            models.UniqueConstraint(
+                fields=["key", "language", "bot"], name="uniq_prompt_key_language_bot"
+            ),
+            models.UniqueConstraint(
+                fields=["key", "language"],
+                condition=Q(bot__isnull=True),
+                name="uniq_prompt_key_language",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.get_key_display()} ({self.language})"
+        where = f", {self.bot}" if self.bot_id else ""
+        return f"{self.get_key_display()} ({self.language}{where})"
 
 
 class StaffNotice(models.Model):

@@ -73,23 +73,28 @@ def conversation_history(
     return [HistoryItem(role, text) for role, text in reversed(list(rows))]
 
 
-def prompt_texts(*, language: str) -> dict[str, str]:
-    """Active prompt texts by key in the language, falling back to the site language.
+def prompt_texts(*, language: str, bot_id: int | None = None) -> dict[str, str]:
+    """Active prompt texts by key in the language, falling back to the site language; of each
+    key the bot's own prompt wins over the shared one (in the same language).
 
     Read once per change (`core.config_cache`): a staff edit in admin applies to the very
     next message.
     """
-    return _prompt_texts(language, settings.LANGUAGE_CODE)
+    return _prompt_texts(language, settings.LANGUAGE_CODE, bot_id)
 
 
 @cached_config
-def _prompt_texts(language: str, site_language: str) -> dict[str, str]:
+def _prompt_texts(language: str, site_language: str, bot_id: int | None) -> dict[str, str]:
     languages = [language, site_language]
-    rows = Prompt.objects.filter(is_active=True, language__in=languages).values_list(
-        "key", "language", "text"
+    rows = (
+        Prompt.objects.filter(is_active=True, language__in=languages)
+        .filter(Q(bot__isnull=True) | Q(bot_id=bot_id))
+        .values_list("key", "language", "bot_id", "text")
     )
     texts: dict[str, str] = {}
-    for key, _language, text in sorted(rows, key=lambda row: row[1] != language):
+    for key, _language, _bot, text in sorted(
+        rows, key=lambda row: (row[1] != language, row[2] is None)
+    ):
         texts.setdefault(key, text)
     return texts
 

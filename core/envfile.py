@@ -1,13 +1,21 @@
-"""Create `.env` from `.env.example` with a fresh SECRET_KEY (run before Django starts).
+"""Create `.env` from `.env.example` with a fresh SECRET_KEY and bot-token key (run before
+Django starts).
 
 Usage: python -m core.envfile [path-to-.env]
 """
 
+import base64
 import secrets
 import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def fernet_key() -> str:
+    """A new key for `cryptography`'s Fernet (32 random bytes, URL-safe base64), made without
+    the package: this runs before the project's packages are installed."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
 def ensure_env_file(env_path: Path, example_path: Path) -> bool:
@@ -18,6 +26,8 @@ def ensure_env_file(env_path: Path, example_path: Path) -> bool:
     for line in example_path.read_text(encoding="utf-8").splitlines():
         if line.startswith("SECRET_KEY="):
             line = f"SECRET_KEY={secrets.token_urlsafe(50)}"
+        elif line.startswith("BOT_TOKEN_KEYS="):
+            line = f"BOT_TOKEN_KEYS={fernet_key()}"
         lines.append(line)
     env_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env_path.chmod(0o600)

@@ -38,6 +38,15 @@ class Scenario(models.Model):
         related_name="scenarios",
         verbose_name=_("service"),
     )
+    bot = models.ForeignKey(
+        "bots.Bot",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="scenarios",
+        verbose_name=_("bot"),
+        help_text=_("Only for this bot's leads; empty: for every bot's."),
+    )
     guidance = models.JSONField(
         _("guidance"),
         default=dict,

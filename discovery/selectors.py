@@ -90,11 +90,15 @@ def scenario_for_contact(*, contact_id: int) -> ScenarioInfo | None:
     added (pressing "I'm interested" again keeps the first one's place). Without any active
     scenario this reads nothing but the (cached) scenario list.
     """
-    by_source = any(s.applies_to == Scenario.AppliesTo.SOURCE for s in _active_scenarios())
-    source = (
-        Contact.objects.values_list("source", flat=True).get(pk=contact_id) if by_source else ""
+    active = _active_scenarios()
+    by_source = any(s.applies_to == Scenario.AppliesTo.SOURCE for s in active)
+    by_bot = any(s.bot_id is not None for s in active)
+    source, bot_id = (
+        Contact.objects.values_list("source", "bot_id").get(pk=contact_id)
+        if by_source or by_bot
+        else ("", None)
     )
-    return _applying_scenario(contact_id, source)
+    return _applying_scenario(contact_id, source, bot_id)
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,8 @@ class _ActiveScenario:
     applies_to: str
     source: str
     service_id: int | None
+    #: Only for this bot's leads; None: for every bot's.
+    bot_id: int | None
     info: ScenarioInfo
 
 
@@ -109,13 +115,21 @@ class _ActiveScenario:
 def _active_scenarios() -> tuple[_ActiveScenario, ...]:
     """The active scenarios in the staff's order, with their fields."""
     return tuple(
-        _ActiveScenario(scenario.applies_to, scenario.source, scenario.service_id, _info(scenario))
+        _ActiveScenario(
+            scenario.applies_to,
+            scenario.source,
+            scenario.service_id,
+            scenario.bot_id,
+            _info(scenario),
+        )
         for scenario in Scenario.objects.filter(is_active=True)
     )
 
 
-def _applying_scenario(contact_id: int, source: str) -> ScenarioInfo | None:
-    active = _active_scenarios()
+def _applying_scenario(contact_id: int, source: str, bot_id: int | None) -> ScenarioInfo | None:
+    """Among the scenarios for the lead's bot, the best applying; a bot's own scenario wins
+    over a shared one of the same kind."""
+    active = [s for s in _active_scenarios() if s.bot_id in (None, bot_id)]
     services = {s.service_id for s in active if s.applies_to == Scenario.AppliesTo.SERVICE}
     interests = dict(
         ServiceInterest.objects.filter(contact_id=contact_id, service_id__in=services).values_list(
@@ -125,7 +139,7 @@ def _applying_scenario(contact_id: int, source: str) -> ScenarioInfo | None:
         else ()
     )
     ranked = [
-        (rank, scenario.info)
+        ((*rank, scenario.bot_id is None), scenario.info)
         for scenario in active
         if (rank := _rank(scenario, source, interests)) is not None
     ]
@@ -166,12 +180,12 @@ def _info(scenario: Scenario) -> ScenarioInfo:
 
 def lead_card_scenario(*, contact_id: int) -> ScenarioInfo | None:
     """The scenario a lead's card follows: the one the assistant used, else the one that applies."""
-    scenario_id, source = Contact.objects.values_list("discovery__scenario_id", "source").get(
-        pk=contact_id
-    )
+    scenario_id, source, bot_id = Contact.objects.values_list(
+        "discovery__scenario_id", "source", "bot_id"
+    ).get(pk=contact_id)
     if scenario_id is not None:
         return scenario_info(scenario_id=scenario_id)
-    return _applying_scenario(contact_id, source)
+    return _applying_scenario(contact_id, source, bot_id)
 
 
 def lead_card(
@@ -210,7 +224,7 @@ def lead_card_panel(*, contact: Contact) -> LeadCardPanel:
     if discovery is not None and discovery.scenario is not None:
         scenario = _info(discovery.scenario)
     else:
-        scenario = _applying_scenario(contact.pk, contact.source)
+        scenario = _applying_scenario(contact.pk, contact.source, contact.bot_id)
     language = translation.get_language()
     rows = list(LeadFieldValue.objects.filter(contact=contact).order_by("created_at", "id"))
     return LeadCardPanel(

@@ -35,6 +35,16 @@ def close_connections_of_async_code():
     DatabaseThreads.shut_down()
 
 
+#: The suite's key for bots' tokens stored in the database (never a real deployment's).
+BOT_TOKEN_KEY = "Vq0Jx0VxG3u0e2B2rVJ6l0d5wq8D3Dq3i7n8m4Zl0cU="
+
+
+@pytest.fixture(autouse=True)
+def bot_token_key(settings):
+    settings.BOT_TOKEN_KEYS = [BOT_TOKEN_KEY]
+    return BOT_TOKEN_KEY
+
+
 @pytest.fixture
 def staff_user(db):
     """A superuser: every admin page and action is open to them."""

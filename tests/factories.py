@@ -5,6 +5,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from assistant.models import LLMModel, LLMProvider
+from bots.models import Bot
+from bots.tokens import encrypt_token
 from catalog.models import Service
 from conversations.models import Contact, Conversation, Message, Prompt
 from discovery.models import LeadFieldValue, Scenario, ScenarioField, ServiceInterest
@@ -19,6 +21,22 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
     is_staff = True
     password = factory.django.Password("correct-horse-battery")
+
+
+class BotFactory(factory.django.DjangoModelFactory):
+    """A bot whose token is stored encrypted (the suite's `BOT_TOKEN_KEYS`)."""
+
+    class Meta:
+        model = Bot
+        django_get_or_create = ("telegram_id",)
+
+    class Params:
+        token = factory.Sequence(lambda n: f"{700000 + n}:AAFakeTokenForTestsOnly{n:06d}")
+
+    name = factory.Sequence(lambda n: f"Bot {n}")
+    username = factory.Sequence(lambda n: f"test{n}_bot")
+    telegram_id = factory.LazyAttribute(lambda bot: int(bot.token.split(":")[0]))
+    encrypted_token = factory.LazyAttribute(lambda bot: encrypt_token(bot.token))
 
 
 class LLMProviderFactory(factory.django.DjangoModelFactory):
@@ -97,10 +115,11 @@ class MessageFactory(factory.django.DjangoModelFactory):
 class PromptFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Prompt
-        django_get_or_create = ("key", "language")
+        django_get_or_create = ("key", "language", "bot")
 
     key = Prompt.Key.SYSTEM
     language = "ru"
+    bot = None
     text = "You are a helpful consultant."
 
 

@@ -9,14 +9,19 @@ from django.db import connections
 from telegram.ext import ExtBot
 
 from assistant.runtime import Runtime
-from bot.application import READ_TIMEOUT, build_application
+from bot.application import READ_TIMEOUT
 from bot.handlers import RUNTIME
-from bot.inbox import bot_id_of
 from bot.models import InboundUpdate
 from bot.ratelimit import ChatRetryAfterLimiter
 from bot.serving import serving
 from conversations.models import Prompt
-from tests.factories import LLMModelFactory, LLMProviderFactory, PromptFactory, ServiceFactory
+from tests.factories import (
+    BotFactory,
+    LLMModelFactory,
+    LLMProviderFactory,
+    PromptFactory,
+    ServiceFactory,
+)
 from tests.fakes.telegram_server import TOKEN
 
 PROMPTS = {
@@ -73,15 +78,32 @@ def read_timeout():
 
 
 @pytest.fixture
-async def running_bot(fake_telegram, fake_openai, bot_settings, prompts, llm_model, read_timeout):
-    """`runbot`'s intake and inbox worker in the test's event loop; stopped and its DB
+def telegram_bot(transactional_db):
+    """The fake's bot, as staff add it in admin (its token stored encrypted)."""
+    return BotFactory(token=TOKEN, name="Fake Bot", username="fake_test_bot")
+
+
+@pytest.fixture
+async def running_bots(
+    fake_telegram, fake_openai, bot_settings, prompts, llm_model, read_timeout, telegram_bot
+):
+    """`runbot`'s intake and inbox worker in the test's event loop, serving every active bot
+    (the fake's to begin with); yields the `bot.serving.Running`; stopped and its DB
     connection closed after."""
-    application = build_application(
-        token=TOKEN, api_base_url=fake_telegram.base_url, read_timeout=read_timeout
-    )
-    async with serving(application, bot_id=bot_id_of(TOKEN), drain_seconds=30, long_poll_seconds=1):
-        yield application
+    async with serving(
+        api_base_url=fake_telegram.base_url,
+        drain_seconds=30,
+        long_poll_seconds=1,
+        read_timeout=read_timeout,
+    ) as running:
+        yield running
     await sync_to_async(connections.close_all, thread_sensitive=True)()
+
+
+@pytest.fixture
+def running_bot(running_bots, telegram_bot):
+    """The application of the fake's bot, served by `running_bots`."""
+    return running_bots.bots.get(telegram_bot.telegram_id).application
 
 
 def renew_runtime(application) -> None:

@@ -36,10 +36,10 @@ class _Prepared:
 def _prepare(turn: Turn, scenario: ScenarioInfo | None) -> _Prepared:
     """Everything the request needs, in one database hop: models, prompts, catalog, history."""
     contact = turn.contact
-    primary, replaced = model_spec_for(contact_id=contact.id)
+    primary, replaced = model_spec_for(contact_id=contact.id, bot_id=contact.bot_id)
     if replaced:
         assistant_services.contact_set_model(contact_id=contact.id, model_id=None)
-    fallback = fallback_model_spec()
+    fallback = fallback_model_spec(contact.bot_id)
     models = [spec for spec in (primary, fallback) if spec is not None]
     models = list({spec.pk: spec for spec in models}.values())
     history = conversation_selectors.conversation_history(
@@ -48,8 +48,10 @@ def _prepare(turn: Turn, scenario: ScenarioInfo | None) -> _Prepared:
     history = [conversation_selectors.HistoryItem(item.role, _cut(item.text)) for item in history]
     brief, card = _discovery(contact, scenario) if scenario and not turn.in_group else ("", {})
     parts = ContextParts(
-        prompts=conversation_selectors.prompt_texts(language=contact.language_code),
-        services=active_services(language=contact.language_code),
+        prompts=conversation_selectors.prompt_texts(
+            language=contact.language_code, bot_id=contact.bot_id
+        ),
+        services=active_services(language=contact.language_code, bot_id=contact.bot_id),
         contact=contact,
         history=history,
         discovery=brief,

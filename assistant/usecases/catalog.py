@@ -29,7 +29,9 @@ def service_card(item: ServiceInfo) -> str:
 
 
 async def show_services(exchange: Exchange, _argument: str = "") -> None:
-    items = await db_call(active_services)(language=exchange.language)
+    items = await db_call(active_services)(
+        language=exchange.language, bot_id=exchange.contact.bot_id
+    )
     if not items:
         await exchange.say(_("The list of services is being updated."))
         return
@@ -39,7 +41,9 @@ async def show_services(exchange: Exchange, _argument: str = "") -> None:
 
 async def _offered(exchange: Exchange, value: str) -> ServiceInfo | None:
     """The service a press names, if it is still offered; else the person is told."""
-    item = await db_call(active_service)(service_id=number(value), language=exchange.language)
+    item = await db_call(active_service)(
+        service_id=number(value), language=exchange.language, bot_id=exchange.contact.bot_id
+    )
     if item is None:
         await exchange.say(_("This service is no longer offered."))
     return item

@@ -27,9 +27,9 @@ from discovery import selectors as discovery_selectors
 from discovery.selectors import ScenarioInfo
 
 
-def contact_request(language: str) -> tuple[str, str]:
+def contact_request(language: str, bot_id: int | None) -> tuple[str, str]:
     """The personal-data notice and the request for a contact, in the active language."""
-    texts = conversation_selectors.prompt_texts(language=language)
+    texts = conversation_selectors.prompt_texts(language=language, bot_id=bot_id)
     notice = texts.get("privacy_notice") or _(
         "We keep your name and contact only to answer your request."
     )
@@ -52,7 +52,7 @@ async def ask_for_contact(exchange: Exchange, _argument: str = "") -> None:
     if exchange.turn.in_group:
         await invite_to_private_chat(exchange)
         return
-    notice, request = await db_call(contact_request)(exchange.language)
+    notice, request = await db_call(contact_request)(exchange.language, exchange.contact.bot_id)
     await exchange.say(notice)
     await exchange.say(request, ask_for_phone=True)
 

@@ -22,8 +22,9 @@ from core.db import db_call
 START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-def _greeting(language: str) -> str:
-    text = conversation_selectors.prompt_texts(language=language).get("greeting", "")
+def _greeting(language: str, bot_id: int | None) -> str:
+    texts = conversation_selectors.prompt_texts(language=language, bot_id=bot_id)
+    text = texts.get("greeting", "")
     return text or _("Hello! I can tell you about our services and answer your questions.")
 
 
@@ -37,7 +38,9 @@ async def start(exchange: Exchange, payload: str = "") -> None:
         [Button(_("Services and prices"), action(CATALOG))],
         [Button(_("Leave a contact"), action(CONTACT))],
     ]
-    await exchange.say(await db_call(_greeting)(exchange.language), buttons=buttons)
+    await exchange.say(
+        await db_call(_greeting)(exchange.language, exchange.contact.bot_id), buttons=buttons
+    )
 
 
 async def start_over(exchange: Exchange, _argument: str = "") -> None:

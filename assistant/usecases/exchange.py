@@ -22,6 +22,7 @@ from django.utils import translation
 
 from assistant.channel import Channel, Note, Outcome
 from assistant.runtime import Runtime
+from bots.selectors import BotInfo, bot_info
 from conversations import services as conversation_services
 from conversations.models import Message
 from conversations.selectors import SaidBefore, replies_to
@@ -36,11 +37,14 @@ class Unreachable(Exception):
     """The person can no longer be reached on this channel (they blocked the bot)."""
 
 
-def supported_language(code: str | None) -> str:
-    """Map a client language such as 'en-US' to one we speak, else the site language."""
+def supported_language(code: str | None, bot: BotInfo | None = None) -> str:
+    """Map a client language such as 'en-US' to one the bot speaks (any the site offers,
+    without a bot), else the site language, else the bot's first one."""
     short = (code or "").split("-")[0].lower()
-    supported = {language for language, _name in settings.LANGUAGES}
-    return short if short in supported else settings.LANGUAGE_CODE
+    supported = bot.languages if bot else [language for language, _name in settings.LANGUAGES]
+    if short in supported:
+        return short
+    return settings.LANGUAGE_CODE if settings.LANGUAGE_CODE in supported else supported[0]
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ class Incoming:
     group_chat_id: str = ""
     #: The channel's unique id of this event (e.g. "telegram:<bot>:<update>"), if it has one.
     event_key: str | None = None
+    #: The bot it was sent to (`bots.Bot`), on a channel with bots.
+    bot_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,7 @@ class Turn:
     text: str = ""
     earlier: tuple[SaidBefore, ...] = ()
     scenario: ScenarioInfo | None = None
+    bot: BotInfo | None = None
 
     @property
     def in_group(self) -> bool:
@@ -89,18 +96,18 @@ class Turn:
 def receive(incoming: Incoming) -> Turn:
     """Store the person's message (once per update), refresh their contact and read the
     scenario that applies to them, in one database hop."""
+    bot = bot_info(bot_id=incoming.bot_id) if incoming.bot_id is not None else None
     contact, created = conversation_services.contact_touch(
         channel=incoming.channel,
         external_id=incoming.external_id,
+        bot_id=incoming.bot_id,
         username=incoming.username,
         first_name=incoming.first_name,
         last_name=incoming.last_name,
-        language_code=supported_language(incoming.language_code),
+        language_code=supported_language(incoming.language_code, bot),
     )
     if contact.is_blocked:
-        conversation_services.contact_mark_blocked(
-            channel=contact.channel, external_id=contact.external_id, blocked=False
-        )
+        conversation_services.contact_mark_blocked(contact_id=contact.id, blocked=False)
     recorded = conversation_services.message_record_incoming(
         contact_id=contact.id,
         text=incoming.text,
@@ -124,6 +131,7 @@ def receive(incoming: Incoming) -> Turn:
         text=incoming.text,
         earlier=tuple(earlier),
         scenario=None if in_group else scenario_for_contact(contact_id=contact.id),
+        bot=bot,
     )
 
 
@@ -206,6 +214,4 @@ async def handle(incoming: Incoming, channel: Channel, runtime: Runtime, act: Ac
         try:
             await act(Exchange(turn, channel, runtime))
         except Unreachable:
-            await db_call(conversation_services.contact_mark_blocked)(
-                channel=incoming.channel, external_id=incoming.external_id
-            )
+            await db_call(conversation_services.contact_mark_blocked)(contact_id=turn.contact.id)

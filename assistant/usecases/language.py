@@ -17,15 +17,15 @@ NATIVE_NAMES = {"ru": "Русский", "en": "English"}
 
 
 async def show_languages(exchange: Exchange, _argument: str = "") -> None:
-    buttons = [
-        [Button(NATIVE_NAMES.get(code, code), action(LANGUAGE, code))]
-        for code, _name in settings.LANGUAGES
-    ]
+    """The languages the bot speaks (every one the site offers, without a bot)."""
+    bot = exchange.turn.bot
+    codes = bot.languages if bot else [code for code, _name in settings.LANGUAGES]
+    buttons = [[Button(NATIVE_NAMES.get(code, code), action(LANGUAGE, code))] for code in codes]
     await exchange.say(_("Choose your language:"), buttons=buttons)
 
 
 async def choose_language(exchange: Exchange, value: str) -> None:
-    language = supported_language(value)
+    language = supported_language(value, exchange.turn.bot)
     await db_call(conversation_services.contact_set_language)(
         contact_id=exchange.contact.id, language_code=language
     )

@@ -10,6 +10,7 @@ from assistant.gateway import ModelSpec
 from assistant.selectors import model_spec_for, usable_model_spec, usable_model_specs
 from assistant.usecases.buttons import CHOSEN_MARK, MODEL, action, number
 from assistant.usecases.exchange import Exchange
+from conversations.services import ContactInfo
 from core.db import db_call
 
 
@@ -18,7 +19,9 @@ async def show_models(exchange: Exchange, _argument: str = "") -> None:
     if not models:
         await exchange.say(_("No models are available right now."))
         return
-    current, _replaced = await db_call(model_spec_for)(contact_id=exchange.contact.id)
+    current, _replaced = await db_call(model_spec_for)(
+        contact_id=exchange.contact.id, bot_id=exchange.contact.bot_id
+    )
     current_pk = current.pk if current else None
     buttons = [[Button(_marked(model, current_pk), action(MODEL, model.pk))] for model in models]
     await exchange.say(_("Choose the model that will answer you:"), buttons=buttons)
@@ -28,17 +31,17 @@ def _marked(model: ModelSpec, current_pk: int | None) -> str:
     return (CHOSEN_MARK if model.pk == current_pk else "") + model.display_name
 
 
-def _choose(contact_id: int, model_pk: int) -> tuple[ModelSpec | None, bool]:
+def _choose(contact: ContactInfo, model_pk: int) -> tuple[ModelSpec | None, bool]:
     """Store the choice; an unknown, inactive or keyless model falls back to the default."""
-    spec, replaced = usable_model_spec(model_id=model_pk)
+    spec, replaced = usable_model_spec(model_id=model_pk, bot_id=contact.bot_id)
     assistant_services.contact_set_model(
-        contact_id=contact_id, model_id=None if replaced else model_pk
+        contact_id=contact.id, model_id=None if replaced else model_pk
     )
     return spec, replaced
 
 
 async def choose_model(exchange: Exchange, value: str) -> None:
-    spec, replaced = await db_call(_choose)(exchange.contact.id, number(value))
+    spec, replaced = await db_call(_choose)(exchange.contact, number(value))
     if spec is None:
         text = _("No models are available right now.")
     elif replaced:

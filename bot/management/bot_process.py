@@ -13,9 +13,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from assistant.readiness import ALLOW_MISSING_KEY_HELP, check_answering_model
-from bot.application import build_application, is_valid_token
-from bot.inbox import bot_id_of
 from bot.job_queue import JOB_CONCURRENCY
+from bots.selectors import active_bots
+from bots.services import bot_from_environment
+from bots.tokens import is_valid_token
+from conversations.models import Contact
+from conversations.services import contacts_adopt
 from core.db import DatabaseThreads
 from core.metrics import serve_process_metrics
 
@@ -29,21 +32,31 @@ def setup_hint(problem: str) -> str:
     ) % {"problem": problem}
 
 
-def required_token() -> str:
-    """`TELEGRAM_BOT_TOKEN`, when set and well-formed; otherwise the command stops (code 2)."""
+def register_environment_bot() -> None:
+    """The bot of `TELEGRAM_BOT_TOKEN`, when set, is registered (once) beside those added in
+    admin; the Telegram leads of no bot become its own. A malformed token stops the command
+    (code 2), as does having no active bot at all."""
     token = settings.TELEGRAM_BOT_TOKEN
-    if not token:
-        raise CommandError(setup_hint(_("not set")), returncode=2)
-    if not is_valid_token(token):
+    if token and not is_valid_token(token):
         raise CommandError(setup_hint(_("malformed")), returncode=2)
-    return token
+    if token:
+        bot_id, created = bot_from_environment(token=token)
+        if created:
+            adopted = contacts_adopt(bot_id=bot_id, channel=Contact.Channel.TELEGRAM)
+            logger.info("Registered the bot of TELEGRAM_BOT_TOKEN (%s leads are its own)", adopted)
+    if not active_bots():
+        raise CommandError(
+            setup_hint(_("not set")) + " " + _("Or add a bot in admin (Bots) and switch it on."),
+            returncode=2,
+        )
 
 
 class BotProcessCommand(BaseCommand):
-    """A long-running process of the bot; stops cleanly on Ctrl+C or SIGTERM.
+    """A long-running process of the bots; stops cleanly on Ctrl+C or SIGTERM.
 
     A command names its `process` (an async context manager like `bot.serving.serving`,
-    yielding the tasks that end early only on failure) and what it logs at start and stop.
+    yielding a `Running` whose tasks end early only on failure) and what it logs at start
+    and stop.
     """
 
     process: Callable
@@ -51,22 +64,21 @@ class BotProcessCommand(BaseCommand):
     stopped_message: str
 
     def handle(self, *args, **options):
-        application = self.application(options)
+        self.check_start(options)
         logger.info(self.starting_message)
         try:
-            asyncio.run(self.run_process(application, options["concurrency"]))
+            asyncio.run(self.run_process(options["concurrency"]))
         finally:
             DatabaseThreads.shut_down()
         logger.info(self.stopped_message)
 
-    async def run_process(self, application, concurrency: int) -> None:
+    async def run_process(self, concurrency: int) -> None:
         async with self.process(
-            application,
-            bot_id=bot_id_of(settings.TELEGRAM_BOT_TOKEN),
+            api_base_url=settings.TELEGRAM_API_BASE_URL,
             drain_seconds=settings.SHUTDOWN_DRAIN_SECONDS,
             concurrency=concurrency,
-        ) as tasks:
-            await until_stopped(tasks)
+        ) as running:
+            await until_stopped(running.tasks)
 
     def add_arguments(self, parser):
         parser.add_argument("--allow-missing-key", action="store_true", help=ALLOW_MISSING_KEY_HELP)
@@ -77,15 +89,14 @@ class BotProcessCommand(BaseCommand):
             help="On PostgreSQL: updates this process handles at once (default: %(default)s).",
         )
 
-    def application(self, options):
-        """The bot's application, after the token and the answering model were checked; from
-        here on the process serves its metrics."""
-        token = required_token()
+    def check_start(self, options) -> None:
+        """The bots, the options and the answering model are checked; from here on the
+        process serves its metrics."""
         if options["concurrency"] < 1:
             raise CommandError(_("--concurrency must be at least 1."), returncode=2)
+        register_environment_bot()
         check_answering_model(allow_missing_key=options["allow_missing_key"])
         serve_metrics()
-        return build_application(token=token, api_base_url=settings.TELEGRAM_API_BASE_URL)
 
 
 def serve_metrics() -> None:

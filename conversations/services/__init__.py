@@ -16,6 +16,7 @@ from conversations.services.contacts import (
     contact_set_language,
     contact_set_source,
     contact_touch,
+    contacts_adopt,
 )
 from conversations.services.messages import (
     RecordedMessage,
@@ -42,6 +43,7 @@ __all__ = [
     "contact_set_language",
     "contact_set_source",
     "contact_touch",
+    "contacts_adopt",
     "conversation_start_new",
     "message_record_delivery",
     "message_record_incoming",

@@ -33,12 +33,15 @@ class ContactInfo:
     source: str
     is_blocked: bool
     consent_at: datetime | None
+    #: The bot the person writes to (None: a channel without bots, such as the terminal).
+    bot_id: int | None = None
 
     @classmethod
     def from_contact(cls, contact: Contact) -> ContactInfo:
         return cls(
             id=contact.pk,
             channel=contact.channel,
+            bot_id=contact.bot_id,
             external_id=contact.external_id,
             first_name=contact.first_name,
             last_name=contact.last_name,
@@ -80,24 +83,25 @@ def contact_touch(
     *,
     channel: str,
     external_id: str,
+    bot_id: int | None = None,
     username: str = "",
     first_name: str = "",
     last_name: str = "",
     language_code: str = "",
 ) -> tuple[ContactInfo, bool]:
-    """Find or create the contact and refresh the names it shows on the channel."""
+    """Find or create the contact (one per bot and channel user) and refresh the names it
+    shows on the channel."""
     defaults = {
         "username": storable_text(username or ""),
         "first_name": storable_text(first_name or ""),
         "last_name": storable_text(last_name or ""),
     }
     create_defaults = {**defaults, "language_code": language_code or "ru"}
+    key = {"bot_id": bot_id, "channel": channel, "external_id": str(external_id)}
     try:
-        contact, created = Contact.objects.get_or_create(
-            channel=channel, external_id=str(external_id), defaults=create_defaults
-        )
+        contact, created = Contact.objects.get_or_create(**key, defaults=create_defaults)
     except IntegrityError:
-        contact, created = Contact.objects.get(channel=channel, external_id=str(external_id)), False
+        contact, created = Contact.objects.get(**key), False
     if created:
         logger.info("New contact %s on %s", contact.pk, channel)
     else:
@@ -107,6 +111,12 @@ def contact_touch(
                 setattr(contact, field, defaults[field])
             contact.save(update_fields=[*changed, "updated_at"])
     return ContactInfo.from_contact(contact), created
+
+
+def contacts_adopt(*, bot_id: int, channel: str) -> int:
+    """Leads of `channel` that belong to no bot become the bot's own (the bot of
+    TELEGRAM_BOT_TOKEN, registered after they came: the data migration found no token)."""
+    return Contact.objects.filter(bot__isnull=True, channel=channel).update(bot_id=bot_id)
 
 
 def contact_set_language(*, contact_id: int, language_code: str) -> None:
@@ -129,12 +139,12 @@ def contact_set_source(*, contact_id: int, source: str) -> bool:
     return True
 
 
-def contact_mark_blocked(*, channel: str, external_id: str, blocked: bool = True) -> None:
+def contact_mark_blocked(*, contact_id: int, blocked: bool = True) -> None:
     """Remember that the person blocked the bot (or came back), so we stop writing to them."""
-    contacts = Contact.objects.filter(channel=channel, external_id=str(external_id))
+    contacts = Contact.objects.filter(pk=contact_id)
     if contacts.exclude(is_blocked=blocked).update(is_blocked=blocked, updated_at=timezone.now()):
         state = "blocked" if blocked else "unblocked"
-        logger.info("Contact %s:%s %s the bot", channel, external_id, state)
+        logger.info("Contact %s %s the bot", contact_id, state)
 
 
 def contact_record_details(

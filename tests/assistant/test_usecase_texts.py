@@ -12,13 +12,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_without_a_greeting_prompt_a_built_in_greeting_is_used():
-    assert _greeting("en") == "Hello! I can tell you about our services and answer your questions."
+    assert (
+        _greeting("en", None)
+        == "Hello! I can tell you about our services and answer your questions."
+    )
 
 
 def test_the_privacy_link_is_added_when_the_notice_has_no_placeholder(settings):
     settings.PRIVACY_POLICY_URL = "https://example.com/privacy"
     PromptFactory(key="privacy_notice", language="en", text="We keep your data safe.")
-    notice, request = contact_request("en")
+    notice, request = contact_request("en", None)
     assert notice == "We keep your data safe.\nhttps://example.com/privacy"
     assert "phone number" in request
 

@@ -6,8 +6,16 @@ import pytest
 from django.db import IntegrityError
 
 from bot import inbox
-from bot.inbox import bot_id_of, chat_of, inbox_fail, inbox_finish, inbox_store, inbox_take
+from bot.inbox import (
+    Taken,
+    chat_of,
+    inbox_fail,
+    inbox_finish,
+    inbox_store,
+    inbox_take,
+)
 from bot.models import InboundUpdate
+from bots.tokens import telegram_id_of
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +27,7 @@ def message(update_id: int, chat_id: int = 5, kind: str = "message") -> dict:
 
 
 def test_a_bots_id_is_the_number_its_token_starts_with():
-    assert bot_id_of("123456789:AAEhBOweik6ad6PsWkyVgHmHgjgzVe2bYaP") == 123456789
+    assert telegram_id_of("123456789:AAEhBOweik6ad6PsWkyVgHmHgjgzVe2bYaP") == 123456789
 
 
 @pytest.mark.parametrize(
@@ -94,9 +102,9 @@ def test_an_update_stored_concurrently_by_another_process_is_not_stored_twice(mo
 
 def test_taking_counts_attempts_and_a_handled_update_is_not_taken_again():
     [stored] = inbox_store(bot_id=BOT, payloads=[message(1)])
-    assert inbox_take(inbound_id=stored.id) == message(1)
+    assert inbox_take(inbound_id=stored.id) == Taken(BOT, message(1))
     inbox_fail(inbound_id=stored.id, error="OperationalError: gone", final=False)
-    assert inbox_take(inbound_id=stored.id) == message(1)
+    assert inbox_take(inbound_id=stored.id) == Taken(BOT, message(1))
     row = InboundUpdate.objects.get()
     assert (row.attempts, row.state, row.last_error) == (2, "queued", "OperationalError: gone")
     inbox_finish(inbound_id=stored.id)
@@ -130,4 +138,4 @@ def test_an_update_with_characters_a_database_refuses_is_stored_as_sent():
     update = message(1)
     update["message"]["text"] = "a\x00b\ud800c"
     [stored] = inbox_store(bot_id=BOT, payloads=[update])
-    assert inbox_take(inbound_id=stored.id) == update
+    assert inbox_take(inbound_id=stored.id).payload == update

@@ -22,13 +22,13 @@ def database_away(**kwargs):
 @pytest.mark.django_db(transaction=True)
 async def test_an_update_that_cannot_be_read_from_the_inbox_waits(monkeypatch):
     monkeypatch.setattr(processing, "inbox_take", database_away)
-    assert await UpdateProcessor(application=None).process(1) is Result.RETRY
+    assert await UpdateProcessor(bots=None).process(1) is Result.RETRY
 
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_failure_that_cannot_be_recorded_is_logged(monkeypatch, caplog):
     monkeypatch.setattr(processing, "inbox_fail", database_away)
-    await UpdateProcessor(application=None)._keep_error(1, RuntimeError("x"), final=True)
+    await UpdateProcessor(bots=None)._keep_error(1, RuntimeError("x"), final=True)
     assert "Could not record the failure of update 1" in caplog.text
 
 
@@ -72,7 +72,7 @@ def test_workers_get_an_app_of_their_own_that_knows_the_task():
 def test_postgresql_gets_job_workers_and_sqlite_the_inbox_worker(monkeypatch):
     for uses_jobs, kind in ((True, JobWorkers), (False, InboxWorker)):
         monkeypatch.setattr(serving, "uses_job_queue", lambda uses_jobs=uses_jobs: uses_jobs)
-        handler = serving.update_handling(None, bot_id=1, concurrency=2, drain_seconds=1)
+        handler = serving.update_handling(None, concurrency=2, drain_seconds=1)
         assert isinstance(handler, kind)
 
 

@@ -11,17 +11,18 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from bot.application import is_valid_token
-from bot.inbox import bot_id_of
 from bot.intake import store_updates
 from bot.models import InboundUpdate
+from bots.tokens import is_valid_token, telegram_id_of
 from tests.fakes.telegram_server import TOKEN
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.mark.parametrize(("token", "problem"), [("", "not set"), ("not-a-token", "malformed")])
-def test_runbot_without_a_proper_token_says_what_to_set_and_exits_with_2(settings, token, problem):
+def test_runbot_without_a_proper_token_says_what_to_set_and_exits_with_2(
+    settings, token, problem, db
+):
     settings.TELEGRAM_BOT_TOKEN = token
     with pytest.raises(CommandError) as error:
         call_command("runbot")
@@ -123,14 +124,29 @@ def test_runbot_refuses_to_start_without_any_active_model(transactional_db, sett
     assert "No LLM model is active" in str(error.value)
 
 
-def test_runbot_ends_with_a_clear_error_when_telegram_refuses_the_token(
-    fake_telegram, transactional_db, settings, prompts, llm_model
+@pytest.mark.parametrize("refused_at", ["getMe", "getUpdates"])
+def test_a_token_telegram_refuses_is_logged_clearly_and_the_bot_left_alone(
+    fake_telegram, transactional_db, settings, prompts, llm_model, caplog, refused_at
 ):
+    """Other bots of the process go on; this one waits for staff to give a new token."""
     settings.TELEGRAM_BOT_TOKEN = TOKEN
     settings.TELEGRAM_API_BASE_URL = fake_telegram.base_url
-    fake_telegram.fail_next("getUpdates", error_code=401, description="Unauthorized")
-    with pytest.raises(CommandError, match="The bot stopped: Unauthorized"):
+    fake_telegram.fail_next(refused_at, error_code=401, description="Unauthorized")
+
+    def stop_once_logged():
+        deadline = time.monotonic() + 30
+        while "Unauthorized" not in caplog.text and "refused the token" not in caplog.text:
+            assert time.monotonic() < deadline, "the refusal was not logged"
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    stopper = threading.Thread(target=stop_once_logged)
+    stopper.start()
+    with caplog.at_level("INFO"):
         call_command("runbot")
+    stopper.join()
+    assert "Bot stopped" in caplog.text
+    assert TOKEN not in caplog.text
 
 
 def test_runworker_answers_what_another_process_stored_until_sigterm(
@@ -150,7 +166,7 @@ def test_runworker_answers_what_another_process_stored_until_sigterm(
             "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
         },
     }
-    store_updates(bot_id=bot_id_of(TOKEN), payloads=[update])
+    store_updates(bot_id=telegram_id_of(TOKEN), payloads=[update])
 
     def stop_after_the_answer():
         fake_telegram.wait_for_messages(4545, 1, timeout=30)

@@ -1,5 +1,5 @@
-"""`manage.py telegram_webhook set|delete|info` against the fake Bot API: the right URL, secret
-and update kinds reach Telegram, mistakes are one clear line, and no secret is printed."""
+"""`manage.py telegram_webhook set|delete|info` against the fake Bot API: each bot's URL and
+secret and the update kinds reach Telegram, mistakes are one clear line, no secret is printed."""
 
 import io
 
@@ -7,16 +7,19 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from bot.application import ALLOWED_UPDATES
-from bot.inbox import bot_id_of
+from bot.webhook import bot_webhook_secret
+from bots.models import Bot
+from bots.tokens import telegram_id_of
+from tests.factories import BotFactory
 from tests.fakes.telegram_server import TOKEN
 
 SECRET = "webhook_Secret-123"
 SITE = "https://bot.example.com"
-HOOK_URL = f"{SITE}/telegram/webhook/{bot_id_of(TOKEN)}/"
+HOOK_URL = f"{SITE}/telegram/webhook/{telegram_id_of(TOKEN)}/"
 
 
 @pytest.fixture
-def configured(settings, fake_telegram):
+def configured(settings, fake_telegram, db):
     settings.TELEGRAM_BOT_TOKEN = TOKEN
     settings.TELEGRAM_API_BASE_URL = fake_telegram.base_url
     settings.TELEGRAM_WEBHOOK_URL = SITE
@@ -30,6 +33,7 @@ def run(*args) -> str:
     output = out.getvalue()
     assert TOKEN not in output
     assert SECRET not in output
+    assert bot_webhook_secret(telegram_id_of(TOKEN)) not in output
     return output
 
 
@@ -43,7 +47,8 @@ def test_set_points_telegram_at_this_sites_webhook_with_the_secret(configured, f
     output = run("set")
 
     webhook = fake_telegram.webhook
-    assert (webhook.url, webhook.secret_token) == (HOOK_URL, SECRET)
+    assert (webhook.url, webhook.secret_token) == (HOOK_URL, bot_webhook_secret(123456789))
+    assert "Bot Telegram (id " in output
     assert webhook.allowed_updates == ALLOWED_UPDATES
     assert webhook.max_connections == 40
     assert f"Webhook set: Telegram posts message, edited_message, callback_query to {HOOK_URL}" in (
@@ -84,7 +89,7 @@ def test_the_webhook_path_is_appended_to_the_sites_address(configured, fake_tele
         ("TELEGRAM_WEBHOOK_URL", "", "TELEGRAM_WEBHOOK_URL is not set"),
         ("TELEGRAM_WEBHOOK_URL", "http://bot.example.com", "must start with https://"),
         ("TELEGRAM_WEBHOOK_SECRET", "", "TELEGRAM_WEBHOOK_SECRET is not set"),
-        ("TELEGRAM_BOT_TOKEN", "", "TELEGRAM_BOT_TOKEN is not set"),
+        ("TELEGRAM_BOT_TOKEN", "", "Or add a bot in admin"),
         ("TELEGRAM_BOT_TOKEN", "not-a-token", "TELEGRAM_BOT_TOKEN is malformed"),
     ],
 )
@@ -171,6 +176,36 @@ def test_delete_removes_the_webhook_and_may_drop_pending_updates(
     assert fake_telegram.pending_update_count() == pending
     assert "Webhook deleted" in output
     assert ("Updates not delivered yet were dropped." in output) is (pending == 0)
+
+
+def test_a_bot_added_in_admin_gets_its_own_webhook(configured, fake_telegram):
+    configured.TELEGRAM_BOT_TOKEN = ""
+    bot = BotFactory(token=TOKEN, name="Shop")
+
+    output = run("set", "--bot", str(bot.pk))
+
+    assert fake_telegram.webhook.secret_token == bot_webhook_secret(bot.telegram_id)
+    assert f"Bot Shop (id {bot.pk}):" in output
+
+
+def test_a_bot_that_is_not_active_is_refused(configured, fake_telegram):
+    run("info")  # registers the bot of TELEGRAM_BOT_TOKEN
+    Bot.objects.update(is_active=False)
+    BotFactory(name="Other")
+
+    error = refusal("info", "--bot", str(Bot.objects.get(name="Telegram").pk))
+
+    assert "No active bot has the id" in str(error)
+
+
+def test_a_bot_whose_token_cannot_be_read_says_why(configured, settings):
+    configured.TELEGRAM_BOT_TOKEN = ""
+    BotFactory(token=TOKEN)
+    settings.BOT_TOKEN_KEYS = []
+
+    error = refusal("info")
+
+    assert "The bot's token cannot be read" in str(error)
 
 
 def test_an_action_is_required(configured):

@@ -1,4 +1,4 @@
-"""The webhook: only Telegram (holding the secret) gets updates in; each is stored once,
+"""The webhook: only Telegram (holding the bot's secret) gets updates in; each is stored once,
 committed before the 200, and left to Telegram to post again while the database is away."""
 
 import asyncio
@@ -9,19 +9,23 @@ from asgiref.sync import sync_to_async
 from django.db import OperationalError
 from django.test import AsyncClient
 
-from bot.application import build_application
-from bot.inbox import bot_id_of
 from bot.models import InboundUpdate
 from bot.serving import handling
+from bot.webhook import bot_webhook_secret
+from bots.tokens import telegram_id_of
+from tests.factories import BotFactory
 from tests.fakes.openai_server import Reply
 from tests.fakes.telegram_server import TOKEN
 from tests.running_bot import inbox_settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BOT = bot_id_of(TOKEN)
+BOT = telegram_id_of(TOKEN)
 OTHER_TOKEN = "987654321:OTHER-fake-token"
+OTHER_BOT = telegram_id_of(OTHER_TOKEN)
 SECRET = "webhook_Secret-123"
+#: What `post` sends unless told otherwise: the secret `telegram_webhook set` gave the bot.
+THE_BOTS_SECRET = object()
 CHAT = 5151
 
 
@@ -41,7 +45,9 @@ def webhook_path(bot_id: int = BOT) -> str:
     return f"/telegram/webhook/{bot_id}/"
 
 
-async def post(update, *, secret=SECRET, bot_id=BOT, body=None):
+async def post(update, *, secret=THE_BOTS_SECRET, bot_id=BOT, body=None):
+    if secret is THE_BOTS_SECRET:
+        secret = bot_webhook_secret(bot_id)
     headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
     return await AsyncClient().post(
         webhook_path(bot_id),
@@ -57,8 +63,7 @@ def stored() -> list[tuple[int, int]]:
 
 
 @pytest.fixture(autouse=True)
-def webhook_on(settings):
-    settings.TELEGRAM_BOT_TOKEN = TOKEN
+def webhook_on(settings, telegram_bot):
     settings.TELEGRAM_WEBHOOK_SECRET = SECRET
     return settings
 
@@ -73,7 +78,10 @@ async def test_an_update_with_the_right_secret_is_stored_and_confirmed():
     assert (row.chat_id, json.loads(row.payload)["message"]["text"]) == (CHAT, "Здравствуйте")
 
 
-@pytest.mark.parametrize("secret", ["wrong-secret", SECRET + "x", "", None])
+@pytest.mark.parametrize(
+    "secret",
+    ["wrong-secret", SECRET, SECRET + "x", "", None],
+)
 async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_stored(secret, caplog):
     response = await post(message_update(11), secret=secret)
 
@@ -81,6 +89,16 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_stored(secret
     assert await sync_to_async(stored)() == []
     assert "wrong or missing secret token" in caplog.text
     assert SECRET not in caplog.text
+    assert bot_webhook_secret(BOT) not in caplog.text
+
+
+async def test_one_bots_secret_does_not_open_another_bots_webhook():
+    await sync_to_async(BotFactory)(token=OTHER_TOKEN)
+
+    response = await post(message_update(11), bot_id=OTHER_BOT, secret=bot_webhook_secret(BOT))
+
+    assert response.status_code == 403
+    assert bot_webhook_secret(BOT) != bot_webhook_secret(OTHER_BOT)
 
 
 async def test_a_secret_with_characters_outside_ascii_is_refused_not_an_error():
@@ -97,14 +115,13 @@ async def test_the_same_update_posted_twice_is_stored_once_and_confirmed_both_ti
     assert await sync_to_async(stored)() == [(BOT, 13)]
 
 
-async def test_the_same_update_id_from_two_bots_is_stored_for_each(webhook_on):
+async def test_the_same_update_id_from_two_bots_is_stored_for_each():
+    await sync_to_async(BotFactory)(token=OTHER_TOKEN)
     assert (await post(message_update(14))).status_code == 200
-    webhook_on.TELEGRAM_BOT_TOKEN = OTHER_TOKEN
-    other_bot = bot_id_of(OTHER_TOKEN)
 
-    assert (await post(message_update(14), bot_id=other_bot)).status_code == 200
+    assert (await post(message_update(14), bot_id=OTHER_BOT)).status_code == 200
 
-    assert await sync_to_async(stored)() == [(BOT, 14), (other_bot, 14)]
+    assert await sync_to_async(stored)() == [(BOT, 14), (OTHER_BOT, 14)]
 
 
 async def test_a_body_larger_than_the_limit_is_refused(webhook_on):
@@ -171,19 +188,27 @@ async def test_only_post_is_allowed():
     assert response.status_code == 405
 
 
-async def test_another_bot_id_is_not_found():
+async def test_a_bot_not_registered_is_not_found():
     response = await post(message_update(18), bot_id=BOT + 1)
 
     assert response.status_code == 404
     assert await sync_to_async(stored)() == []
 
 
-@pytest.mark.parametrize(("token", "secret"), [("", SECRET), ("not-a-token", SECRET), (TOKEN, "")])
-async def test_without_a_token_or_a_secret_the_webhook_does_not_exist(webhook_on, token, secret):
-    webhook_on.TELEGRAM_BOT_TOKEN = token
-    webhook_on.TELEGRAM_WEBHOOK_SECRET = secret
+async def test_a_bot_switched_off_is_not_found(telegram_bot):
+    telegram_bot.is_active = False
+    await telegram_bot.asave()
 
-    response = await post(message_update(19), secret=secret)
+    response = await post(message_update(18))
+
+    assert response.status_code == 404
+    assert await sync_to_async(stored)() == []
+
+
+async def test_without_a_secret_the_webhook_does_not_exist(webhook_on):
+    webhook_on.TELEGRAM_WEBHOOK_SECRET = ""
+
+    response = await post(message_update(19), secret="")
 
     assert response.status_code == 404
     assert await sync_to_async(stored)() == []
@@ -237,7 +262,7 @@ async def test_the_asgi_application_takes_a_body_without_a_declared_length_up_to
             "headers": [
                 (b"host", b"testserver"),
                 (b"content-type", b"application/json"),
-                (b"x-telegram-bot-api-secret-token", SECRET.encode()),
+                (b"x-telegram-bot-api-secret-token", bot_webhook_secret(BOT).encode()),
             ],
             "query_string": b"",
             "server": ("testserver", 80),
@@ -259,8 +284,7 @@ async def test_an_update_taken_by_the_webhook_is_answered_by_the_worker(
     fake_openai.queue(Reply(text="Добрый день! Чем помочь?"))
     assert (await post(message_update(23, text="Подскажите цены"))).status_code == 200
 
-    application = build_application(token=TOKEN, api_base_url=fake_telegram.base_url)
-    async with handling(application, bot_id=BOT, drain_seconds=5):
+    async with handling(api_base_url=fake_telegram.base_url, drain_seconds=5):
         [row] = await inbox_settled()
 
     assert row.state == InboundUpdate.State.DONE
@@ -279,8 +303,7 @@ async def test_an_update_the_bot_cannot_read_is_marked_failed_and_the_chat_goes_
     assert (await post(unreadable)).status_code == 200
     assert (await post(message_update(26))).status_code == 200
 
-    application = build_application(token=TOKEN, api_base_url=fake_telegram.base_url)
-    async with handling(application, bot_id=BOT, drain_seconds=5):
+    async with handling(api_base_url=fake_telegram.base_url, drain_seconds=5):
         first, second = await inbox_settled()
 
     assert (first.state, second.state) == (InboundUpdate.State.FAILED, InboundUpdate.State.DONE)

@@ -321,23 +321,23 @@ def test_a_long_source_is_cut_to_fit_the_column():
 def test_a_person_who_blocked_the_bot_is_marked_blocked(caplog):
     contact = ContactFactory(channel="telegram", external_id="42")
     with caplog.at_level(logging.INFO, logger="conversations.services"):
-        contact_mark_blocked(channel="telegram", external_id=42)
+        contact_mark_blocked(contact_id=contact.pk)
     contact.refresh_from_db()
     assert contact.is_blocked is True
-    assert "telegram:42 blocked the bot" in caplog.text
+    assert f"Contact {contact.pk} blocked the bot" in caplog.text
 
 
 def test_marking_an_already_blocked_person_again_logs_nothing(caplog):
-    ContactFactory(channel="telegram", external_id="42", is_blocked=True)
+    contact = ContactFactory(channel="telegram", external_id="42", is_blocked=True)
     with caplog.at_level(logging.INFO, logger="conversations.services"):
-        contact_mark_blocked(channel="telegram", external_id=42)
+        contact_mark_blocked(contact_id=contact.pk)
     assert caplog.records == []
 
 
 def test_a_person_who_comes_back_is_marked_unblocked(caplog):
     contact = ContactFactory(channel="telegram", external_id="42", is_blocked=True)
     with caplog.at_level(logging.INFO, logger="conversations.services"):
-        contact_mark_blocked(channel="telegram", external_id=42, blocked=False)
+        contact_mark_blocked(contact_id=contact.pk, blocked=False)
     contact.refresh_from_db()
     assert contact.is_blocked is False
     assert "unblocked the bot" in caplog.text

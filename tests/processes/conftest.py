@@ -22,8 +22,9 @@ from pathlib import Path
 import pytest
 from django.db import connection, connections
 
-from bot.inbox import bot_id_of
 from bot.models import InboundUpdate
+from bot.webhook import bot_webhook_secret
+from bots.tokens import telegram_id_of
 from tests.fakes.openai_server import Reply
 from tests.fakes.telegram_server import TOKEN
 from tests.fakes.webhook_poster import WebhookPoster
@@ -214,10 +215,12 @@ def webhook_processes(launch, bot_environment, fake_telegram):
         ]
         root = f"http://127.0.0.1:{web_port}"
         wait_until(lambda: answers(f"{root}/healthz"), START_SECONDS, "the web process answers")
-        url = f"{root}/telegram/webhook/{bot_id_of(TOKEN)}/"
-        poster = WebhookPoster(fake_telegram, url=url, secret=WEBHOOK_SECRET)
+        bot = telegram_id_of(TOKEN)
+        url = f"{root}/telegram/webhook/{bot}/"
+        secret = bot_webhook_secret(bot, WEBHOOK_SECRET)
+        poster = WebhookPoster(fake_telegram, url=url, secret=secret)
         posters.append(poster)
-        return WebhookSite(web, job_workers, url, WEBHOOK_SECRET, poster)
+        return WebhookSite(web, job_workers, url, secret, poster)
 
     yield start
     for poster in posters:

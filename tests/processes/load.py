@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.inbox import bot_id_of
+from bots.tokens import telegram_id_of
 from conversations.models import Message
 from tests.fakes.telegram_server import TOKEN
 from tests.fakes.webhook_poster import WebhookPoster
@@ -75,7 +75,7 @@ class Load:
         keys = Counter(
             Message.objects.filter(role="user").values_list("event_key", flat=True).iterator()
         )
-        bot_id = bot_id_of(TOKEN)
+        bot_id = telegram_id_of(TOKEN)
         assert set(keys) == {f"telegram:{bot_id}:{update_id}" for update_id in self.texts}
         assert max(keys.values()) == 1
 

@@ -1,5 +1,6 @@
-"""`manage.py telegram_webhook set|delete|info`: Telegram posts updates to this site's webhook
-(`bot.webhook`) instead of `runbot` fetching them, or stops doing so.
+"""`manage.py telegram_webhook set|delete|info [--bot ID]`: Telegram posts each active bot's
+updates to its webhook on this site (`bot.webhook`) instead of `runbot` fetching them, or
+stops doing so.
 
 Nothing printed names the token or the secret: the output may be pasted into a ticket.
 """
@@ -19,8 +20,10 @@ from telegram import Bot, WebhookInfo
 from telegram.error import TelegramError
 
 from bot.application import ALLOWED_UPDATES, telegram_api_root
-from bot.inbox import bot_id_of
-from bot.management.bot_process import required_token
+from bot.management.bot_process import register_environment_bot
+from bot.webhook import bot_webhook_secret
+from bots.selectors import BotInfo, active_bots, bot_token
+from bots.tokens import TokenUnavailable
 
 #: Telegram posts only over HTTPS; plain HTTP is allowed to this machine, for tests.
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -64,17 +67,30 @@ class Command(BaseCommand):
                 action="store_true",
                 help=gettext_lazy("Telegram forgets the updates it has not delivered yet."),
             )
-        actions.add_parser("info", help=gettext_lazy("What Telegram reports about the webhook."))
+        showing = actions.add_parser(
+            "info", help=gettext_lazy("What Telegram reports about the webhook.")
+        )
+        for subparser in (setting, deleting, showing):
+            subparser.add_argument(
+                "--bot",
+                type=int,
+                metavar="ID",
+                help=gettext_lazy("Only this bot (its id in admin); default: every active bot."),
+            )
 
     def handle(self, *args, action, **options):
-        token = required_token()
-        if action == "set":
-            work = self.set_webhook(token, webhook_url(bot_id_of(token)), webhook_secret(), options)
-        elif action == "delete":
-            work = self.delete_webhook(token, options["drop_pending_updates"])
-        else:
-            work = self.show_info(token)
-        asyncio.run(refusal_in_one_line(work))
+        register_environment_bot()
+        for bot in chosen_bots(options["bot"]):
+            self.stdout.write(_("Bot %(name)s (id %(id)s):") % {"name": bot.name, "id": bot.id})
+            token = readable_token(bot)
+            if action == "set":
+                url = webhook_url(bot.telegram_id)
+                work = self.set_webhook(token, url, webhook_secret(bot.telegram_id), options)
+            elif action == "delete":
+                work = self.delete_webhook(token, options["drop_pending_updates"])
+            else:
+                work = self.show_info(token)
+            asyncio.run(refusal_in_one_line(work))
 
     async def set_webhook(self, token: str, url: str, secret: str, options: dict) -> None:
         async with bot_for(token) as bot:
@@ -119,7 +135,7 @@ def bot_for(token: str) -> Bot:
     return Bot(token, base_url=f"{telegram_api_root(settings.TELEGRAM_API_BASE_URL)}/bot")
 
 
-def webhook_url(bot_id: int) -> str:
+def webhook_url(telegram_id: int) -> str:
     """Where Telegram posts: `TELEGRAM_WEBHOOK_URL` and the webhook's path for this bot."""
     base = settings.TELEGRAM_WEBHOOK_URL
     if not base:
@@ -136,12 +152,26 @@ def webhook_url(bot_id: int) -> str:
             _("TELEGRAM_WEBHOOK_URL must start with https://: Telegram posts only over HTTPS."),
             returncode=2,
         )
-    return base.rstrip("/") + reverse("telegram_webhook", args=[bot_id])
+    return base.rstrip("/") + reverse("telegram_webhook", args=[telegram_id])
 
 
-def webhook_secret() -> str:
-    secret = settings.TELEGRAM_WEBHOOK_SECRET
-    if not secret:
+def chosen_bots(bot_id: int | None) -> list[BotInfo]:
+    bots = [bot for bot in active_bots() if bot_id is None or bot.id == bot_id]
+    if not bots:
+        raise CommandError(_("No active bot has the id %(id)s.") % {"id": bot_id}, returncode=2)
+    return bots
+
+
+def readable_token(bot: BotInfo) -> str:
+    try:
+        return bot_token(bot_id=bot.id)
+    except TokenUnavailable as error:
+        raise CommandError(_("The bot's token cannot be read: %(why)s") % {"why": error}) from None
+
+
+def webhook_secret(telegram_id: int) -> str:
+    """The bot's own secret, derived from TELEGRAM_WEBHOOK_SECRET."""
+    if not settings.TELEGRAM_WEBHOOK_SECRET:
         raise CommandError(
             _(
                 "TELEGRAM_WEBHOOK_SECRET is not set. Set it in .env to a random value, e.g. "
@@ -149,7 +179,7 @@ def webhook_secret() -> str:
             ),
             returncode=2,
         )
-    return secret
+    return bot_webhook_secret(telegram_id)
 
 
 def info_lines(info: WebhookInfo) -> list[str]:

@@ -1,0 +1,47 @@
+"""Staff admin for the bots: name, token (write-only), languages, staff chat, hours, staff."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
+
+from bots.forms import BotForm
+from bots.models import Bot
+from core.admin_names import ModelNames, ModelNamesMixin
+
+
+@admin.register(Bot)
+class BotAdmin(ModelNamesMixin, admin.ModelAdmin):
+    form = BotForm
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "bot"),
+        genitive=pgettext_lazy("genitive", "bot"),
+        counted=ngettext_lazy("%(count)s bot", "%(count)s bots", "count"),
+    )
+    list_display = ("name", "username_display", "telegram_id", "token_source", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "username")
+    readonly_fields = ("username", "telegram_id", "token_source")
+    filter_horizontal = ("staff",)
+    fieldsets = [
+        (None, {"fields": ["name", "username", "telegram_id", "is_active"]}),
+        (_("Token"), {"fields": ["token_source", "token", "token_variable"]}),
+        (_("Languages"), {"fields": ["languages"]}),
+        (
+            _("Staff and business hours"),
+            {"fields": ["staff_chat_id", "time_zone", "work_days", "opens_at", "closes_at"]},
+        ),
+        (_("Who works with this bot"), {"fields": ["staff"]}),
+    ]
+
+    @admin.display(description=_("username"), ordering="username")
+    def username_display(self, bot: Bot) -> str:
+        return f"@{bot.username}" if bot.username else "—"
+
+    @admin.display(description=_("token"))
+    def token_source(self, bot: Bot) -> str:
+        """Where the token is, never the token itself."""
+        if not bot.pk:
+            return "—"
+        if bot.token_variable:
+            return _("variable %(name)s") % {"name": bot.token_variable}
+        return _("stored encrypted")
