@@ -95,3 +95,17 @@ class Channel(Protocol):
 
     async def tell_staff(self, *, card: str, news: str, card_message_id: int | None) -> Outcome:
         """Post a lead's card to staff, or update the card posted before and reply `news`."""
+
+    @property
+    def staff_chat(self) -> str:
+        """Where staff read this bot's news ("" when nowhere)."""
+
+    async def open_staff_topic(self, *, title: str, card: str) -> int | None:
+        """A topic of its own for a lead in the staff chat, headed by its card: the topic's
+        id, or None when the staff chat has no topics (or refused)."""
+
+    async def tell_topic(self, thread_id: int, text: str) -> Outcome:
+        """Post `text` into a lead's topic in the staff chat."""
+
+    def to_person(self, external_id: str) -> Channel:
+        """The same bot, talking to a person in their private chat (an operator's reply)."""

@@ -71,3 +71,16 @@ class TerminalChannel:
 
     async def tell_staff(self, *, card: str, news: str, card_message_id: int | None) -> Outcome:
         return SHOWN
+
+    staff_chat = ""
+
+    async def open_staff_topic(self, *, title: str, card: str) -> int | None:
+        """The terminal has no staff chat: operators work in admin."""
+        return None
+
+    async def tell_topic(self, thread_id: int, text: str) -> Outcome:
+        return SHOWN
+
+    def to_person(self, external_id: str) -> TerminalChannel:
+        """Whoever sits at the terminal is the person."""
+        return self

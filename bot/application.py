@@ -82,6 +82,8 @@ def telegram_requests(read_timeout: float) -> HTTPXRequest:
 
 def register_handlers(application: Application) -> None:
     new_message = filters.UpdateType.MESSAGE
+    operators_at_work = new_message & handlers.StaffTopics(application) & filters.TEXT
+    application.add_handler(MessageHandler(operators_at_work, handlers.staff_topic_message))
     for command in COMMANDS:
         application.add_handler(
             CommandHandler(command.name, handlers.command(command), filters=new_message)

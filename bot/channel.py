@@ -74,11 +74,12 @@ class TelegramChannel:
     def has_staff_chat(self) -> bool:
         return bool(self.staff_chat_id)
 
-    def _courier(self, chat_id: int | str | None = None) -> Courier:
+    def _courier(self, chat_id: int | str | None = None, thread_id: int | None = None) -> Courier:
         return Courier(
             self.bot,
             self.chat_id if chat_id is None else chat_id,
             deadline_seconds=settings.TELEGRAM_DELIVERY_DEADLINE,
+            thread_id=thread_id,
         )
 
     async def acknowledge(self, note: str = "") -> None:
@@ -114,6 +115,30 @@ class TelegramChannel:
     def private_address(self) -> tuple[str, str]:
         username = self.bot.username
         return f"@{username}", f"https://t.me/{username}"
+
+    @property
+    def staff_chat(self) -> str:
+        return str(self.staff_chat_id or "")
+
+    async def open_staff_topic(self, *, title: str, card: str) -> int | None:
+        """A forum topic named after the lead, its first message the card. A staff chat
+        without topics (or where the bot may not make them) gets the card as before."""
+        try:
+            topic = await self.bot.create_forum_topic(self.staff_chat_id, title[:128] or "—")
+        except TelegramError as error:
+            logger.warning("Could not make a topic in the staff chat: %s", error)
+            return None
+        await self.tell_topic(topic.message_thread_id, card)
+        return topic.message_thread_id
+
+    async def tell_topic(self, thread_id: int, text: str) -> Outcome:
+        topic = self._courier(self.staff_chat_id, thread_id)
+        return outcome_of(await topic.send_text(text))
+
+    def to_person(self, external_id: str) -> TelegramChannel:
+        return TelegramChannel(
+            self.bot, int(external_id), private=True, staff_chat_id=self.staff_chat_id
+        )
 
     async def tell_staff(self, *, card: str, news: str, card_message_id: int | None) -> Outcome:
         staff = self._courier(self.staff_chat_id)

@@ -109,7 +109,8 @@ def _describe(error: Exception) -> str:
 
 
 class Courier:
-    """Sends to one chat within a deadline that starts with the first attempt of each text."""
+    """Sends to one chat (or one topic of a forum: `thread_id`) within a deadline that starts
+    with the first attempt of each text."""
 
     def __init__(
         self,
@@ -117,11 +118,13 @@ class Courier:
         chat_id: int | str,
         *,
         deadline_seconds: float,
+        thread_id: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ):
         self.bot = bot
         self.chat_id = chat_id
+        self.thread_id = thread_id
         self.deadline_seconds = deadline_seconds
         self.clock = clock
         self.sleep = sleep
@@ -185,6 +188,7 @@ class Courier:
                 self.chat_id,
                 text,
                 parse_mode=parse_mode,
+                message_thread_id=self.thread_id,
                 rate_limit_args=RETRIED_BY_CALLER,
                 **extra,
             )

@@ -9,14 +9,15 @@ from __future__ import annotations
 import functools
 
 from django.conf import settings
-from telegram import Update
-from telegram.ext import ContextTypes
+from telegram import Message, Update
+from telegram.ext import ContextTypes, filters
 
 from assistant import usecases
 from assistant.runtime import Runtime
-from assistant.usecases import ButtonRoute, Command
+from assistant.usecases import ButtonRoute, Command, TopicMessage
 from bot.channel import TelegramChannel
 from bot.updates import Kind, addressed_to_bot, incoming_from, is_private, unsupported_kind
+from bots.selectors import BotInfo
 
 RUNTIME = "runtime"
 #: The bot as staff configured it (`bots.selectors.BotInfo`), kept current by `bot.registry`.
@@ -25,6 +26,23 @@ BOT = "bot"
 
 def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
     return context.application.bot_data[RUNTIME]
+
+
+def staff_chat_of(bot: BotInfo) -> str:
+    """The bot's staff chat, else the site's (`TELEGRAM_STAFF_CHAT_ID`)."""
+    return bot.staff_chat_id or settings.TELEGRAM_STAFF_CHAT_ID
+
+
+class StaffTopics(filters.MessageFilter):
+    """Messages in a topic of the bot's staff chat: operators at work."""
+
+    def __init__(self, application):
+        super().__init__(name="StaffTopics")
+        self.application = application
+
+    def filter(self, message: Message) -> bool:
+        staff_chat = staff_chat_of(self.application.bot_data[BOT])
+        return bool(staff_chat) and str(message.chat.id) == staff_chat and message.is_topic_message
 
 
 async def run(
@@ -48,7 +66,7 @@ async def run(
         update.effective_chat.id,
         private=is_private(update),
         query=update.callback_query,
-        staff_chat_id=bot.staff_chat_id or settings.TELEGRAM_STAFF_CHAT_ID,
+        staff_chat_id=staff_chat_of(bot),
     )
     if show_life:
         channel.show_life()
@@ -115,3 +133,25 @@ async def other_content(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await run(update, context, Kind.TEXT, usecases.keep_edit)
+
+
+async def staff_topic_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An operator wrote in a lead's topic: to the person, a note, or /release."""
+    sender = update.effective_user
+    message = update.effective_message
+    if sender is None or sender.is_bot:
+        return
+    bot = context.application.bot_data[BOT]
+    staff = TelegramChannel(
+        update.get_bot(), message.chat.id, private=False, staff_chat_id=staff_chat_of(bot)
+    )
+    name = sender.first_name or ""
+    topic_message = TopicMessage(
+        staff_chat=str(message.chat.id),
+        thread_id=message.message_thread_id,
+        text=message.text or "",
+        author_name=name,
+        signature=name if bot.sign_operator_messages else "",
+        event_key=f"telegram:{update.get_bot().id}:{update.update_id}",
+    )
+    await usecases.operator_wrote(topic_message, staff)

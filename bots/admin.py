@@ -28,7 +28,16 @@ class BotAdmin(ModelNamesMixin, admin.ModelAdmin):
         (_("Languages"), {"fields": ["languages"]}),
         (
             _("Staff and business hours"),
-            {"fields": ["staff_chat_id", "time_zone", "work_days", "opens_at", "closes_at"]},
+            {
+                "fields": [
+                    "staff_chat_id",
+                    "sign_operator_messages",
+                    "time_zone",
+                    "work_days",
+                    "opens_at",
+                    "closes_at",
+                ]
+            },
         ),
         (_("Who works with this bot"), {"fields": ["staff"]}),
     ]

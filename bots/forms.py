@@ -68,6 +68,7 @@ class BotForm(forms.ModelForm):
             "is_active",
             "languages",
             "staff_chat_id",
+            "sign_operator_messages",
             "time_zone",
             "work_days",
             "opens_at",

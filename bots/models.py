@@ -74,6 +74,11 @@ class Bot(models.Model):
             "Id of the staff group (a supergroup with topics for operators), e.g. -1001234567890."
         ),
     )
+    sign_operator_messages = models.BooleanField(
+        _("sign operators' messages"),
+        default=True,
+        help_text=_("An operator's message to a person ends with the operator's first name."),
+    )
     time_zone = models.CharField(
         _("time zone"), max_length=64, default=site_time_zone, validators=[validate_time_zone]
     )

@@ -23,6 +23,7 @@ class BotInfo:
     is_active: bool
     languages: tuple[str, ...]
     staff_chat_id: str
+    sign_operator_messages: bool
     time_zone: str
     work_days: frozenset[int]
     opens_at: datetime.time
@@ -42,6 +43,7 @@ class BotInfo:
             is_active=bot.is_active,
             languages=tuple(bot.languages),
             staff_chat_id=bot.staff_chat_id,
+            sign_operator_messages=bot.sign_operator_messages,
             time_zone=bot.time_zone,
             work_days=frozenset(bot.work_days),
             opens_at=bot.opens_at,

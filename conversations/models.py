@@ -157,6 +157,7 @@ class Message(LLMUsage):
         ASSISTANT = "assistant", _("Assistant")
         OPERATOR = "operator", _("Operator")
         SYSTEM = "system", _("System")
+        NOTE = "note", _("Internal note")
 
     class ContentType(models.TextChoices):
         TEXT = "text", _("Text")
@@ -193,6 +194,21 @@ class Message(LLMUsage):
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     text = models.TextField(_("text"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("operator"),
+        help_text=_("The staff user who wrote an operator's message or note in admin."),
+    )
+    author_name = models.CharField(
+        _("operator's name"),
+        max_length=128,
+        blank=True,
+        help_text=_("Who wrote an operator's message or note (in Telegram: their first name)."),
+    )
     content_type = models.CharField(
         _("content type"), max_length=10, choices=ContentType.choices, default=ContentType.TEXT
     )
@@ -351,3 +367,94 @@ class StaffNotice(models.Model):
 
     def __str__(self):
         return f"{self.get_reason_display()}: {self.contact_id}"
+
+
+class Handoff(models.Model):
+    """A conversation handed to people: asked for, taken by an operator, released.
+
+    While one is *waiting* the assistant still answers what it safely can; while one is
+    *taken* it is silent and an operator answers. A lead has at most one open handoff.
+    """
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting for an operator")
+        TAKEN = "taken", _("With an operator")
+        CLOSED = "closed", _("Back with the assistant")
+
+    class Reason(models.TextChoices):
+        PERSON = "person", _("The person asked")
+        ASSISTANT = "assistant", _("The assistant could not help")
+        STAFF = "staff", _("Staff took over")
+
+    OPEN = (State.WAITING, State.TAKEN)
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="handoffs", verbose_name=_("lead")
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.WAITING
+    )
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    why = models.CharField(
+        _("why"), max_length=300, blank=True, help_text=_("As the assistant put it.")
+    )
+    requested_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    taken_at = models.DateTimeField(_("taken"), null=True, blank=True)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("taken by"),
+    )
+    first_reply_at = models.DateTimeField(_("first operator reply"), null=True, blank=True)
+    #: Since when the person waits for a person's reply (None: nobody waits); reminders count
+    #: from here.
+    waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("staff reminded"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("person told"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("released"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("handoff to an operator")
+        verbose_name_plural = _("handoffs to operators")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact"],
+                condition=Q(state__in=["waiting", "taken"]),
+                name="one_open_handoff_per_lead",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["state", "waiting_since"],
+                condition=Q(state__in=["waiting", "taken"]),
+                name="handoff_open",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contact} · {self.get_state_display()}"
+
+
+class StaffTopic(models.Model):
+    """A lead's forum topic in its bot's staff chat: made once, headed by the lead card, reused."""
+
+    contact = models.OneToOneField(
+        Contact, on_delete=models.CASCADE, related_name="staff_topic", verbose_name=_("lead")
+    )
+    chat_id = models.CharField(_("staff chat"), max_length=32)
+    thread_id = models.BigIntegerField(_("topic id"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff topic")
+        verbose_name_plural = _("staff topics")
+        constraints = [
+            models.UniqueConstraint(fields=["chat_id", "thread_id"], name="uniq_staff_topic"),
+        ]
+
+    def __str__(self):
+        return f"{self.chat_id}/{self.thread_id}"

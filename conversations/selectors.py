@@ -66,6 +66,7 @@ def conversation_history(
     rows = (
         Message.objects.filter(words, conversation_id=conversation_id)
         .exclude(text="")
+        .exclude(role=Message.Role.NOTE)
         .exclude(status=Message.Status.FAILED)
         .order_by("-created_at", "-id")
         .values_list("role", "text")[:limit]

@@ -12,6 +12,7 @@ from assistant.usecases.buttons import (
     INTEREST,
     LANGUAGE,
     MODEL,
+    OPERATOR,
     SERVICE,
     ButtonRoute,
     press,
@@ -31,6 +32,7 @@ from assistant.usecases.conversation import (
 from assistant.usecases.exchange import Exchange, Incoming, Turn, Unreachable, handle
 from assistant.usecases.language import choose_language
 from assistant.usecases.model_choice import choose_model
+from assistant.usecases.operators import TopicMessage, operator_wrote, request_operator
 
 #: Every button the assistant offers, by the action it sends back.
 BUTTONS = (
@@ -41,6 +43,7 @@ BUTTONS = (
     ButtonRoute(rf"{MODEL}:\d+", choose_model),
     ButtonRoute(rf"{LANGUAGE}:[a-z-]{{2,10}}", choose_language),
     ButtonRoute(rf"{CARD}:(ok|fix)", card_pressed),
+    ButtonRoute(rf"{OPERATOR}:", request_operator),
 )
 
 __all__ = [
@@ -49,12 +52,14 @@ __all__ = [
     "Command",
     "Exchange",
     "Incoming",
+    "TopicMessage",
     "Turn",
     "Unreachable",
     "answer_text",
     "handle",
     "keep_edit",
     "note_unsupported",
+    "operator_wrote",
     "press",
     "shared_contact",
     "stale_button",

@@ -25,6 +25,7 @@ LANGUAGE = "lang"
 CARD = "card"
 CARD_CORRECT = "ok"
 CARD_FIX = "fix"
+OPERATOR = "operator"
 #: Marks the model a person has chosen in the /model menu.
 CHOSEN_MARK = "✓ "
 

@@ -14,6 +14,7 @@ from assistant.usecases.conversation import start, start_over
 from assistant.usecases.exchange import Exchange
 from assistant.usecases.language import show_languages
 from assistant.usecases.model_choice import show_models
+from assistant.usecases.operators import request_operator
 
 
 async def show_help(exchange: Exchange, _argument: str = "") -> None:
@@ -36,6 +37,7 @@ COMMANDS = (
     Command("start", gettext_lazy("Start over and see what I can do"), start),
     Command("services", gettext_lazy("Our services and prices"), show_services),
     Command("contact", gettext_lazy("Leave a phone number for a call back"), ask_for_contact),
+    Command("operator", gettext_lazy("Talk to a person"), request_operator),
     Command("model", gettext_lazy("Choose the AI model"), show_models),
     Command("language", gettext_lazy("Change the language"), show_languages),
     Command("new", gettext_lazy("Start a new conversation"), start_over),

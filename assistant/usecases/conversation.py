@@ -10,9 +10,10 @@ from assistant.channel import Button
 from assistant.usecases import confirmation
 from assistant.usecases.admission import admit
 from assistant.usecases.answering import answer
-from assistant.usecases.buttons import CATALOG, CONTACT, action
+from assistant.usecases.buttons import CATALOG, CONTACT, OPERATOR, action
 from assistant.usecases.contacts import take_contact_details
 from assistant.usecases.exchange import Exchange
+from assistant.usecases.operators import mirror_to_operators
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from core.db import db_call
@@ -37,6 +38,7 @@ async def start(exchange: Exchange, payload: str = "") -> None:
     buttons = [
         [Button(_("Services and prices"), action(CATALOG))],
         [Button(_("Leave a contact"), action(CONTACT))],
+        [Button(_("Talk to a person"), action(OPERATOR))],
     ]
     await exchange.say(
         await db_call(_greeting)(exchange.language, exchange.contact.bot_id), buttons=buttons
@@ -61,6 +63,10 @@ async def answer_text(exchange: Exchange) -> None:
     The scenario was read with the message, once for all of it. In a group nothing private
     is captured or read into the card.
     """
+    if exchange.turn.handoff is not None:
+        await mirror_to_operators(exchange, exchange.turn.handoff)
+        if exchange.turn.handoff.taken:
+            return  # the operator answers
     if not exchange.turn.text.strip():
         await exchange.say(_("Please write your question in words."))
         return
@@ -81,7 +87,12 @@ async def answer_text(exchange: Exchange) -> None:
 
 
 async def note_unsupported(exchange: Exchange) -> None:
-    """Stickers, photos, files, voice, locations: stored with their kind, answered politely."""
+    """Stickers, photos, files, voice, locations: stored with their kind, answered politely
+    (while an operator holds the conversation: shown to the operator instead)."""
+    if exchange.turn.handoff is not None:
+        await mirror_to_operators(exchange, exchange.turn.handoff)
+        if exchange.turn.handoff.taken:
+            return
     await exchange.say(_("I can read only text for now. Please write your question in words."))
 
 

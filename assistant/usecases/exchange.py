@@ -26,7 +26,7 @@ from bots.selectors import BotInfo, bot_info
 from conversations import services as conversation_services
 from conversations.models import Message
 from conversations.selectors import SaidBefore, replies_to
-from conversations.services import ContactInfo
+from conversations.services import ContactInfo, HandoffInfo
 from core.db import db_call
 from discovery.selectors import ScenarioInfo, scenario_for_contact
 
@@ -87,6 +87,8 @@ class Turn:
     earlier: tuple[SaidBefore, ...] = ()
     scenario: ScenarioInfo | None = None
     bot: BotInfo | None = None
+    #: The conversation is handed to operators (never in a group), read with the message.
+    handoff: HandoffInfo | None = None
 
     @property
     def in_group(self) -> bool:
@@ -132,6 +134,7 @@ def receive(incoming: Incoming) -> Turn:
         earlier=tuple(earlier),
         scenario=None if in_group else scenario_for_contact(contact_id=contact.id),
         bot=bot,
+        handoff=None if in_group else conversation_services.handoff_open(contact_id=contact.id),
     )
 
 

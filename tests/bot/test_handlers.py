@@ -61,7 +61,10 @@ async def test_start_menu_buttons_open_the_catalog_and_the_contact_request(
 ):
     fake_telegram.push_message(CHAT, "/start", language_code="en")
     start = (await wait_messages(fake_telegram, CHAT, 1))[0]
-    catalog_button, contact_button = (row[0] for row in start.reply_markup["inline_keyboard"])
+    catalog_button, contact_button, person_button = (
+        row[0] for row in start.reply_markup["inline_keyboard"]
+    )
+    assert person_button["text"] == "Talk to a person"
     fake_telegram.push_callback_query(CHAT, catalog_button["callback_data"], start.message_id)
     await wait_messages(fake_telegram, CHAT, 2)
     fake_telegram.push_callback_query(CHAT, contact_button["callback_data"], start.message_id)

@@ -20,6 +20,7 @@ def hours(opens: str, closes: str, days=(0, 1, 2, 3, 4), zone="Europe/Moscow") -
         is_active=True,
         languages=("ru", "en"),
         staff_chat_id="",
+        sign_operator_messages=True,
         time_zone=zone,
         work_days=frozenset(days),
         opens_at=datetime.time.fromisoformat(opens),

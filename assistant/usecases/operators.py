@@ -1,0 +1,181 @@
+"""Handing a conversation to people: asking for an operator, their replies, giving it back.
+
+The person asks (/operator, the "Talk to a person" button); staff hear of it in the lead's own
+topic of the staff chat, headed by the lead card, where the person's messages are mirrored as
+they arrive. While the conversation waits the assistant still answers; once an operator writes
+(in the topic, or in admin) it is silent until the operator releases it (/release).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from assistant.channel import Channel, Note
+from assistant.usecases.exchange import Exchange, record_delivery
+from assistant.usecases.staff import lead_summary
+from bots.selectors import BotInfo
+from conversations import selectors as conversation_selectors
+from conversations import services as conversation_services
+from conversations.models import Handoff, Message
+from conversations.services import HandoffInfo, TopicInfo
+from core.db import db_call
+
+logger = logging.getLogger(__name__)
+
+
+def waiting_note(bot: BotInfo | None) -> str:
+    """What the person is told about when a person will answer."""
+    now = timezone.now()
+    if bot is None or bot.is_open(now):
+        return _("An operator will answer you here shortly. Meanwhile I will answer what I can.")
+    opening = bot.next_opening(now)
+    if opening is None:
+        return _("An operator will answer you here as soon as possible.")
+    when = formats.date_format(opening, "j E, H:i")
+    return _(
+        "Our team is not at work now; a person will answer you here after %(when)s. "
+        "Meanwhile I will answer what I can."
+    ) % {"when": when}
+
+
+async def request_operator(exchange: Exchange, _argument: str = "") -> None:
+    """/operator and the "Talk to a person" button."""
+    if exchange.turn.in_group:
+        await exchange.say(_("Write to me privately to talk to a person."))
+        return
+    handoff = await db_call(conversation_services.handoff_request)(
+        contact_id=exchange.contact.id, reason=Handoff.Reason.PERSON
+    )
+    if handoff.taken:
+        await exchange.say(_("An operator is already talking with you here."))
+        return
+    await exchange.say(waiting_note(exchange.turn.bot))
+    if handoff.opened:
+        with translation.override(settings.LANGUAGE_CODE):
+            news = _("%(name)s asks for an operator.") % {"name": exchange.contact.display_name}
+        await tell_operators(
+            exchange.channel, exchange.contact.id, exchange.contact.display_name, news
+        )
+
+
+async def tell_operators(channel: Channel, contact_id: int, title: str, text: str) -> None:
+    """Post into the lead's topic, making it (headed by the card) the first time."""
+    topic = await lead_topic(channel, contact_id, title)
+    if topic is not None:
+        outcome = await channel.tell_topic(topic.thread_id, text)
+        if outcome.state != Message.Delivery.DELIVERED:
+            logger.error("Could not post to the topic of contact %s: %s", contact_id, outcome.error)
+
+
+async def lead_topic(channel: Channel, contact_id: int, title: str) -> TopicInfo | None:
+    if not channel.staff_chat:
+        return None
+    topic = await db_call(conversation_services.staff_topic_of)(contact_id=contact_id)
+    if topic is not None and topic.chat_id == channel.staff_chat:
+        return topic
+    with translation.override(settings.LANGUAGE_CODE):
+        card = await db_call(lead_summary)(contact_id)
+    thread_id = await channel.open_staff_topic(title=title, card=card)
+    if thread_id is None:
+        return None
+    return await db_call(conversation_services.staff_topic_save)(
+        contact_id=contact_id, chat_id=channel.staff_chat, thread_id=thread_id
+    )
+
+
+async def mirror_to_operators(exchange: Exchange, handoff: HandoffInfo) -> None:
+    """What the person wrote, into their topic; they now wait for a reply."""
+    await db_call(conversation_services.handoff_person_waits)(contact_id=exchange.contact.id)
+    text = exchange.turn.text or _("(not text)")
+    await tell_operators(
+        exchange.channel, exchange.contact.id, exchange.contact.display_name, f"👤 {text}"
+    )
+
+
+# --- The operator's side ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicMessage:
+    """What an operator wrote in a lead's topic of the staff chat."""
+
+    staff_chat: str
+    thread_id: int
+    text: str
+    author_name: str
+    #: How the person sees it signed ("" when the bot does not sign operators' messages).
+    signature: str = ""
+    event_key: str | None = None
+
+
+async def operator_wrote(topic_message: TopicMessage, staff: Channel) -> None:
+    """An operator's message in a lead's topic: /release gives the conversation back to the
+    assistant, /note keeps an internal note, anything else goes to the person."""
+    contact_id = await db_call(conversation_services.staff_topic_lead)(
+        chat_id=topic_message.staff_chat, thread_id=topic_message.thread_id
+    )
+    if contact_id is None:
+        return
+    command, _space, rest = topic_message.text.strip().partition(" ")
+    command = command.split("@", 1)[0].lower()
+    with translation.override(settings.LANGUAGE_CODE):
+        if command == "/release":
+            await release(staff, contact_id, topic_message.thread_id)
+        elif command == "/note":
+            await keep_note(staff, contact_id, topic_message, rest.strip())
+        else:
+            await reply_to_person(staff, contact_id, topic_message)
+
+
+async def release(staff: Channel, contact_id: int, thread_id: int) -> None:
+    released = await db_call(conversation_services.handoff_release)(contact_id=contact_id)
+    if released:
+        note = _("Released: the assistant answers this person again.")
+    else:
+        note = _("Nobody held this conversation: the assistant answers it.")
+    await staff.tell_topic(thread_id, note)
+
+
+async def keep_note(staff: Channel, contact_id: int, topic_message: TopicMessage, text: str):
+    if not text:
+        await staff.tell_topic(topic_message.thread_id, _("Write the note after /note."))
+        return
+    await db_call(conversation_services.operator_record_message)(
+        contact_id=contact_id,
+        text=text,
+        author_name=topic_message.author_name,
+        role=Message.Role.NOTE,
+        event_key=topic_message.event_key,
+    )
+    await staff.tell_topic(topic_message.thread_id, _("Note kept; the person does not see it."))
+
+
+async def reply_to_person(staff: Channel, contact_id: int, topic_message: TopicMessage) -> None:
+    """The operator's words to the person, as the bot (signed, if the bot says so); stored
+    first, delivered once (a repeated update finds them delivered)."""
+    stored = await db_call(conversation_services.operator_record_message)(
+        contact_id=contact_id,
+        text=topic_message.text,
+        author_name=topic_message.author_name,
+        event_key=topic_message.event_key,
+    )
+    if stored.delivered_before:
+        return
+    contact = await db_call(conversation_selectors.contact_info)(contact_id=contact_id)
+    person = staff.to_person(contact.external_id)
+    outcome = await person.say(Note(signed(topic_message.text, topic_message.signature)))
+    await db_call(record_delivery)(stored.id, outcome)
+    if outcome.state != Message.Delivery.DELIVERED:
+        await staff.tell_topic(
+            topic_message.thread_id,
+            _("Not delivered to the person: %(error)s") % {"error": outcome.error},
+        )
+
+
+def signed(text: str, signature: str) -> str:
+    return f"{text}\n\n— {signature}" if signature else text

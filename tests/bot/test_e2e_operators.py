@@ -1,0 +1,141 @@
+"""End-to-end: a person asks for a person; an operator answers in the lead's topic of the staff
+supergroup; the assistant is silent while the operator holds the conversation, and answers
+again after /release."""
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from conversations.models import Handoff, Message
+from tests.bot.test_e2e_basics import wait_messages
+from tests.fakes.openai_server import Reply
+
+PERSON = 9401
+STAFF = -1009401
+OPERATOR = {"id": 555, "first_name": "Olga", "last_name": "Ivanova", "username": "olga"}
+
+
+@pytest.fixture
+def staff_forum(fake_telegram, bot_settings):
+    """The staff chat is a supergroup with topics, the bot an admin that may manage them."""
+    fake_telegram.make_forum(STAFF, title="Staff")
+    bot_settings.TELEGRAM_STAFF_CHAT_ID = str(STAFF)
+    bot_settings.LANGUAGE_CODE = "en"  # staff read the site language
+    return STAFF
+
+
+async def wait_topic(fake, count: int):
+    """The lead's topic, once the bot sent `count` messages into it."""
+    await fake.wait_for_async(
+        lambda: fake.topics(STAFF)
+        and len(fake.topic_messages(STAFF, fake.topics(STAFF)[0].message_thread_id)) >= count,
+        10,
+        f"{count} messages in the topic",
+    )
+    topic = fake.topics(STAFF)[0]
+    return topic, fake.topic_messages(STAFF, topic.message_thread_id)
+
+
+def operator_says(fake, thread_id: int, text: str) -> int:
+    return fake.push_message(
+        STAFF, text, chat_type="supergroup", message_thread_id=thread_id, user=OPERATOR
+    )
+
+
+async def test_ask_for_a_person_an_operator_answers_in_the_topic_then_releases(
+    running_bot, fake_telegram, fake_openai, staff_forum
+):
+    fake_telegram.push_message(PERSON, "/operator", language_code="en", user={"first_name": "Anna"})
+    [waiting] = await wait_messages(fake_telegram, PERSON, 1)
+    topic, posted = await wait_topic(fake_telegram, 2)
+
+    assert "An operator will answer you here" in waiting.visible_text or (
+        "a person will answer you here after" in waiting.visible_text
+    )
+    assert topic.name == "Anna User"
+    assert posted[0].visible_text.startswith("New lead: Anna User")
+    assert posted[1].visible_text == "Anna User asks for an operator."
+
+    fake_telegram.push_message(PERSON, "Is anyone there?", language_code="en")
+    fake_openai.queue(Reply(text="While you wait: we are open 9 to 18."))
+    await wait_messages(fake_telegram, PERSON, 2)
+    _topic, posted = await wait_topic(fake_telegram, 3)
+    assert posted[2].visible_text == "👤 Is anyone there?"
+
+    operator_says(fake_telegram, topic.message_thread_id, "Hello, I am here to help.")
+    replies = await wait_messages(fake_telegram, PERSON, 3)
+    assert replies[2].visible_text == "Hello, I am here to help.\n\n— Olga"
+
+    fake_telegram.push_message(PERSON, "I need a lawyer for Monday", language_code="en")
+    _topic, posted = await wait_topic(fake_telegram, 4)
+    assert posted[3].visible_text == "👤 I need a lawyer for Monday"
+    assert len(fake_telegram.sent_messages(PERSON)) == 3  # the assistant stayed silent
+    assert len(fake_openai.completion_requests()) == 1
+
+    operator_says(fake_telegram, topic.message_thread_id, "/note call him back at 5")
+    _topic, posted = await wait_topic(fake_telegram, 5)
+    assert posted[4].visible_text == "Note kept; the person does not see it."
+
+    operator_says(fake_telegram, topic.message_thread_id, "/release")
+    _topic, posted = await wait_topic(fake_telegram, 6)
+    assert posted[5].visible_text == "Released: the assistant answers this person again."
+
+    fake_openai.queue(Reply(text="Sure, Monday works."))
+    fake_telegram.push_message(PERSON, "Can it be Monday?", language_code="en")
+    replies = await wait_messages(fake_telegram, PERSON, 4)
+    assert replies[3].visible_text == "Sure, Monday works."
+
+    roles = await sync_to_async(list)(
+        Message.objects.filter(role__in=["operator", "note"]).values_list(
+            "role", "text", "author_name", "delivery"
+        )
+    )
+    assert roles == [
+        ("operator", "Hello, I am here to help.", "Olga", "delivered"),
+        ("note", "call him back at 5", "Olga", ""),
+    ]
+    handoff = await Handoff.objects.aget()
+    assert (handoff.state, handoff.reason) == ("closed", "person")
+    assert handoff.first_reply_at is not None
+    history = fake_openai.completion_requests()[-1].body["messages"]
+    assert not any("call him back" in str(message["content"]) for message in history)
+
+
+async def test_the_topic_is_made_once_and_reused_for_the_next_request(
+    running_bot, fake_telegram, staff_forum
+):
+    fake_telegram.push_message(PERSON, "/operator", language_code="en")
+    topic, _posted = await wait_topic(fake_telegram, 2)
+    operator_says(fake_telegram, topic.message_thread_id, "/release")
+    await wait_topic(fake_telegram, 3)
+
+    fake_telegram.push_message(PERSON, "/operator", language_code="en")
+    await wait_topic(fake_telegram, 4)
+
+    assert len(fake_telegram.topics(STAFF)) == 1
+
+
+async def test_a_repeated_operator_update_is_delivered_once(
+    running_bot, fake_telegram, staff_forum
+):
+    fake_telegram.push_message(PERSON, "/operator", language_code="en")
+    topic, _posted = await wait_topic(fake_telegram, 2)
+    update_id = operator_says(fake_telegram, topic.message_thread_id, "One moment, please.")
+    await wait_messages(fake_telegram, PERSON, 2)
+
+    fake_telegram.push_same_update_again(update_id)
+    fake_telegram.push_message(PERSON, "/help", language_code="en")
+    replies = await wait_messages(fake_telegram, PERSON, 3)
+
+    assert [r.visible_text for r in replies].count("One moment, please.\n\n— Olga") == 1
+
+
+async def test_without_topics_in_the_staff_chat_the_person_is_still_told(
+    running_bot, fake_telegram, bot_settings
+):
+    bot_settings.TELEGRAM_STAFF_CHAT_ID = "-100777"  # a plain group: no topics there
+
+    fake_telegram.push_message(PERSON, "/operator", language_code="en")
+
+    [waiting] = await wait_messages(fake_telegram, PERSON, 1)
+    assert "will answer you here" in waiting.visible_text
+    assert await Handoff.objects.filter(state="waiting").aexists()
