@@ -74,12 +74,15 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class StreamChunk:
-    """A piece of a streamed answer: new text, why the model stopped, or the token usage."""
+    """A piece of a streamed answer: new text, why the model stopped, the token usage, or a
+    piece of a function the model calls (its name, then its arguments in pieces)."""
 
     text: str = ""
     finish_reason: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    tool_name: str = ""
+    tool_arguments: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,13 +138,17 @@ async def stream_chat(
     *,
     clients: ClientPool,
     read_timeout: float | None = None,
+    tools: list[dict] | None = None,
 ) -> AsyncIterator[StreamChunk]:
     """Stream a chat completion as text chunks, ending with a usage chunk when known.
 
     The chunk that carries the provider's `finish_reason` is passed on even without text:
     a stream can end cleanly yet cut short, and only that reason tells the two apart.
+    `tools` are offered only to a model registered as supporting them; only the first
+    function called is passed on.
     """
     client = clients.client(spec)
+    offered = {"tools": tools} if tools and spec.supports_tools else {}
     stream = await client.chat.completions.create(
         model=spec.model_id,
         messages=messages,
@@ -150,6 +157,7 @@ async def stream_chat(
         stream=True,
         stream_options={"include_usage": True},
         timeout=_timeout(spec, read_timeout),
+        **offered,
     )
     async with stream:
         async for chunk in stream:
@@ -158,6 +166,12 @@ async def stream_chat(
                 yield StreamChunk(
                     text=choice.delta.content or "", finish_reason=choice.finish_reason
                 )
+            for call in (choice.delta.tool_calls or []) if choice is not None else []:
+                if call.index == 0 and call.function is not None:
+                    yield StreamChunk(
+                        tool_name=call.function.name or "",
+                        tool_arguments=call.function.arguments or "",
+                    )
             if chunk.usage is not None:
                 yield StreamChunk(
                     prompt_tokens=chunk.usage.prompt_tokens,

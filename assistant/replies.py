@@ -67,6 +67,8 @@ class ReplyResult:
     latency_ms: int = 0
     error: str = ""
     tokens_estimated: bool = False
+    #: The function the model called instead of (or after) answering, and its arguments.
+    tool_call: tuple[str, str] | None = None
 
 
 @dataclass
@@ -75,6 +77,8 @@ class _Attempt:
     finish_reason: str | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    tool_name: str = ""
+    tool_arguments: str = ""
 
 
 async def generate_reply(
@@ -85,6 +89,7 @@ async def generate_reply(
     deadline_seconds: float,
     max_retries: int,
     clients: ClientPool,
+    tools: list[dict] | None = None,
 ) -> ReplyResult:
     """Stream an answer, retrying and falling back until the deadline.
 
@@ -102,7 +107,8 @@ async def generate_reply(
             attempt = _Attempt()
             try:
                 await asyncio.wait_for(
-                    _stream_into(attempt, spec, messages, on_text, remaining, clients), remaining
+                    _stream_into(attempt, spec, messages, on_text, remaining, clients, tools),
+                    remaining,
                 )
             except Exception as error:  # every failure is classified below
                 last_error = _record_failure(spec, error)
@@ -131,6 +137,9 @@ async def generate_reply(
                 completion_tokens=tokens.completion,
                 latency_ms=latency_ms,
                 tokens_estimated=tokens.estimated,
+                tool_call=(
+                    (attempt.tool_name, attempt.tool_arguments) if attempt.tool_name else None
+                ),
             )
     status = "partial" if best_partial else "failed"
     model_name = models[0].model_id if models else ""
@@ -150,8 +159,12 @@ async def _stream_into(
     on_text: OnText,
     timeout: float,
     clients: ClientPool,
+    tools: list[dict] | None,
 ) -> None:
-    async for chunk in stream_chat(spec, messages, clients=clients, read_timeout=timeout):
+    chunks = stream_chat(spec, messages, clients=clients, read_timeout=timeout, tools=tools)
+    async for chunk in chunks:
+        attempt.tool_name += chunk.tool_name
+        attempt.tool_arguments += chunk.tool_arguments
         if chunk.text:
             attempt.text += chunk.text
             await on_text(attempt.text)
@@ -160,7 +173,7 @@ async def _stream_into(
         if chunk.prompt_tokens is not None:
             attempt.prompt_tokens = chunk.prompt_tokens
             attempt.completion_tokens = chunk.completion_tokens
-    if not attempt.text.strip():
+    if not attempt.text.strip() and not attempt.tool_name:
         raise EmptyAnswerError
     if attempt.finish_reason in CUT_SHORT:
         raise CutShortError(attempt.finish_reason)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -15,6 +16,12 @@ from assistant.gateway import ModelSpec
 from assistant.replies import ReplyResult, generate_reply
 from assistant.selectors import fallback_model_spec, model_spec_for
 from assistant.usecases.exchange import Exchange, Turn, Unreachable
+from assistant.usecases.operators import (
+    HAND_TO_PERSON,
+    asked_for_a_person,
+    hand_over,
+    waiting_note,
+)
 from catalog.selectors import active_services
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
@@ -31,6 +38,8 @@ class _Prepared:
     messages: list[dict]
     models: list[ModelSpec]
     model_replaced: bool
+    #: Functions the model may call: handing the conversation to a person (private chats).
+    tools: list[dict] | None = None
 
 
 def _prepare(turn: Turn, scenario: ScenarioInfo | None) -> _Prepared:
@@ -61,7 +70,7 @@ def _prepare(turn: Turn, scenario: ScenarioInfo | None) -> _Prepared:
     window = primary.context_window if primary else 8192
     output = primary.max_output_tokens if primary else 800
     messages = build_messages(parts, context_window=window, max_output_tokens=output)
-    return _Prepared(messages, models, replaced)
+    return _Prepared(messages, models, replaced, None if turn.in_group else [HAND_TO_PERSON])
 
 
 def _discovery(contact, scenario: ScenarioInfo) -> tuple[str, dict[str, str]]:
@@ -104,15 +113,16 @@ async def answer(exchange: Exchange, scenario: ScenarioInfo | None) -> None:
     """
     earlier = exchange.recall(Message.Role.ASSISTANT)
     if earlier is None:
-        reply_id, shown, stream, model_replaced = await _generate(exchange, scenario)
+        reply_id, shown, stream, model_replaced, handing_over = await _generate(exchange, scenario)
     elif earlier.reached_the_person:
         return
     else:
         stream = exchange.channel.answer_stream()
-        reply_id, shown, model_replaced = (
+        reply_id, shown, model_replaced, handing_over = (
             earlier.id,
             _shown_text(earlier.status, earlier.text),
             False,
+            None,
         )
     try:
         for note in _notes(exchange.turn.text, model_replaced):
@@ -120,11 +130,14 @@ async def answer(exchange: Exchange, scenario: ScenarioInfo | None) -> None:
     except Unreachable:
         await exchange.record(reply_id, UNREACHABLE)
     await exchange.record(reply_id, await stream.finish(shown))
+    if handing_over is not None:
+        await hand_over(exchange, handing_over.why, told=handing_over.told)
 
 
 async def _generate(exchange: Exchange, scenario: ScenarioInfo | None):
-    """Stream a new answer and store it; its id, the text to show, the stream, and whether
-    the person's chosen model had to be replaced."""
+    """Stream a new answer and store it; its id, the text to show, the stream, whether the
+    person's chosen model had to be replaced, and the handoff the model asked for, if any
+    (an answer that is only that call is the note saying a person will answer)."""
     stream = exchange.channel.answer_stream()
     stream.start_thinking()
     prepared = await db_call(_prepare)(exchange.turn, scenario)
@@ -135,13 +148,18 @@ async def _generate(exchange: Exchange, scenario: ScenarioInfo | None):
         deadline_seconds=settings.LLM_TOTAL_DEADLINE,
         max_retries=settings.LLM_MAX_RETRIES,
         clients=exchange.runtime.clients,
+        tools=prepared.tools,
     )
     await stream.stop()  # the text is complete: no preview of it while the reply is stored
+    handing_over = asked_for_a_person(result.tool_call)
+    if handing_over is not None and not result.text.strip():
+        result = dataclasses.replace(result, text=waiting_note(exchange.turn.bot))
+        handing_over = dataclasses.replace(handing_over, told=True)
     shown = _shown_text(result.status, result.text)
     reply_id = await db_call(_record_reply)(exchange.turn, result, shown)
     if result.status != Message.Status.COMPLETE:
         logger.error("No full answer for contact %s: %s", exchange.contact.id, result.error)
-    return reply_id, shown, stream, prepared.model_replaced
+    return reply_id, shown, stream, prepared.model_replaced, handing_over
 
 
 def _notes(text: str, model_replaced: bool) -> list[str]:

@@ -8,6 +8,7 @@ they arrive. While the conversation waits the assistant still answers; once an o
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -61,6 +62,66 @@ async def request_operator(exchange: Exchange, _argument: str = "") -> None:
         await tell_operators(
             exchange.channel, exchange.contact.id, exchange.contact.display_name, news
         )
+
+
+#: The function the model may call when it cannot help: a person takes over.
+HAND_TO_PERSON = {
+    "type": "function",
+    "function": {
+        "name": "hand_to_person",
+        "description": (
+            "Hand the conversation to a human operator: when you cannot help with the request, "
+            "when the person is upset, or when they ask for a human. Staff read the reason."
+        ),
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "reason": {"type": "string", "description": "Why, in a few words, for staff."}
+            },
+            "required": ["reason"],
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class HandingOver:
+    """The model asked for a person; `why` is its reason (data, shown to staff as text)."""
+
+    why: str
+    #: The person was already told (the answer was only the call: the note stood in for it).
+    told: bool = False
+
+
+def asked_for_a_person(tool_call: tuple[str, str] | None) -> HandingOver | None:
+    """The model's call of `hand_to_person`, if that is what it called; arguments that are not
+    JSON still hand over (without a reason): the person asked for help either way."""
+    if tool_call is None or tool_call[0] != HAND_TO_PERSON["function"]["name"]:
+        return None
+    try:
+        arguments = json.loads(tool_call[1] or "{}")
+    except ValueError:
+        arguments = {}
+    reason = arguments.get("reason") if isinstance(arguments, dict) else None
+    return HandingOver(reason if isinstance(reason, str) else "")
+
+
+async def hand_over(exchange: Exchange, why: str, *, told: bool) -> None:
+    """The assistant hands the conversation to people: the person is told what happens next
+    (unless the answer already said so) and staff hear why."""
+    handoff = await db_call(conversation_services.handoff_request)(
+        contact_id=exchange.contact.id, reason=Handoff.Reason.ASSISTANT, why=why
+    )
+    if not told:
+        await exchange.say(waiting_note(exchange.turn.bot))
+    if handoff.opened:
+        name = exchange.contact.display_name
+        with translation.override(settings.LANGUAGE_CODE):
+            news = _("The assistant hands %(name)s to an operator: %(why)s") % {
+                "name": name,
+                "why": why or "—",
+            }
+        await tell_operators(exchange.channel, exchange.contact.id, name, news)
 
 
 async def tell_operators(channel: Channel, contact_id: int, title: str, text: str) -> None:

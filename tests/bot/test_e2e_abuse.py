@@ -25,7 +25,7 @@ GROUP_MEMBER = 424242  # the fake's sender of group messages
 
 
 def extraction_requests(fake_openai):
-    return [r for r in fake_openai.completion_requests() if "tools" in r.body]
+    return [r for r in fake_openai.completion_requests() if "tool_choice" in r.body]
 
 
 async def test_contact_only_messages_ask_the_flood_limit_before_reading_the_card(

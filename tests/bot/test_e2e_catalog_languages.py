@@ -120,7 +120,7 @@ async def test_the_lead_card_offers_and_shows_services_in_the_persons_language(
     model.extractions = [tool({"name": "Anna", "service": named_as})]
     fake_telegram.push_message(CHAT, "I'm Anna, I need a consultation", language_code="en")
     summary = (await wait_messages(fake_telegram, CHAT, 2))[1]
-    extraction = next(r for r in fake_openai.completion_requests() if "tools" in r.body)
+    extraction = next(r for r in fake_openai.completion_requests() if "tool_choice" in r.body)
     described = json.dumps(extraction.body["tools"], ensure_ascii=False)
     assert "exactly one of: Consultation | Сопровождение" in described
     assert "Service: Consultation" in summary.visible_text

@@ -7,7 +7,7 @@ from asgiref.sync import sync_to_async
 
 from conversations.models import Handoff, Message
 from tests.bot.test_e2e_basics import wait_messages
-from tests.fakes.openai_server import Reply
+from tests.fakes.openai_server import Reply, ReplyThenCall, ToolCall
 
 PERSON = 9401
 STAFF = -1009401
@@ -139,3 +139,56 @@ async def test_without_topics_in_the_staff_chat_the_person_is_still_told(
     [waiting] = await wait_messages(fake_telegram, PERSON, 1)
     assert "will answer you here" in waiting.visible_text
     assert await Handoff.objects.filter(state="waiting").aexists()
+
+
+async def test_the_assistant_hands_over_when_it_cannot_help(
+    running_bot, fake_telegram, fake_openai, staff_forum
+):
+    fake_openai.queue(ToolCall("hand_to_person", '{"reason": "wants a refund, angry"}'))
+
+    fake_telegram.push_message(
+        PERSON, "This is outrageous, give my money back!", language_code="en"
+    )
+
+    [note] = await wait_messages(fake_telegram, PERSON, 1)
+    _topic, posted = await wait_topic(fake_telegram, 2)
+    assert "will answer you here" in note.visible_text
+    assert posted[1].visible_text == (
+        "The assistant hands Test User to an operator: wants a refund, angry"
+    )
+    handoff = await Handoff.objects.aget()
+    assert (handoff.state, handoff.reason, handoff.why) == (
+        "waiting",
+        "assistant",
+        "wants a refund, angry",
+    )
+    [request] = fake_openai.completion_requests()
+    assert request.body["tools"][0]["function"]["name"] == "hand_to_person"
+    reply = await Message.objects.aget(role="assistant")
+    assert reply.text == note.visible_text
+
+
+async def test_an_answer_and_a_handoff_together_deliver_both(
+    running_bot, fake_telegram, fake_openai, staff_forum
+):
+    fake_openai.queue(
+        ReplyThenCall("I cannot change prices myself.", "hand_to_person", '{"reason": "price"}')
+    )
+
+    fake_telegram.push_message(PERSON, "Give me a discount", language_code="en")
+
+    answer, note = await wait_messages(fake_telegram, PERSON, 2)
+    assert answer.visible_text == "I cannot change prices myself."
+    assert "will answer you here" in note.visible_text
+
+
+async def test_in_a_group_no_handoff_is_offered_to_the_model(
+    running_bot, fake_telegram, fake_openai
+):
+    fake_openai.queue(Reply(text="Hi all"))
+
+    fake_telegram.push_message(-4242, "@fake_test_bot hi", chat_type="group", user={"id": 77})
+
+    await wait_messages(fake_telegram, -4242, 1)
+    [request] = fake_openai.completion_requests()
+    assert "tools" not in request.body

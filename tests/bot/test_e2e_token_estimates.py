@@ -71,7 +71,7 @@ async def test_an_extraction_run_without_usage_stores_an_estimate_marked_as_such
     await wait_messages(fake_telegram, CHAT, 1)
     await until(lambda: ExtractionRun.objects.exists())
     run = await sync_to_async(ExtractionRun.objects.get)()
-    request = next(r for r in fake_openai.completion_requests() if "tools" in r.body)
+    request = next(r for r in fake_openai.completion_requests() if "tool_choice" in r.body)
     tool_tokens = estimate_tokens(json.dumps(request.body["tools"][0], ensure_ascii=False))
     assert run.status == "ok"
     assert run.prompt_tokens == request_tokens(request) + tool_tokens

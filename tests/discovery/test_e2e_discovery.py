@@ -70,7 +70,7 @@ class ScriptedModel:
         fake_openai.default = self
 
     def __call__(self, body):
-        if "tools" in body or "fill in a lead card" in body["messages"][0]["content"]:
+        if "tool_choice" in body or "fill in a lead card" in body["messages"][0]["content"]:
             return self.extractions.pop(0) if self.extractions else ToolCall(TOOL, "{}")
         self.reply_requests.append(body)
         return Reply(text="Ответ консультанта.")

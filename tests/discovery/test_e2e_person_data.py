@@ -42,8 +42,8 @@ async def requests_after(fake_telegram, fake_openai, model, chat, value):
     await wait_messages(fake_telegram, chat, 2)
     await until(lambda: ExtractionRun.objects.filter(contact__external_id=str(chat)).count() == 2)
     bodies = [request.body for request in fake_openai.completion_requests()[asked:]]
-    card = next(body for body in bodies if "tools" in body)
-    reply = next(body for body in bodies if "tools" not in body)
+    card = next(body for body in bodies if "tool_choice" in body)
+    reply = next(body for body in bodies if "tool_choice" not in body)
     return reply["messages"], card["messages"]
 
 

@@ -220,6 +220,27 @@ class ToolCall:
 
 
 @dataclass(frozen=True)
+class ReplyThenCall:
+    """Streamed words, then a function call in the same answer (as some models do)."""
+
+    text: str
+    name: str
+    arguments_json: str = "{}"
+    call_id: str = "call_fake2"
+
+    def serve(self, call: _Completion):
+        usage = call.usage(None, self.text + self.arguments_json)
+        call.start_stream()
+        call.send_event(call.chunk({"role": "assistant", "content": ""}))
+        for piece in _pieces(self.text, 5):
+            call.send_text(piece)
+        function = {"name": self.name, "arguments": self.arguments_json}
+        opening = {"id": self.call_id, "type": "function", "index": 0, "function": function}
+        call.send_event(call.chunk({"tool_calls": [opening]}))
+        call.finish_stream({}, "tool_calls", usage)
+
+
+@dataclass(frozen=True)
 class Fail:
     """An HTTP error in the OpenAI error shape; ``retry_after`` sets the Retry-After header."""
 
