@@ -131,6 +131,7 @@ def contact_transcript_page(
         .only(
             "role",
             "text",
+            "author_name",
             "content_type",
             "created_at",
             "model_name",

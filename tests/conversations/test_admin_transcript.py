@@ -91,6 +91,19 @@ def test_transcript_shows_role_model_and_failure(admin_client, db):
     assert "Failed: timeout" in content
 
 
+def test_transcript_shows_who_of_the_operators_wrote_and_their_notes(admin_client, db):
+    reply = MessageFactory(role=Message.Role.OPERATOR, author_name="Olga", text="I am here")
+    MessageFactory(
+        conversation=reply.conversation, role=Message.Role.NOTE, author_name="Olga", text="VIP"
+    )
+
+    content = admin_client.get(transcript_url(reply.contact)).content.decode()
+
+    assert "<strong>Operator</strong> · Olga" in content
+    assert "<strong>Internal note</strong> · Olga" in content
+    assert 'class="message role-note"' in content
+
+
 def test_lead_without_messages_gets_a_plain_note(admin_client, db):
     response = admin_client.get(transcript_url(ContactFactory()))
 
