@@ -19,19 +19,36 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.application import BOT, READ_TIMEOUT, build_application, close_runtime
 from bots.selectors import BotInfo, active_bots, bot_token
-from bots.services import bot_set_username
-from bots.tokens import TokenUnavailable, telegram_id_of
+from bots.services import bot_from_environment, bot_set_username
+from bots.tokens import TokenUnavailable, is_valid_token, telegram_id_of
+from conversations.models import Contact
+from conversations.services import contacts_adopt
 from core.db import db_call
 
 logger = logging.getLogger(__name__)
 
 #: Seconds between two looks at the bots staff configured.
 RELOAD_SECONDS = 2.0
+
+
+def environment_bot_registered() -> int | None:
+    """The Telegram id of the bot of `TELEGRAM_BOT_TOKEN` (None without a valid one),
+    registered beside the bots of the admin the first time a process meets it: the Telegram
+    leads of no bot (from before several bots) become its own then."""
+    token = settings.TELEGRAM_BOT_TOKEN
+    if not is_valid_token(token):
+        return None
+    bot_id, created = bot_from_environment(token=token)
+    if created:
+        adopted = contacts_adopt(bot_id=bot_id, channel=Contact.Channel.TELEGRAM)
+        logger.info("Registered the bot of TELEGRAM_BOT_TOKEN (%s leads are its own)", adopted)
+    return telegram_id_of(token)
 
 
 @dataclass

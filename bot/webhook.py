@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from bot.inbox import is_update_id
 from bot.intake import store_updates
 from bot.processing import DATABASE_UNAVAILABLE
+from bot.registry import environment_bot_registered
 from bots.selectors import bot_by_telegram_id
 from core.db import db_call
 
@@ -67,8 +68,11 @@ async def telegram_webhook(request: HttpRequest, bot_id: int) -> HttpResponse:
 
 
 def is_served(telegram_id: int) -> bool:
+    """An active bot; the bot of `TELEGRAM_BOT_TOKEN` is registered if no process has yet."""
     bot = bot_by_telegram_id(telegram_id=telegram_id)
-    return bot is not None and bot.is_active
+    if bot is None:  # registered now, it is active (an existing row would have been found)
+        return environment_bot_registered() == telegram_id
+    return bot.is_active
 
 
 def bot_webhook_secret(telegram_id: int, site_secret: str | None = None) -> str:

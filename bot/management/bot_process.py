@@ -14,11 +14,9 @@ from django.utils.translation import gettext as _
 
 from assistant.readiness import ALLOW_MISSING_KEY_HELP, check_answering_model
 from bot.job_queue import JOB_CONCURRENCY
+from bot.registry import environment_bot_registered
 from bots.selectors import active_bots
-from bots.services import bot_from_environment
 from bots.tokens import is_valid_token
-from conversations.models import Contact
-from conversations.services import contacts_adopt
 from core.db import DatabaseThreads
 from core.metrics import serve_process_metrics
 
@@ -34,16 +32,11 @@ def setup_hint(problem: str) -> str:
 
 def register_environment_bot() -> None:
     """The bot of `TELEGRAM_BOT_TOKEN`, when set, is registered (once) beside those added in
-    admin; the Telegram leads of no bot become its own. A malformed token stops the command
-    (code 2), as does having no active bot at all."""
+    admin. A malformed token stops the command (code 2), as does having no active bot."""
     token = settings.TELEGRAM_BOT_TOKEN
     if token and not is_valid_token(token):
         raise CommandError(setup_hint(_("malformed")), returncode=2)
-    if token:
-        bot_id, created = bot_from_environment(token=token)
-        if created:
-            adopted = contacts_adopt(bot_id=bot_id, channel=Contact.Channel.TELEGRAM)
-            logger.info("Registered the bot of TELEGRAM_BOT_TOKEN (%s leads are its own)", adopted)
+    environment_bot_registered()
     if not active_bots():
         raise CommandError(
             setup_hint(_("not set")) + " " + _("Or add a bot in admin (Bots) and switch it on."),

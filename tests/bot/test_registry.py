@@ -8,7 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from bot.handlers import RUNTIME
-from bot.inbox import inbox_store
+from bot.intake import store_updates
 from bot.models import InboundUpdate
 from bot.processing import Result, UpdateProcessor
 from bot.registry import BotApplications, ServedBot
@@ -27,8 +27,9 @@ def bots(fake_telegram, bot_settings, prompts, llm_model, telegram_bot):
 
 
 async def stored(update_id: int) -> int:
-    [row] = await sync_to_async(inbox_store)(
-        bot_id=123456789, payloads=[message_update(update_id, chat=CHAT)], on_stored=lambda s: None
+    """As the intake stores it (on PostgreSQL with its job)."""
+    [row] = await sync_to_async(store_updates)(
+        bot_id=123456789, payloads=[message_update(update_id, chat=CHAT)]
     )
     return row.id
 

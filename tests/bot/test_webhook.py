@@ -12,6 +12,7 @@ from django.test import AsyncClient
 from bot.models import InboundUpdate
 from bot.serving import handling
 from bot.webhook import bot_webhook_secret
+from bots.models import Bot
 from bots.tokens import telegram_id_of
 from tests.factories import BotFactory
 from tests.fakes.openai_server import Reply
@@ -193,6 +194,19 @@ async def test_a_bot_not_registered_is_not_found():
 
     assert response.status_code == 404
     assert await sync_to_async(stored)() == []
+
+
+async def test_the_bot_of_the_token_in_env_is_registered_by_its_first_post(
+    webhook_on, telegram_bot
+):
+    """The web process may get an update before any bot process has started."""
+    await telegram_bot.adelete()
+    webhook_on.TELEGRAM_BOT_TOKEN = TOKEN
+
+    response = await post(message_update(18))
+
+    assert response.status_code == 200
+    assert await Bot.objects.filter(telegram_id=BOT, token_variable="TELEGRAM_BOT_TOKEN").aexists()
 
 
 async def test_a_bot_switched_off_is_not_found(telegram_bot):
