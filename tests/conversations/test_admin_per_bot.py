@@ -8,7 +8,13 @@ import pytest
 from django.urls import reverse
 
 from conversations.models import Contact, Prompt, StaffNotice
-from tests.conversations.test_admin_export import EXPORT, csv_rows, export_form
+from tests.conversations.test_admin_export import (
+    EXPORT,
+    OWN_HEADERS,
+    csv_rows,
+    export_form,
+    xlsx_sheet,
+)
 from tests.factories import (
     BotFactory,
     ContactFactory,
@@ -162,6 +168,22 @@ def test_an_export_holds_only_the_leads_the_staff_see(shop_staff, leads):
     response = shop_staff.post(EXPORT, export_form("0"))
 
     assert csv_names(response) == {"Anna S", "Tom T"}
+
+
+def test_the_export_names_each_leads_bot(admin_client, leads):
+    column = OWN_HEADERS.index("Bot")
+
+    rows = csv_rows(admin_client.post(EXPORT, export_form("0")))
+    sheet = xlsx_sheet(admin_client.post(EXPORT, export_form("1")))
+
+    assert {row[1]: row[column] for row in rows[1:]} == {
+        "Anna S": "Shop",
+        "Anna C": "Clinic",
+        "Tom T": "",
+    }
+    xlsx_bots = {row[1].value: row[column].value for row in sheet.iter_rows(min_row=2)}
+    assert xlsx_bots["Anna C"] == "Clinic"
+    assert xlsx_bots["Tom T"] in ("", None)
 
 
 def test_an_export_naming_another_bots_lead_is_refused(shop_staff, leads):
