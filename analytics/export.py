@@ -29,6 +29,7 @@ def _rows(filters: Filters, report: Report) -> Iterator[list]:
     source = _("All sources") if filters.source is None else source_label(filters.source)
     yield [_("Analytics"), _("From"), filters.date_from.isoformat()]
     yield ["", _("To"), filters.date_to.isoformat()]
+    yield ["", _("Bot"), filters.bot_label]
     yield ["", _("Source"), source]
 
     yield []

@@ -2,21 +2,28 @@
 
 Everything here is derived from `conversations` and `discovery` rows and can be rebuilt from
 them (`manage.py rebuild_analytics`); `analytics/rollup/` keeps it current. A day is a
-calendar day in `settings.TIME_ZONE`, a source is the lead's current source. Counters are
-plain integers (no CHECK), so a total that went wrong never blocks storing a message; a
-rebuild puts it right.
+calendar day in `settings.TIME_ZONE`; every number is counted under its lead's bot and current
+source (the lead's segment), so the page reads one bot's numbers as fast as everyone's.
+Counters are plain integers (no CHECK), so a total that went wrong never blocks storing a
+message; a rebuild puts it right.
 """
 
 from django.db import models
 
+#: The bot a lead of no bot (the terminal chat's) is counted under: no bot has this id.
+NO_BOT = 0
+
 
 class RollupRow(models.Model):
-    """Rows that only the rollup reads, each counted on a day under a lead's source.
+    """Rows that only the rollup reads, each counted on a day under a lead's bot and source.
 
-    Shown (in a shell or a log) as their values, the primary key first.
+    The bot is its id without a foreign key: a bot's numbers are history, and a bot deleted
+    (once it has no leads) leaves only rows that count nothing. Shown (in a shell or a log) as
+    their values, the primary key first.
     """
 
     day = models.DateField()
+    bot_id = models.BigIntegerField(default=NO_BOT)
     source = models.CharField(max_length=64, blank=True)
 
     class Meta:
@@ -30,15 +37,17 @@ class RollupRow(models.Model):
 
 
 def daily_key(name: str, *rest: str) -> list[models.UniqueConstraint]:
-    """A daily table's key: day, source and `rest`; the rollup adds to a row by it (upsert)."""
-    return [models.UniqueConstraint(fields=["day", "source", *rest], name=name)]
+    """A daily table's key: day, bot, source and `rest`; the rollup adds to a row by it
+    (upsert)."""
+    return [models.UniqueConstraint(fields=["day", "bot_id", "source", *rest], name=name)]
 
 
 class CountedLead(RollupRow):
-    """The funnel cell a lead is counted in: the day it came, its source and furthest stage.
+    """The funnel cell a lead is counted in: the day it came, its bot and source and its
+    furthest stage.
 
     Knowing what was counted lets a change move the lead from exactly that cell to its new one,
-    and its messages' numbers to a new source.
+    and its messages' numbers to a new source (or bot).
     """
 
     contact = models.OneToOneField(
@@ -51,7 +60,8 @@ class CountedLead(RollupRow):
 
 
 class CountedConversation(RollupRow):
-    """The size a conversation is counted with, on the day it started, under its lead's source."""
+    """The size a conversation is counted with, on the day it started, under its lead's bot
+    and source."""
 
     conversation = models.OneToOneField(
         "conversations.Conversation",
@@ -63,7 +73,7 @@ class CountedConversation(RollupRow):
 
 
 class DailyLeads(RollupRow):
-    """Leads that came on a day from a source and are now at a furthest stage."""
+    """Leads of a bot that came on a day from a source and are now at a furthest stage."""
 
     stage = models.PositiveSmallIntegerField()
     leads = models.IntegerField(default=0)
@@ -73,7 +83,8 @@ class DailyLeads(RollupRow):
 
 
 class DailyConversations(RollupRow):
-    """Conversations started on a day (leads of a source) that now hold so many messages.
+    """Conversations started on a day (leads of a bot and source) that now hold so many
+    messages.
 
     A histogram of sizes, so the median over any period is exact.
     """
@@ -86,7 +97,7 @@ class DailyConversations(RollupRow):
 
 
 class DailyUsage(RollupRow):
-    """LLM calls of one model on a day for leads of a source, with their tokens."""
+    """LLM calls of one model on a day for leads of a bot and source, with their tokens."""
 
     class Kind(models.TextChoices):
         REPLY = "reply"
@@ -105,7 +116,8 @@ class DailyUsage(RollupRow):
 
 
 class DailyLatency(RollupRow):
-    """Replies on a day (leads of a source) whose latency fell in a bucket (`latency.py`)."""
+    """Replies on a day (leads of a bot and source) whose latency fell in a bucket
+    (`latency.py`)."""
 
     bucket = models.PositiveSmallIntegerField()
     replies = models.IntegerField(default=0)

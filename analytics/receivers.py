@@ -7,6 +7,10 @@ conversations and messages there: those go through the models' `save()` and `del
 through the services. So the services write the rows the rollup reads with `save()` and
 `create()`, in one transaction per change, and the rollup moves in that transaction.
 
+Leads that became a bot's own in one UPDATE (`contacts_adopt`, once, when the bot of
+TELEGRAM_BOT_TOKEN is registered after they came) send a signal of their own, and are
+recounted with everything else: it happens once per installation.
+
 A delete removes its children too (a lead's conversations, messages and runs; a
 conversation's messages); the receiver of the deleted object takes all of them away at once,
 so its children's receivers leave them alone (`origin` says what was deleted).
@@ -19,10 +23,13 @@ from django.dispatch import receiver
 from analytics import rollup
 from analytics.stages import is_question
 from conversations.models import Contact, Conversation, Message
+from conversations.signals import contacts_adopted
 from discovery.models import ExtractionRun
 
 #: The fields of a lead that decide its funnel cell.
-_LEAD_FIELDS = frozenset({"created_at", "source", "phone", "email", "status", "qualified_at"})
+_LEAD_FIELDS = frozenset(
+    {"created_at", "bot", "source", "phone", "email", "status", "qualified_at"}
+)
 
 
 def _deleted_with(origin, *owners) -> bool:
@@ -35,6 +42,11 @@ def _deleted_with(origin, *owners) -> bool:
 def lead_saved(sender, instance, created, update_fields, **kwargs):
     if created or update_fields is None or _LEAD_FIELDS & set(update_fields):
         rollup.lead_refresh(contact_id=instance.pk)
+
+
+@receiver(contacts_adopted, sender=Contact, dispatch_uid="analytics_leads_adopted")
+def leads_adopted(sender, bot_id, **kwargs):
+    rollup.rollup_rebuild()
 
 
 @receiver(pre_delete, sender=Contact, dispatch_uid="analytics_lead_deleted")

@@ -18,7 +18,7 @@ PERMISSION = "conversations.view_contact"
 def _filtered_report(request):
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
-    form = AnalyticsFilterForm(request.GET or None)
+    form = AnalyticsFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
     return form, filters, analytics_report(**filters.as_kwargs())
 

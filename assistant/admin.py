@@ -1,17 +1,21 @@
-"""Staff admin for the LLM registry: providers (where to call) and models (what to call); and
-the model a lead chose, on the lead's page (`LeadModelAdmin` extends need discovery's)."""
+"""Staff admin for the LLM registry: providers (where to call) and models (what to call); the
+model a lead chose, on the lead's page (`LeadModelAdmin` extends need discovery's); and a bot's
+own models, on the bot's page (`BotWithModelsAdmin` extends the bots' admin)."""
 
 import os
 
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import URLField
+from django.db.models import Q, URLField
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from assistant.api_keys import is_api_key_variable
 from assistant.gateway import ping_model
-from assistant.models import LLMModel, LLMProvider, ModelChoice
+from assistant.models import BotModels, LLMModel, LLMProvider, ModelChoice
 from assistant.services import llm_model_mark_default
+from bots.admin import BotAdmin
+from bots.models import Bot
 from conversations.models import Contact
 from core.admin_display import short_number
 from core.admin_names import ModelNames, ModelNamesMixin
@@ -142,3 +146,35 @@ class LeadModelAdmin(LeadAdmin):
 
 
 admin.site.extend(Contact, LeadModelAdmin)
+
+
+class BotModelsForm(forms.ModelForm):
+    """Offers the active models, and the model already chosen even if it has been switched
+    off since (the bot answers with it again once it is back on)."""
+
+    MODEL_FIELDS = ("default_model", "fallback_model")
+
+    class Meta:
+        model = BotModels
+        fields = ("default_model", "fallback_model")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.MODEL_FIELDS:
+            chosen = getattr(self.instance, f"{name}_id")
+            self.fields[name].queryset = LLMModel.objects.filter(Q(is_active=True) | Q(pk=chosen))
+
+
+class BotModelsInline(ParentPermissionsInline, admin.StackedInline):
+    model = BotModels
+    form = BotModelsForm
+    can_delete = False
+
+
+class BotWithModelsAdmin(BotAdmin):
+    """Bots, with the models that answer their leads."""
+
+    inlines = (*BotAdmin.inlines, BotModelsInline)
+
+
+admin.site.extend(Bot, BotWithModelsAdmin)

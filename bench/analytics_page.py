@@ -4,16 +4,16 @@
 
 Seeds a throwaway database (SQLite, or PostgreSQL when DATABASE_URL names one) with
 `bench/admin_scale.py`'s seeding (leads spread over a year with every status and four sources,
-half the messages assistant replies), then fills in what the analytics read: reply latency and
-tokens, `qualified_at` on qualified leads, one lead-card extraction run per lead (a tenth of
-them by a model no longer in the registry) and a priced model. Counts the rollup, runs ANALYZE,
-then for several filters times the page and the CSV through Django's test client as a
-superuser, and the report read from the rollup beside the same report computed directly from
-leads and messages (the tests' oracle, the baseline). After one warm-up each, the four take
-turns for --runs rounds (see benchtiming.py): each number is the median, wall clock and this
-process's CPU time; direct/rollup is the median over the rounds of the ratio in the same
-round. Target: every request under 1 s, and both reports give the same numbers; the exit
-status is 1 when one is missed.
+of three bots and the terminal chat, half the messages assistant replies), then fills in what
+the analytics read: reply latency and tokens, `qualified_at` on qualified leads, one lead-card
+extraction run per lead (a tenth of them by a model no longer in the registry) and a priced
+model. Counts the rollup, runs ANALYZE, then for several filters times the page and the CSV
+through Django's test client as a superuser, and the report read from the rollup beside the
+same report computed directly from leads and messages (the tests' oracle, the baseline). After
+one warm-up each, the four take turns for --runs rounds (see benchtiming.py): each number is
+the median, wall clock and this process's CPU time; direct/rollup is the median over the
+rounds of the ratio in the same round. Target: every request under 1 s, and both reports give
+the same numbers; the exit status is 1 when one is missed.
 """
 
 import sys
@@ -127,6 +127,7 @@ def run(contacts: int, messages: int, runs: int) -> bool:
 
     from analytics.forms import AnalyticsFilterForm
     from analytics.selectors import analytics_report
+    from bots.models import Bot
     from tests.analytics import direct
 
     started = time.perf_counter()
@@ -140,7 +141,8 @@ def run(contacts: int, messages: int, runs: int) -> bool:
     analyze()
 
     client = Client()
-    client.force_login(get_user_model().objects.create_superuser("bench", "b@example.com", "x"))
+    superuser = get_user_model().objects.create_superuser("bench", "b@example.com", "x")
+    client.force_login(superuser)
     today = timezone.localdate()
     year = {"date_from": today - timedelta(days=365), "date_to": today}
     quarter = {"date_from": today - timedelta(days=90), "date_to": today}
@@ -151,13 +153,14 @@ def run(contacts: int, messages: int, runs: int) -> bool:
         "a year by week": {**year, "granularity": "week"},
         "a year, source=ads": {**year, "source": "ads"},
         "a year, direct visits": {**year, "source": "(direct)"},
+        "a year, one bot": {**year, "bot": Bot.objects.order_by("pk").first().pk},
     }
     print(f"\n{'':<24}{'page':>16}{'CSV':>16}{'report, rollup':>16}{'report, direct':>16}")
     print(f"{'request':<24}" + f"{'ms':>8}{'CPU ms':>8}" * 4 + f"{'direct/rollup':>15}{'same':>6}")
     slow, differ = [], []
     for name, params in variants.items():
         query = "&".join(f"{key}={value}" for key, value in params.items())
-        filters = AnalyticsFilterForm(params).filters().as_kwargs()
+        filters = AnalyticsFilterForm(params, user=superuser).filters().as_kwargs()
         timings = in_turns(
             {
                 "page": page_call(client, f"{reverse('analytics:page')}?{query}"),

@@ -6,19 +6,34 @@ import logging
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 
+from assistant.admin import BotWithModelsAdmin
 from bot.application import telegram_api_root
 from bot.models import InboundUpdate
-from bots.admin import BotAdmin
 from bots.forms import BotForm
 from bots.models import Bot as BotSettings
+from bots.selectors import visible_bot_ids, visible_bots
 from core.admin_names import ModelNames, ModelNamesMixin
 
 logger = logging.getLogger(__name__)
+
+
+class InboxBotFilter(admin.SimpleListFilter):
+    """The inbox names its bot by Telegram id; staff pick it by name."""
+
+    title = _("bot")
+    parameter_name = "bot"
+
+    def lookups(self, request, model_admin):
+        return [(bot.telegram_id, str(bot)) for bot in visible_bots(request.user)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(bot_id=self.value()) if self.value() else queryset
 
 
 @admin.register(InboundUpdate)
@@ -30,10 +45,19 @@ class InboundUpdateAdmin(ModelNamesMixin, admin.ModelAdmin):
         genitive=pgettext_lazy("genitive", "incoming update"),
         counted=ngettext_lazy("%(count)s incoming update", "%(count)s incoming updates", "count"),
     )
-    list_display = ("received_at", "update_id", "chat_id", "state", "attempts", "last_error")
-    list_filter = ("state", "received_at")
+    list_display = (
+        "received_at",
+        "bot",
+        "update_id",
+        "chat_id",
+        "state",
+        "attempts",
+        "last_error",
+    )
+    list_filter = ("state", InboxBotFilter, "received_at")
     search_fields = ("=update_id", "=chat_id")
     fields = (
+        "bot",
         "bot_id",
         "update_id",
         "chat_id",
@@ -48,6 +72,21 @@ class InboundUpdateAdmin(ModelNamesMixin, admin.ModelAdmin):
     ordering = ("-id",)
     list_per_page = 100
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        """Each update with its bot's name (looked up by Telegram id, per row shown); staff
+        who are not superusers see the updates of their bots only."""
+        bots = BotSettings.objects.filter(telegram_id=OuterRef("bot_id"))
+        updates = super().get_queryset(request)
+        bot_ids = visible_bot_ids(request.user)
+        if bot_ids is not None:
+            theirs = BotSettings.objects.filter(pk__in=bot_ids).values("telegram_id")
+            updates = updates.filter(bot_id__in=theirs)
+        return updates.annotate(bot_name=Subquery(bots.values("name")[:1]))
+
+    @admin.display(description=_("bot"))
+    def bot(self, update):
+        return update.bot_name
 
     def has_add_permission(self, request):
         return False
@@ -88,8 +127,9 @@ async def _asked_telegram(token: str) -> tuple[str, str | None]:
         return "", str(error)
 
 
-class TelegramBotAdmin(BotAdmin):
-    """Bots whose token Telegram confirmed when it was given."""
+class TelegramBotAdmin(BotWithModelsAdmin):
+    """Bots whose token Telegram confirmed when it was given (with their models, which the
+    assistant's admin adds)."""
 
     form = TelegramCheckedBotForm
 

@@ -6,6 +6,7 @@ from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from bots.forms import BotForm
 from bots.models import Bot
+from bots.selectors import visible_bot_ids
 from core.admin_names import ModelNames, ModelNamesMixin
 
 
@@ -41,6 +42,11 @@ class BotAdmin(ModelNamesMixin, admin.ModelAdmin):
         ),
         (_("Who works with this bot"), {"fields": ["staff"]}),
     ]
+
+    def get_queryset(self, request):
+        """Staff who are not superusers see only the bots they work with."""
+        bots, bot_ids = super().get_queryset(request), visible_bot_ids(request.user)
+        return bots if bot_ids is None else bots.filter(pk__in=bot_ids)
 
     @admin.display(description=_("username"), ordering="username")
     def username_display(self, bot: Bot) -> str:

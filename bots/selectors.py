@@ -7,6 +7,8 @@ import hashlib
 import zoneinfo
 from dataclasses import dataclass
 
+from django.db.models import Q, QuerySet
+
 from bots.models import Bot
 from bots.tokens import decrypt_token, token_from_environment
 from core.config_cache import cached_config
@@ -114,3 +116,34 @@ def bot_token(*, bot_id: int) -> str:
     if variable:
         return token_from_environment(variable)
     return decrypt_token(encrypted)
+
+
+# --- Who sees which bot ----------------------------------------------------------------------
+
+
+def visible_bot_ids(user) -> frozenset[int] | None:
+    """The bots whose leads `user` sees in the admin: None for every bot (a superuser), else
+    the ids of the bots they work with (`Bot.staff`).
+
+    Kept on the user object for the rest of the request, as Django keeps its permissions.
+    """
+    if user.is_superuser:
+        return None
+    if not hasattr(user, "_visible_bot_ids"):
+        user._visible_bot_ids = frozenset(user.bots.values_list("pk", flat=True))
+    return user._visible_bot_ids
+
+
+def visible_to(user, path: str = "bot") -> Q:
+    """The rows `user` may see of those that reach a bot by `path`: their bots' rows and the
+    rows of no bot (shared prompts and scenarios, the terminal chat's leads)."""
+    bot_ids = visible_bot_ids(user)
+    if bot_ids is None:
+        return Q()
+    return Q(**{f"{path}__in": bot_ids}) | Q(**{f"{path}__isnull": True})
+
+
+def visible_bots(user) -> QuerySet[Bot]:
+    """The bots `user` works with (every bot for a superuser), for lists and choices."""
+    bot_ids = visible_bot_ids(user)
+    return Bot.objects.all() if bot_ids is None else Bot.objects.filter(pk__in=bot_ids)

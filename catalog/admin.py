@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy, pgettext_lazy
 
+from bots.admin_scope import BotListFilter
 from catalog.forms import TEXT_PREFIXES, ServiceForm
 from catalog.models import Service
 from core.admin_names import ModelNames, ModelNamesMixin
@@ -42,7 +43,8 @@ class ServiceAdmin(ModelNamesMixin, admin.ModelAdmin):
     list_display = ("title", "price_display", "currency", "duration", "is_active", "position")
     list_display_links = ("title",)
     list_editable = ("is_active", "position")
-    list_filter = ("is_active", "currency")
+    list_filter = ("is_active", "currency", ("bots", BotListFilter.saying(_("every bot"))))
+    filter_horizontal = ("bots",)
     # Texts are searched in every language the site offers, whatever language staff read.
     search_fields = [
         f"{field}__{code}"
@@ -54,7 +56,7 @@ class ServiceAdmin(ModelNamesMixin, admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         return [
-            (None, {"fields": ["slug", ("price", "currency"), "is_active", "position"]}),
+            (None, {"fields": ["slug", ("price", "currency"), "is_active", "position", "bots"]}),
             *_language_fieldsets(),
         ]
 

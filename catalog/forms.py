@@ -21,7 +21,7 @@ TEXT_PREFIXES = ("title", "short_description", "description", "duration")
 class _ServiceForm(LanguageMapsMixin, forms.ModelForm):
     class Meta:
         model = Service
-        fields = ("slug", "price", "currency", "is_active", "position")
+        fields = ("slug", "price", "currency", "is_active", "position", "bots")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,16 +21,25 @@ from import_export.admin import ExportActionMixin
 from import_export.formats import base_formats
 from import_export.signals import post_export
 
+from bots.admin_scope import BotListFilter, PerBotAdmin, SharedOrOwnAdmin, SharedOrOwnFilter
+from bots.selectors import visible_to
 from conversations.export import log_leads_exported, stream_contacts_csv
 from conversations.models import Contact, Conversation, Message, Prompt, StaffNotice
 from conversations.resources import ContactResource
-from conversations.selectors import contact_transcript_page, conversations_with_message_count
+from conversations.selectors import (
+    contact_transcript_page,
+    conversations_with_message_count,
+    same_person_leads,
+)
 from core.admin_display import short_datetime, truncated
 from core.admin_history import ReadableHistoryAdmin
 from core.admin_lists import CappedCountPaginator, FastListMixin, phone_search_digits
 from core.admin_names import ModelNames, ModelNamesMixin
 from core.models import LLM_USAGE_FIELDS
 from core.spreadsheets import HeaderLabelledExportForm
+
+#: The bot filter of lists of leads and what they said: a lead of no bot is the terminal chat's.
+LeadBotFilter = BotListFilter.saying(_("none (terminal chat)"))
 
 
 class HasContactFilter(admin.SimpleListFilter):
@@ -48,8 +57,21 @@ class HasContactFilter(admin.SimpleListFilter):
         return queryset
 
 
+class LeadBotColumn:
+    """The bot column of lists of what a lead said or was told (conversations, messages...)."""
+
+    bot_path = "contact__bot"
+    list_select_related = ("contact", "contact__bot")
+
+    @admin.display(description=_("bot"))
+    def bot(self, row):
+        return row.contact.bot.name if row.contact.bot else None
+
+
 @admin.register(Contact)
-class ContactAdmin(ModelNamesMixin, FastListMixin, ExportActionMixin, admin.ModelAdmin):
+class ContactAdmin(
+    PerBotAdmin, ModelNamesMixin, FastListMixin, ExportActionMixin, admin.ModelAdmin
+):
     names = ModelNames(
         accusative=pgettext_lazy("accusative", "lead"),
         genitive=pgettext_lazy("genitive", "lead"),
@@ -60,11 +82,14 @@ class ContactAdmin(ModelNamesMixin, FastListMixin, ExportActionMixin, admin.Mode
     export_formats = [base_formats.CSV, base_formats.XLSX]
     # Name and username share a cell, and so do phone and e-mail: eight columns do not fit
     # at 1400 px beside the menu and the filters.
-    list_display = ("name", "contacts", "status", "source_cell", "created", "last_message")
+    # The bot shares a cell with the source for the same reason.
+    list_display = ("name", "contacts", "status", "bot_and_source", "created", "last_message")
     list_display_links = ("name",)
     list_editable = ("status",)
+    list_select_related = ("bot",)
     list_filter = (
         "status",
+        ("bot", LeadBotFilter),
         ("created_at", admin.DateFieldListFilter),
         HasContactFilter,
         "source",
@@ -74,9 +99,11 @@ class ContactAdmin(ModelNamesMixin, FastListMixin, ExportActionMixin, admin.Mode
     ordering = ("-created_at",)
     # Rendering the editable status of each row is most of a page's time: 50 rows keep it quick.
     list_per_page = 50
+    change_form_template = "admin/conversations/contact/change_form.html"
     transcript_template = "admin/conversations/contact/transcript.html"
     readonly_fields = (
         "transcript_link",
+        "bot",
         "channel",
         "external_id",
         "created_at",
@@ -99,9 +126,12 @@ class ContactAdmin(ModelNamesMixin, FastListMixin, ExportActionMixin, admin.Mode
         lines = [truncated(value) for value in (contact.phone, contact.email) if value]
         return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) or None
 
-    @admin.display(description=_("source"), ordering="source")
-    def source_cell(self, contact):
-        return truncated(contact.source)
+    @admin.display(description=_("bot, source"), ordering="source")
+    def bot_and_source(self, contact):
+        lines = [truncated(contact.bot.name) if contact.bot else None, truncated(contact.source)]
+        if all(lines):
+            return format_html('{}<br><span class="quiet">{}</span>', *lines)
+        return lines[0] or lines[1]
 
     @admin.display(description=_("created"), ordering="created_at")
     def created(self, contact):
@@ -139,6 +169,9 @@ class ContactAdmin(ModelNamesMixin, FastListMixin, ExportActionMixin, admin.Mode
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context.update(self.about_lead(obj))
+            context["same_person"] = same_person_leads(
+                contact=obj, visible=visible_to(request.user)
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
@@ -217,14 +250,16 @@ class ContactAdmin(ModelNamesMixin, FastListMixin, ExportActionMixin, admin.Mode
 
 
 @admin.register(Conversation)
-class ConversationAdmin(ModelNamesMixin, FastListMixin, admin.ModelAdmin):
+class ConversationAdmin(
+    LeadBotColumn, PerBotAdmin, ModelNamesMixin, FastListMixin, admin.ModelAdmin
+):
     names = ModelNames(
         accusative=pgettext_lazy("accusative", "conversation"),
         genitive=pgettext_lazy("genitive", "conversation"),
         counted=ngettext_lazy("%(count)s conversation", "%(count)s conversations", "count"),
     )
-    list_display = ("__str__", "contact", "started_at", "last_message_at", "message_count")
-    list_select_related = ("contact",)
+    list_display = ("__str__", "contact", "bot", "started_at", "last_message_at", "message_count")
+    list_filter = (("contact__bot", LeadBotFilter),)
     raw_id_fields = ("contact",)
     ordering = ("-pk",)
     readonly_fields = ("started_at",)
@@ -241,7 +276,7 @@ class ConversationAdmin(ModelNamesMixin, FastListMixin, admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(ModelNamesMixin, FastListMixin, admin.ModelAdmin):
+class MessageAdmin(LeadBotColumn, PerBotAdmin, ModelNamesMixin, FastListMixin, admin.ModelAdmin):
     names = ModelNames(
         accusative=pgettext_lazy("accusative", "message"),
         genitive=pgettext_lazy("genitive", "message"),
@@ -251,6 +286,7 @@ class MessageAdmin(ModelNamesMixin, FastListMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "contact",
+        "bot",
         "role",
         "short_text",
         "content_type",
@@ -259,8 +295,7 @@ class MessageAdmin(ModelNamesMixin, FastListMixin, admin.ModelAdmin):
         "status",
         "delivery",
     )
-    list_filter = ("role", "status", "delivery", "content_type")
-    list_select_related = ("contact",)
+    list_filter = ("role", "status", "delivery", "content_type", ("contact__bot", LeadBotFilter))
     search_fields = ("text",)
     raw_id_fields = ("conversation", "contact", "reply_to")
     # The cost of a reply (`LLMUsage`) is read after what was said, not at the top.
@@ -299,7 +334,7 @@ class MessageAdmin(ModelNamesMixin, FastListMixin, admin.ModelAdmin):
 
 
 @admin.register(StaffNotice)
-class StaffNoticeAdmin(ModelNamesMixin, admin.ModelAdmin):
+class StaffNoticeAdmin(LeadBotColumn, PerBotAdmin, ModelNamesMixin, admin.ModelAdmin):
     """What the staff chat was told about each lead: kept so the same news is not repeated."""
 
     names = ModelNames(
@@ -307,9 +342,8 @@ class StaffNoticeAdmin(ModelNamesMixin, admin.ModelAdmin):
         genitive=pgettext_lazy("genitive", "staff notice"),
         counted=ngettext_lazy("%(count)s staff notice", "%(count)s staff notices", "count"),
     )
-    list_display = ("created_at", "contact", "reason", "subject", "telegram_message_id")
-    list_filter = ("reason",)
-    list_select_related = ("contact",)
+    list_display = ("created_at", "contact", "bot", "reason", "subject", "telegram_message_id")
+    list_filter = ("reason", ("contact__bot", LeadBotFilter))
     raw_id_fields = ("contact",)
     ordering = ("-pk",)
 
@@ -321,15 +355,15 @@ class StaffNoticeAdmin(ModelNamesMixin, admin.ModelAdmin):
 
 
 @admin.register(Prompt)
-class PromptAdmin(ModelNamesMixin, ReadableHistoryAdmin):
+class PromptAdmin(SharedOrOwnAdmin, ModelNamesMixin, ReadableHistoryAdmin):
     names = ModelNames(
         accusative=pgettext_lazy("accusative", "prompt"),
         genitive=pgettext_lazy("genitive", "prompt"),
         counted=ngettext_lazy("%(count)s prompt", "%(count)s prompts", "count"),
     )
-    list_display = ("key", "language", "is_active", "updated_by", "changed", "preview")
-    list_filter = ("key", "language", "is_active")
-    list_select_related = ("updated_by",)
+    list_display = ("key", "language", "for_bot", "is_active", "updated_by", "changed", "preview")
+    list_filter = ("key", "language", ("bot", SharedOrOwnFilter), "is_active")
+    list_select_related = ("updated_by", "bot")
     search_fields = ("text",)
     readonly_fields = ("updated_by", "updated_at")
     history_list_display = ("is_active",)
@@ -346,8 +380,19 @@ class PromptAdmin(ModelNamesMixin, ReadableHistoryAdmin):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
 
+    def history_view(self, request, object_id, extra_context=None):
+        self._refuse_other_bots(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """django-simple-history saves a posted revert form for anyone who may only view it."""
+        self._refuse_other_bots(request, object_id)
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _refuse_other_bots(self, request, object_id) -> None:
+        """django-simple-history finds a prompt and its versions without `get_queryset`, so
+        another bot's prompt would show (and revert) for staff who do not work with it."""
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404(_("No prompt with this id."))

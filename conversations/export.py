@@ -58,6 +58,7 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], Callable[[], Callable]]] = {
     "last_message": (("last_message_at",), _datetime_renderer),
     "language": (("language_code",), lambda: _text),
     "consent": (("consent_at",), _datetime_renderer),
+    "bot": (("bot__name",), lambda: _text),
 }
 
 

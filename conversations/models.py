@@ -82,8 +82,9 @@ class Contact(models.Model):
         ordering = ["-created_at"]
         permissions = [("export_contact", _("Can export leads"))]
         constraints = [
+            # The person first: their leads on every bot are found by this index too.
             models.UniqueConstraint(
-                fields=["bot", "channel", "external_id"], name="uniq_contact_bot_user"
+                fields=["channel", "external_id", "bot"], name="uniq_contact_bot_user"
             ),
             models.UniqueConstraint(
                 fields=["channel", "external_id"],

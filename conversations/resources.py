@@ -86,7 +86,8 @@ def detail_field(name: str, column_name) -> fields.Field:
 
 
 class ContactResource(FormulaSafeExportMixin, resources.ModelResource):
-    """Leads as staff hand them to sales: contacts, status, source and when they last wrote.
+    """Leads as staff hand them to sales: contacts, status, source, when they last wrote and the
+    bot they wrote to.
 
     Names and sources come from people, so every text cell is defused (`core.spreadsheets`).
     """
@@ -102,6 +103,7 @@ class ContactResource(FormulaSafeExportMixin, resources.ModelResource):
     last_message = _datetime_field("last_message_at", _("Last message"))
     language = fields.Field(attribute="language_code", column_name=_("Language"))
     consent = _datetime_field("consent_at", _("Personal data consent"))
+    bot = fields.Field(attribute="bot__name", column_name=_("Bot"))
 
     class Meta:
         model = Contact
@@ -117,6 +119,7 @@ class ContactResource(FormulaSafeExportMixin, resources.ModelResource):
             "last_message",
             "language",
             "consent",
+            "bot",
         )
         export_order = fields
         import_id_fields = ("id",)
@@ -128,7 +131,9 @@ class ContactResource(FormulaSafeExportMixin, resources.ModelResource):
         return []
 
     def iter_queryset(self, queryset):
-        contacts = queryset.order_by(EXPORT_ORDER).iterator(chunk_size=CHUNK_SIZE)
+        contacts = (
+            queryset.select_related("bot").order_by(EXPORT_ORDER).iterator(chunk_size=CHUNK_SIZE)
+        )
         for contact, cells in with_lead_details(
             self.lead_details(queryset), contacts, contact_id=lambda contact: contact.pk
         ):

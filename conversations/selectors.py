@@ -159,6 +159,33 @@ def contact_transcript_page(
     return TranscriptPage(page=page, entries=entries)
 
 
+@dataclass(frozen=True)
+class OtherLead:
+    """A lead of the same person on another bot, as the lead's page links it."""
+
+    id: int
+    name: str
+    #: The bot's name ("" for a lead of no bot).
+    bot: str
+
+
+def same_person_leads(*, contact: Contact, visible: Q) -> list[OtherLead]:
+    """The person's leads on other bots (the same channel user id), among those in `visible`.
+
+    One person writing to two bots is two leads; staff see them side by side. Read along the
+    leads' key, which starts with the channel and the user id.
+    """
+    leads = (
+        Contact.objects.filter(visible, channel=contact.channel, external_id=contact.external_id)
+        .exclude(pk=contact.pk)
+        .select_related("bot")
+        .order_by("bot__name", "pk")
+    )
+    return [
+        OtherLead(lead.pk, lead.display_name, lead.bot.name if lead.bot else "") for lead in leads
+    ]
+
+
 def conversations_with_message_count(queryset):
     """Annotate a message count computed per listed row (a correlated subquery).
 

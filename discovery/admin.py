@@ -14,7 +14,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
-from conversations.admin import ContactAdmin
+from bots.admin_scope import PerBotAdmin, SharedOrOwnAdmin, SharedOrOwnFilter
+from conversations.admin import ContactAdmin, LeadBotFilter
 from conversations.models import Contact
 from core.admin_lists import FastListMixin, phone_search_digits
 from core.admin_names import ModelNames, ModelNamesMixin
@@ -47,7 +48,7 @@ class ScenarioFieldInline(admin.StackedInline):
 
 
 @admin.register(Scenario)
-class ScenarioAdmin(ModelNamesMixin, admin.ModelAdmin):
+class ScenarioAdmin(SharedOrOwnAdmin, ModelNamesMixin, admin.ModelAdmin):
     names = ModelNames(
         accusative=pgettext_lazy("accusative", "scenario"),
         genitive=pgettext_lazy("genitive", "scenario"),
@@ -55,11 +56,11 @@ class ScenarioAdmin(ModelNamesMixin, admin.ModelAdmin):
     )
     form = ScenarioForm
     inlines = (ScenarioFieldInline,)
-    list_display = ("name", "applies", "is_active", "field_count", "position")
+    list_display = ("name", "for_bot", "applies", "is_active", "field_count", "position")
     list_display_links = ("name",)
     list_editable = ("is_active",)
-    list_filter = ("applies_to", "is_active")
-    list_select_related = ("service",)
+    list_filter = ("applies_to", ("bot", SharedOrOwnFilter), "is_active")
+    list_select_related = ("service", "bot")
     search_fields = ("name", "slug", "source")
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = (
@@ -67,10 +68,11 @@ class ScenarioAdmin(ModelNamesMixin, admin.ModelAdmin):
         (
             _("When it applies"),
             {
-                "fields": ("applies_to", "source", "service"),
+                "fields": ("bot", "applies_to", "source", "service"),
                 "description": _(
                     "A scenario for a service wins over one for a deep-link source, and "
-                    "either wins over the default one."
+                    "either wins over the default one; a bot's own scenario wins over a "
+                    "shared one that applies the same way."
                 ),
             },
         ),
@@ -97,8 +99,10 @@ class ScenarioAdmin(ModelNamesMixin, admin.ModelAdmin):
         return scenario.field_count
 
 
-class ReadOnlyAdmin(FastListMixin, admin.ModelAdmin):
-    """Written only by the assistant; staff read them."""
+class ReadOnlyAdmin(PerBotAdmin, FastListMixin, admin.ModelAdmin):
+    """Written only by the assistant about a lead; staff read them (of the leads they see)."""
+
+    bot_path = "contact__bot"
 
     def has_add_permission(self, request):
         return False
@@ -148,7 +152,7 @@ class LeadFieldValueAdmin(ModelNamesMixin, ReadOnlyAdmin):
         counted=ngettext_lazy("%(count)s lead card value", "%(count)s lead card values", "count"),
     )
     list_display = ("contact", "key", "display", "is_current", "created_at")
-    list_filter = (FieldKeyFilter, "is_current")
+    list_filter = (FieldKeyFilter, "is_current", ("contact__bot", LeadBotFilter))
     list_select_related = ("contact",)
     raw_id_fields = ("contact", "source_message")
     search_fields = ("contact__first_name", "contact__last_name", "contact__username")
@@ -181,7 +185,7 @@ class ExtractionRunAdmin(ModelNamesMixin, ReadOnlyAdmin):
         "status",
         "short_error",
     )
-    list_filter = ("status", ModelNameFilter)
+    list_filter = ("status", ModelNameFilter, ("contact__bot", LeadBotFilter))
     list_select_related = ("contact",)
     raw_id_fields = ("contact", "message")
     fields = ("contact", "message", *LLM_USAGE_FIELDS, "status", "error", "values_saved")

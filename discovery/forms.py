@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -12,9 +14,13 @@ from discovery.models import Scenario, ScenarioField
 MIN_CHOICES = 2
 
 
-def other_active_default(*, exclude_pks) -> Scenario | None:
+def other_active_default(*, bot_id: int | None, exclude_pks) -> Scenario | None:
+    """Another active default scenario of the same bot (or another shared one, for None):
+    a bot's own default wins over the shared one, so each may have one."""
     return (
-        Scenario.objects.filter(applies_to=Scenario.AppliesTo.DEFAULT, is_active=True)
+        Scenario.objects.filter(
+            applies_to=Scenario.AppliesTo.DEFAULT, is_active=True, bot_id=bot_id
+        )
         .exclude(pk__in=[pk for pk in exclude_pks if pk is not None])
         .first()
     )
@@ -34,7 +40,16 @@ def one_default_error(name: str) -> ValidationError:
 class _ScenarioForm(LanguageMapsMixin, forms.ModelForm):
     class Meta:
         model = Scenario
-        fields = ("name", "slug", "applies_to", "source", "service", "is_active", "position")
+        fields = (
+            "name",
+            "slug",
+            "bot",
+            "applies_to",
+            "source",
+            "service",
+            "is_active",
+            "position",
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -51,7 +66,10 @@ class _ScenarioForm(LanguageMapsMixin, forms.ModelForm):
         if applies_to != Scenario.AppliesTo.SERVICE:
             cleaned["service"] = None
         if applies_to == Scenario.AppliesTo.DEFAULT and cleaned.get("is_active"):
-            other = other_active_default(exclude_pks=[self.instance.pk])
+            bot = cleaned.get("bot")
+            other = other_active_default(
+                bot_id=bot.pk if bot else None, exclude_pks=[self.instance.pk]
+            )
             if other is not None:
                 self.add_error("is_active", one_default_error(other.name))
         return cleaned
@@ -72,21 +90,23 @@ class ScenarioChangelistFormSet(forms.BaseModelFormSet):
 
     def clean(self):
         super().clean()
-        active = [
-            form.instance.name
-            for form in self.forms
-            if form.instance.applies_to == Scenario.AppliesTo.DEFAULT
-            and form.cleaned_data.get("is_active")
-        ]
-        other = other_active_default(exclude_pks=[form.instance.pk for form in self.forms])
-        if other is not None:
-            active.append(other.name)
-        if len(active) > 1:
-            raise ValidationError(
-                _("Only one default scenario can be active; these would be: %(names)s.")
-                % {"names": ", ".join(f"“{name}”" for name in active)},
-                code="second_default",
-            )
+        active_by_bot = defaultdict(list)
+        for form in self.forms:
+            if form.instance.applies_to == Scenario.AppliesTo.DEFAULT and form.cleaned_data.get(
+                "is_active"
+            ):
+                active_by_bot[form.instance.bot_id].append(form.instance.name)
+        listed = [form.instance.pk for form in self.forms]
+        for bot_id, active in active_by_bot.items():
+            other = other_active_default(bot_id=bot_id, exclude_pks=listed)
+            if other is not None:
+                active.append(other.name)
+            if len(active) > 1:
+                raise ValidationError(
+                    _("Only one default scenario can be active; these would be: %(names)s.")
+                    % {"names": ", ".join(f"“{name}”" for name in active)},
+                    code="second_default",
+                )
 
 
 class _ScenarioFieldForm(LanguageMapsMixin, forms.ModelForm):

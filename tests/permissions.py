@@ -5,9 +5,11 @@ from django.contrib.auth.models import Permission
 from tests.factories import UserFactory
 
 
-def login_with_permissions(client, *codenames: str):
-    """Log `client` in as a staff member (not a superuser) holding only `codenames`."""
+def login_with_permissions(client, *codenames: str, bots=()):
+    """Log `client` in as a staff member (not a superuser) holding only `codenames`, who
+    works with `bots`."""
     user = UserFactory()
     user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    user.bots.add(*bots)
     client.force_login(user)
     return client

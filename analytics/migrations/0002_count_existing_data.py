@@ -1,19 +1,12 @@
-"""Count the leads, conversations, messages and runs stored before the rollup existed.
+"""Counted the leads, conversations, messages and runs stored before the rollup existed.
 
-This calls the rollup's own rebuild (`manage.py rebuild_analytics`), which reads the current
-models; after the migrations this one depends on, they have every column it reads. A new
-database has nothing to count and skips it.
+It called the rollup's own rebuild, which reads and writes the current models; since the rollup
+counts per bot (migration 0003) they have a column this migration's tables do not, so the
+counting moved to 0003, which runs once that column is there. Kept so the migration graph of
+existing databases stays whole.
 """
 
 from django.db import migrations
-
-
-def count_existing_data(apps, schema_editor):
-    if not apps.get_model("conversations", "Contact").objects.exists():
-        return
-    from analytics.rollup import rollup_rebuild
-
-    rollup_rebuild()
 
 
 class Migration(migrations.Migration):
@@ -22,4 +15,4 @@ class Migration(migrations.Migration):
         ("discovery", "0002_extractionrun_tokens_estimated"),
     ]
 
-    operations = [migrations.RunPython(count_existing_data, migrations.RunPython.noop)]
+    operations = []

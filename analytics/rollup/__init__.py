@@ -17,8 +17,9 @@ Concurrent writers stay right because:
 
 What moves what:
 
-- a lead: its funnel cell (day, source, furthest stage) in `DailyLeads`, remembered in
-  `CountedLead`; a new source moves every number of the lead to it;
+- a lead: its funnel cell (day, segment - its bot and source -, furthest stage) in
+  `DailyLeads`, remembered in `CountedLead`; a new source (or bot) moves every number of the
+  lead to it;
 - a conversation: its size in `DailyConversations`, remembered in `CountedConversation`;
 - a message: its conversation's size; a reply its tokens (`DailyUsage`) and latency bucket
   (`DailyLatency`); a person's first text moves the lead past "started";
@@ -26,7 +27,8 @@ What moves what:
 
 Messages and runs are never edited once stored (the admin shows them read-only). Writes that
 send no signals (`bulk_create`, `update()`, raw SQL) and a change of `TIME_ZONE` need
-`manage.py rebuild_analytics`.
+`manage.py rebuild_analytics`; the one such write of the apps below, leads becoming the first
+bot's own (`contacts_adopt`), sends a signal of its own that runs it.
 
 Modules: `counters` (adding to the daily tables), `facts` (what a row counts for, one by one
 or grouped in the database), `upkeep` (following each change), `rebuild` (recounting

@@ -9,18 +9,32 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Model
 
-from analytics.models import DailyConversations, DailyLatency, DailyLeads, DailyUsage
+from analytics.models import NO_BOT, DailyConversations, DailyLatency, DailyLeads, DailyUsage
 
 DAILY_MODELS = (DailyLeads, DailyConversations, DailyUsage, DailyLatency)
 #: Rows a statement writes (or a rebuild keeps in memory) at once.
 BATCH = 500
 
-#: One fact for a daily table: (model, day, source, the rest of the key, the counts).
-Fact = tuple[type[Model], date, str, tuple, tuple[int, ...]]
+
+class Segment(NamedTuple):
+    """What a lead's numbers are counted under: its bot and its current source."""
+
+    bot_id: int
+    source: str
+
+    @classmethod
+    def of(cls, bot_id: int | None, source: str) -> Segment:
+        """The segment of a lead with `bot_id` (None: the terminal chat's, `NO_BOT`)."""
+        return cls(NO_BOT if bot_id is None else bot_id, source)
+
+
+#: One fact for a daily table: (model, day, segment, the rest of the key, the counts).
+Fact = tuple[type[Model], date, Segment, tuple, tuple[int, ...]]
 
 
 def table(model: type[Model]) -> str:
@@ -44,10 +58,10 @@ class Changes:
     def __init__(self) -> None:
         self._rows: dict[type[Model], dict[tuple, list[int]]] = defaultdict(dict)
 
-    def add(self, facts: Iterable[Fact], *, sign: int = 1, source: str | None = None) -> None:
-        """Count `facts` (`sign=-1` takes them away), under `source` instead of their own."""
-        for model, day, own_source, rest, counts in facts:
-            key = (day, own_source if source is None else source, *rest)
+    def add(self, facts: Iterable[Fact], *, sign: int = 1, segment: Segment | None = None) -> None:
+        """Count `facts` (`sign=-1` takes them away), under `segment` instead of their own."""
+        for model, day, own_segment, rest, counts in facts:
+            key = (day, *(own_segment if segment is None else segment), *rest)
             row = self._rows[model].setdefault(key, [0] * len(counts))
             for index, count in enumerate(counts):
                 row[index] += sign * count
@@ -62,10 +76,10 @@ class Changes:
                 _upsert(model, rows[start : start + BATCH])
 
 
-def write_facts(facts: Iterable[Fact], *, sign: int = 1, source: str | None = None) -> None:
+def write_facts(facts: Iterable[Fact], *, sign: int = 1, segment: Segment | None = None) -> None:
     """`Changes.add` then `Changes.write`, for a change that only adds or only takes away."""
     changes = Changes()
-    changes.add(facts, sign=sign, source=source)
+    changes.add(facts, sign=sign, segment=segment)
     changes.write()
 
 

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from analytics.latency import bucket_of
 from analytics.models import DailyConversations, DailyLatency, DailyLeads, DailyUsage
-from analytics.rollup.counters import Fact
+from analytics.rollup.counters import Fact, Segment
 from conversations.models import Message
 from discovery.models import ExtractionRun
 
@@ -34,7 +34,7 @@ def _local_date(field: str) -> TruncDate:
 # --- One row --------------------------------------------------------------------------------
 
 
-def message_facts(message: Message, source: str) -> list[Fact]:
+def message_facts(message: Message, segment: Segment) -> list[Fact]:
     """A reply's tokens (when a model wrote it) and latency, on the day it was stored."""
     if message.role != Message.Role.ASSISTANT:
         return []
@@ -42,18 +42,19 @@ def message_facts(message: Message, source: str) -> list[Fact]:
     facts: list[Fact] = []
     if message.model_name:
         usage = _usage_counts(message)
-        facts.append((DailyUsage, day, source, (DailyUsage.Kind.REPLY, message.model_name), usage))
+        kind = DailyUsage.Kind.REPLY
+        facts.append((DailyUsage, day, segment, (kind, message.model_name), usage))
     if message.latency_ms is not None:
-        facts.append((DailyLatency, day, source, (bucket_of(message.latency_ms),), (1,)))
+        facts.append((DailyLatency, day, segment, (bucket_of(message.latency_ms),), (1,)))
     return facts
 
 
-def run_facts(run: ExtractionRun, source: str) -> list[Fact]:
+def run_facts(run: ExtractionRun, segment: Segment) -> list[Fact]:
     if not run.model_name:
         return []
     usage = _usage_counts(run)
     kind = DailyUsage.Kind.EXTRACTION
-    return [(DailyUsage, local_day(run.created_at), source, (kind, run.model_name), usage)]
+    return [(DailyUsage, local_day(run.created_at), segment, (kind, run.model_name), usage)]
 
 
 def _usage_counts(call: Message | ExtractionRun) -> tuple[int, int, int, int]:
@@ -62,9 +63,9 @@ def _usage_counts(call: Message | ExtractionRun) -> tuple[int, int, int, int]:
     return (1, *tokens, int(call.tokens_estimated))
 
 
-def size_fact(day: date, source: str, messages: int) -> Fact:
+def size_fact(day: date, segment: Segment, messages: int) -> Fact:
     """One conversation of `messages` messages, started on `day`."""
-    return (DailyConversations, day, source, (messages,), (1,))
+    return (DailyConversations, day, segment, (messages,), (1,))
 
 
 # --- Grouped in the database ----------------------------------------------------------------
@@ -74,7 +75,7 @@ def _grouped_usage(queryset: QuerySet, kind: str) -> Iterator[Fact]:
     rows = (
         queryset.exclude(model_name="")
         .annotate(day=_local_date("created_at"))
-        .values_list("day", "contact__source", "model_name")
+        .values_list("day", "contact__bot_id", "contact__source", "model_name")
         .annotate(
             calls=Count("pk"),
             prompt=Coalesce(Sum("prompt_tokens"), 0),
@@ -83,8 +84,8 @@ def _grouped_usage(queryset: QuerySet, kind: str) -> Iterator[Fact]:
         )
         .order_by()
     )
-    for day, source, model_name, *counts in rows:
-        yield DailyUsage, day, source, (kind, model_name), tuple(counts)
+    for day, bot_id, source, model_name, *counts in rows:
+        yield DailyUsage, day, Segment.of(bot_id, source), (kind, model_name), tuple(counts)
 
 
 def grouped_message_facts(messages: QuerySet) -> Iterator[Fact]:
@@ -94,12 +95,13 @@ def grouped_message_facts(messages: QuerySet) -> Iterator[Fact]:
     latencies = (
         replies.filter(latency_ms__isnull=False)
         .annotate(day=_local_date("created_at"))
-        .values_list("day", "contact__source", "latency_ms")
+        .values_list("day", "contact__bot_id", "contact__source", "latency_ms")
         .annotate(replies=Count("pk"))
         .order_by()
     )
-    for day, source, milliseconds, count in latencies:
-        yield DailyLatency, day, source, (bucket_of(milliseconds),), (count,)
+    for day, bot_id, source, milliseconds, count in latencies:
+        segment = Segment.of(bot_id, source)
+        yield DailyLatency, day, segment, (bucket_of(milliseconds),), (count,)
 
 
 def grouped_run_facts(runs: QuerySet) -> Iterator[Fact]:
@@ -108,13 +110,13 @@ def grouped_run_facts(runs: QuerySet) -> Iterator[Fact]:
 
 def cell_facts(counted_leads: QuerySet) -> Iterator[Fact]:
     """The funnel cells that `CountedLead` rows stand for."""
-    cells = counted_leads.values_list("day", "source", "stage").annotate(n=Count("pk"))
-    for day, source, stage, count in cells.order_by():
-        yield DailyLeads, day, source, (stage,), (count,)
+    cells = counted_leads.values_list("day", "bot_id", "source", "stage").annotate(n=Count("pk"))
+    for day, bot_id, source, stage, count in cells.order_by():
+        yield DailyLeads, day, Segment(bot_id, source), (stage,), (count,)
 
 
 def size_facts(counted_conversations: QuerySet) -> Iterator[Fact]:
     """The conversation sizes that `CountedConversation` rows stand for."""
-    sizes = counted_conversations.values_list("day", "source", "messages").annotate(n=Count("pk"))
-    for day, source, messages, count in sizes.order_by():
-        yield DailyConversations, day, source, (messages,), (count,)
+    sizes = counted_conversations.values_list("day", "bot_id", "source", "messages")
+    for day, bot_id, source, messages, count in sizes.annotate(n=Count("pk")).order_by():
+        yield DailyConversations, day, Segment(bot_id, source), (messages,), (count,)

@@ -1,4 +1,5 @@
-"""Recounting the rollup from the source rows: `manage.py rebuild_analytics` and migration 0002.
+"""Recounting the rollup from the source rows: `manage.py rebuild_analytics`, migration 0003, and
+leads that became a bot's own in one UPDATE (`conversations.signals.contacts_adopted`).
 
 Needed where rows were written without signals (bulk loads, SQL) or `TIME_ZONE` changed.
 """
@@ -16,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Model, QuerySet
 
 from analytics.models import CountedConversation, CountedLead
-from analytics.rollup.counters import BATCH, DAILY_MODELS, Changes, execute, table
+from analytics.rollup.counters import BATCH, DAILY_MODELS, Changes, Segment, execute, table
 from analytics.rollup.facts import (
     cell_facts,
     grouped_message_facts,
@@ -80,24 +81,32 @@ def _hold_off_writers() -> None:
 
 def _count_leads(contacts: QuerySet) -> int:
     rows = contacts.annotate(stage=furthest_stage()).values_list(
-        "pk", "created_at", "source", "stage"
+        "pk", "created_at", "bot_id", "source", "stage"
     )
     counted = (
-        CountedLead(contact_id=pk, day=local_day(created_at), source=source, stage=stage)
-        for pk, created_at, source, stage in rows.iterator(chunk_size=BATCH)
+        CountedLead(
+            contact_id=pk,
+            day=local_day(created_at),
+            **Segment.of(bot_id, source)._asdict(),
+            stage=stage,
+        )
+        for pk, created_at, bot_id, source, stage in rows.iterator(chunk_size=BATCH)
     )
     return _bulk_create(CountedLead, counted)
 
 
 def _count_conversations(conversations: QuerySet) -> int:
     rows = conversations.annotate(size=Count("messages")).values_list(
-        "pk", "started_at", "contact__source", "size"
+        "pk", "started_at", "contact__bot_id", "contact__source", "size"
     )
     counted = (
         CountedConversation(
-            conversation_id=pk, day=local_day(started_at), source=source, messages=size
+            conversation_id=pk,
+            day=local_day(started_at),
+            **Segment.of(bot_id, source)._asdict(),
+            messages=size,
         )
-        for pk, started_at, source, size in rows.iterator(chunk_size=BATCH)
+        for pk, started_at, bot_id, source, size in rows.iterator(chunk_size=BATCH)
     )
     return _bulk_create(CountedConversation, counted)
 

@@ -21,6 +21,7 @@ from analytics.selectors.periods import (
     DAY,
     GRANULARITIES,
     WEEK,
+    Bots,
     known_sources,
     period_bounds,
     period_buckets,
@@ -38,10 +39,15 @@ class Report:
 
 
 def analytics_report(
-    *, date_from: date, date_to: date, granularity: str = DAY, source: str | None = None
+    *,
+    date_from: date,
+    date_to: date,
+    granularity: str = DAY,
+    source: str | None = None,
+    bots: Bots = None,
 ) -> Report:
     """Everything the analytics page and its CSV show, for one choice of filters."""
-    period = {"date_from": date_from, "date_to": date_to, "source": source}
+    period = {"date_from": date_from, "date_to": date_to, "source": source, "bots": bots}
     return Report(
         funnel=funnel(**period, granularity=granularity),
         conversations=conversation_stats(**period),
@@ -54,6 +60,7 @@ __all__ = [
     "DAY",
     "GRANULARITIES",
     "WEEK",
+    "Bots",
     "ConversationStats",
     "CostReport",
     "Funnel",

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import QuerySet, Sum
 
 from analytics.models import DailyUsage
-from analytics.selectors.periods import daily
+from analytics.selectors.periods import Bots, daily
 from assistant.models import LLMModel
 
 _PER_MILLION = Decimal(1_000_000)
@@ -127,12 +127,14 @@ def _usage(sums: dict | None, price: tuple[Decimal, Decimal] | None) -> Usage:
     )
 
 
-def llm_costs(*, date_from: date, date_to: date, source: str | None = None) -> CostReport:
+def llm_costs(
+    *, date_from: date, date_to: date, source: str | None = None, bots: Bots = None
+) -> CostReport:
     """Tokens and cost per model in the period: the assistant's replies and lead-card extraction.
 
     Cost is tokens / 1,000,000 x the model's current price in the registry.
     """
-    sums = _token_sums(daily(DailyUsage, date_from, date_to, source))
+    sums = _token_sums(daily(DailyUsage, date_from, date_to, source, bots))
     return priced(replies=sums[DailyUsage.Kind.REPLY], extraction=sums[DailyUsage.Kind.EXTRACTION])
 
 

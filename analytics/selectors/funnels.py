@@ -12,6 +12,7 @@ from analytics.models import DailyLeads
 from analytics.selectors.periods import (
     DAY,
     WEEK,
+    Bots,
     daily,
     one_decimal,
     period_buckets,
@@ -75,14 +76,19 @@ def _reached(furthest: Sequence[int]) -> list[int]:
 
 
 def funnel(
-    *, date_from: date, date_to: date, granularity: str = DAY, source: str | None = None
+    *,
+    date_from: date,
+    date_to: date,
+    granularity: str = DAY,
+    source: str | None = None,
+    bots: Bots = None,
 ) -> Funnel:
     """The funnel of leads created in the period (a cohort), in total, per period, per source.
 
-    The rollup counts leads per (day, source, furthest stage): at most a few thousand rows
-    even for a year, which are added up per period and per source here.
+    The rollup counts leads per (day, bot, source, furthest stage): at most a few thousand
+    rows even for a year, which are added up per period and per source here.
     """
-    rows = daily(DailyLeads, date_from, date_to, source).exclude(leads=0)
+    rows = daily(DailyLeads, date_from, date_to, source, bots).exclude(leads=0)
     total = [0] * len(STAGES)
     per_bucket: dict[date, list[int]] = defaultdict(lambda: [0] * len(STAGES))
     per_source: dict[str, list[int]] = defaultdict(lambda: [0] * len(STAGES))

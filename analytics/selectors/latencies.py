@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from analytics import latency
 from analytics.models import DailyLatency
-from analytics.selectors.periods import daily_histogram, in_period, of_source
+from analytics.selectors.periods import Bots, daily_histogram, in_period, of_bots, of_source
 from conversations.models import Message
 
 PERCENTILES = (50, 90, 99)
@@ -28,7 +28,9 @@ class Latency:
     precision_percent: Decimal | None = None
 
 
-def reply_latency(*, date_from: date, date_to: date, source: str | None = None) -> Latency:
+def reply_latency(
+    *, date_from: date, date_to: date, source: str | None = None, bots: Bots = None
+) -> Latency:
     """Nearest-rank percentiles of the assistant's reply latency in the period.
 
     The rollup's daily latency buckets give the number of replies at once. Up to
@@ -36,9 +38,8 @@ def reply_latency(*, date_from: date, date_to: date, source: str | None = None) 
     `ORDER BY latency_ms LIMIT 1 OFFSET k` query on the (role, created_at, latency_ms) index;
     above that, from the buckets (`analytics/latency.py`), and the page says how precise.
     """
-    histogram = daily_histogram(
-        DailyLatency, "bucket", "replies", date_from=date_from, date_to=date_to, source=source
-    )
+    period = {"date_from": date_from, "date_to": date_to, "source": source, "bots": bots}
+    histogram = daily_histogram(DailyLatency, "bucket", "replies", **period)
     count = sum(replies for _bucket, replies in histogram)
     if not count:
         return Latency(0, [(p, None) for p in PERCENTILES])
@@ -48,21 +49,21 @@ def reply_latency(*, date_from: date, date_to: date, source: str | None = None) 
             percentiles=[(p, latency.percentile(histogram, p)) for p in PERCENTILES],
             precision_percent=latency.PRECISION_PERCENT,
         )
-    return exact_latency(date_from=date_from, date_to=date_to, source=source)
+    return exact_latency(**period)
 
 
-def exact_latency(*, date_from: date, date_to: date, source: str | None = None) -> Latency:
+def exact_latency(
+    *, date_from: date, date_to: date, source: str | None = None, bots: Bots = None
+) -> Latency:
     """The percentiles read from the replies themselves."""
-    replies = of_source(
-        in_period(
-            Message.objects.filter(role=Message.Role.ASSISTANT, latency_ms__isnull=False),
-            "created_at",
-            date_from,
-            date_to,
-        ),
-        "contact__source",
-        source,
-    ).order_by()
+    replies = in_period(
+        Message.objects.filter(role=Message.Role.ASSISTANT, latency_ms__isnull=False),
+        "created_at",
+        date_from,
+        date_to,
+    )
+    replies = of_bots(of_source(replies, "contact__source", source), "contact__bot", bots)
+    replies = replies.order_by()
     count = replies.count()
     if not count:
         return Latency(0, [(p, None) for p in PERCENTILES])

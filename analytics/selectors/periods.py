@@ -11,9 +11,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Model, QuerySet, Sum
+from django.db.models import Model, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
+from analytics.models import NO_BOT
 from conversations.models import Contact
 
 DAY = "day"
@@ -21,6 +22,10 @@ WEEK = "week"
 GRANULARITIES = ((DAY, _("Day")), (WEEK, _("Week")))
 
 _ONE_DECIMAL = Decimal("0.1")
+
+#: Whose leads a report counts: None for every bot's, else the ids of the bots (`NO_BOT` for
+#: leads of no bot, the terminal chat's).
+Bots = frozenset[int] | None
 
 
 def period_bounds(*, date_from: date, date_to: date) -> tuple[datetime, datetime]:
@@ -48,20 +53,40 @@ def of_source(queryset: QuerySet, path: str, source: str | None) -> QuerySet:
     return queryset if source is None else queryset.filter(**{path: source})
 
 
-def daily(model: type[Model], date_from: date, date_to: date, source: str | None) -> QuerySet:
-    """Rollup rows of the days in the period (and of one source)."""
-    return of_source(model.objects.filter(day__range=(date_from, date_to)), "source", source)
+def of_bots(queryset: QuerySet, path: str, bots: Bots) -> QuerySet:
+    """The rows of leads of `bots`, for rows that reach their lead's bot by `path`."""
+    if bots is None:
+        return queryset
+    condition = Q(**{f"{path}__in": bots - {NO_BOT}})
+    if NO_BOT in bots:
+        condition |= Q(**{f"{path}__isnull": True})
+    return queryset.filter(condition)
+
+
+def daily(
+    model: type[Model], date_from: date, date_to: date, source: str | None, bots: Bots = None
+) -> QuerySet:
+    """Rollup rows of the days in the period (and of one source, and of some bots)."""
+    rows = of_source(model.objects.filter(day__range=(date_from, date_to)), "source", source)
+    return rows if bots is None else rows.filter(bot_id__in=bots)
 
 
 def daily_histogram(
-    model: type[Model], key: str, count: str, *, date_from: date, date_to: date, source: str | None
+    model: type[Model],
+    key: str,
+    count: str,
+    *,
+    date_from: date,
+    date_to: date,
+    source: str | None,
+    bots: Bots = None,
 ) -> list[tuple[int, int]]:
     """(key, the period's sum of `count`) for every key counted in the period, in key order.
 
     The days' rows added up: conversations per size, replies per latency bucket.
     """
     return list(
-        daily(model, date_from, date_to, source)
+        daily(model, date_from, date_to, source, bots)
         .values_list(key)
         .annotate(total=Sum(count))
         .filter(total__gt=0)
@@ -78,6 +103,8 @@ def source_label(source: str) -> str:
     return source or str(_("(direct)"))
 
 
-def known_sources() -> list[str]:
-    """Distinct lead sources, for the filter (read from the source index)."""
-    return list(Contact.objects.order_by("source").values_list("source", flat=True).distinct())
+def known_sources(*, bots: Bots = None) -> list[str]:
+    """Distinct sources of the leads of `bots`, for the filter (for every bot's leads, read from
+    the source index)."""
+    leads = of_bots(Contact.objects.all(), "bot", bots)
+    return list(leads.order_by("source").values_list("source", flat=True).distinct())

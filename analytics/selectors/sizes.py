@@ -8,7 +8,7 @@ from decimal import Decimal
 from itertools import accumulate
 
 from analytics.models import DailyConversations
-from analytics.selectors.periods import daily_histogram, one_decimal
+from analytics.selectors.periods import Bots, daily_histogram, one_decimal
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class ConversationStats:
 
 
 def conversation_stats(
-    *, date_from: date, date_to: date, source: str | None = None
+    *, date_from: date, date_to: date, source: str | None = None, bots: Bots = None
 ) -> ConversationStats:
     """Messages per conversation started in the period (every message of either side).
 
@@ -33,6 +33,7 @@ def conversation_stats(
         date_from=date_from,
         date_to=date_to,
         source=source,
+        bots=bots,
     )
     count = sum(conversations for _size, conversations in sizes)
     if not count:

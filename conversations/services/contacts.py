@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from conversations.models import Contact, lead_display_name
+from conversations.signals import contacts_adopted
 from core.storable import storable_text
 
 logger = logging.getLogger(__name__)
@@ -115,8 +116,14 @@ def contact_touch(
 
 def contacts_adopt(*, bot_id: int, channel: str) -> int:
     """Leads of `channel` that belong to no bot become the bot's own (the bot of
-    TELEGRAM_BOT_TOKEN, registered after they came: the data migration found no token)."""
-    return Contact.objects.filter(bot__isnull=True, channel=channel).update(bot_id=bot_id)
+    TELEGRAM_BOT_TOKEN, registered after they came: the data migration found no token).
+
+    One UPDATE, which sends no `post_save`: `contacts_adopted` tells those who follow leads.
+    """
+    adopted = Contact.objects.filter(bot__isnull=True, channel=channel).update(bot_id=bot_id)
+    if adopted:
+        contacts_adopted.send(sender=Contact, bot_id=bot_id)
+    return adopted
 
 
 def contact_set_language(*, contact_id: int, language_code: str) -> None:

@@ -15,6 +15,7 @@ from django.db.models import Avg, Count, DateField, Q, Sum
 from django.db.models.functions import Coalesce, Trunc
 
 from analytics import selectors
+from analytics.models import NO_BOT
 from analytics.selectors import (
     ConversationStats,
     CostReport,
@@ -30,14 +31,22 @@ from discovery.models import ExtractionRun
 ONE_DECIMAL = Decimal("0.1")
 
 
-def _period(queryset, field, date_from, date_to, source_path, source):
+def _period(queryset, field, date_from, date_to, lead_path, source, bots):
+    """Rows of the period, of leads of `source` and `bots`; `lead_path` leads to the lead."""
     start, end = selectors.period_bounds(date_from=date_from, date_to=date_to)
     queryset = queryset.filter(**{f"{field}__gte": start, f"{field}__lt": end})
-    return queryset if source is None else queryset.filter(**{source_path: source})
+    if source is not None:
+        queryset = queryset.filter(**{f"{lead_path}source": source})
+    if bots is not None:
+        of_none = Q(**{f"{lead_path}bot__isnull": True}) if NO_BOT in bots else Q(pk__in=[])
+        queryset = queryset.filter(Q(**{f"{lead_path}bot__in": bots}) | of_none)
+    return queryset
 
 
-def funnel(*, date_from: date, date_to: date, granularity: str, source: str | None) -> Funnel:
-    contacts = _period(Contact.objects.all(), "created_at", date_from, date_to, "source", source)
+def funnel(
+    *, date_from: date, date_to: date, granularity: str, source: str | None, bots=None
+) -> Funnel:
+    contacts = _period(Contact.objects.all(), "created_at", date_from, date_to, "", source, bots)
     rows = (
         contacts.annotate(
             bucket=Trunc(
@@ -66,9 +75,9 @@ def funnel(*, date_from: date, date_to: date, granularity: str, source: str | No
     return funnel_of(total=total, per_bucket=per_bucket, per_source=per_source, buckets=buckets)
 
 
-def conversation_stats(*, date_from: date, date_to: date, source: str | None):
+def conversation_stats(*, date_from: date, date_to: date, source: str | None, bots=None):
     conversations = _period(
-        Conversation.objects.all(), "started_at", date_from, date_to, "contact__source", source
+        Conversation.objects.all(), "started_at", date_from, date_to, "contact__", source, bots
     )
     sized = conversations.annotate(size=Count("messages")).order_by()
     summary = sized.aggregate(conversations=Count("pk"), average=Avg("size"))
@@ -100,29 +109,30 @@ def _token_sums(queryset) -> dict[str, dict]:
     return {row.pop("model_name"): row for row in rows}
 
 
-def llm_costs(*, date_from: date, date_to: date, source: str | None) -> CostReport:
+def llm_costs(*, date_from: date, date_to: date, source: str | None, bots=None) -> CostReport:
     replies = _token_sums(
         _period(
             Message.objects.filter(role=Message.Role.ASSISTANT),
             "created_at",
             date_from,
             date_to,
-            "contact__source",
+            "contact__",
             source,
+            bots,
         )
     )
     extraction = _token_sums(
         _period(
-            ExtractionRun.objects.all(), "created_at", date_from, date_to, "contact__source", source
+            ExtractionRun.objects.all(), "created_at", date_from, date_to, "contact__", source, bots
         )
     )
     return priced(replies=replies, extraction=extraction)
 
 
 def analytics_report(
-    *, date_from: date, date_to: date, granularity: str = selectors.DAY, source=None
+    *, date_from: date, date_to: date, granularity: str = selectors.DAY, source=None, bots=None
 ) -> Report:
-    period = {"date_from": date_from, "date_to": date_to, "source": source}
+    period = {"date_from": date_from, "date_to": date_to, "source": source, "bots": bots}
     return Report(
         funnel=funnel(**period, granularity=granularity),
         conversations=conversation_stats(**period),

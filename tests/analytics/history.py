@@ -12,6 +12,7 @@ from conversations import services
 from conversations.models import Contact, Conversation, Message
 from discovery.services import extraction_run_record, lead_qualify
 from tests.analytics.seed import clock_at, moscow
+from tests.factories import BotFactory
 
 SOURCES = ("ads", "vk", "site")
 MODELS = ("gpt-x", "gpt-y", "")
@@ -22,7 +23,11 @@ class History:
     def __init__(self, rng: random.Random):
         self.rng = rng
         self.contacts: list[int] = []
+        #: Leads made so far: each new lead is another person (deleted leads' ids are not reused).
+        self.people = 0
         self.updates = 0
+        #: Two bots, and None for the terminal chat's leads.
+        self.bots = [BotFactory().pk, BotFactory().pk, None]
 
     def lead(self) -> int:
         return self.rng.choice(self.contacts)
@@ -31,8 +36,11 @@ class History:
 
     def new_lead(self):
         info, _created = services.contact_touch(
-            channel="telegram", external_id=str(len(self.contacts) + 10_000)
+            channel="telegram",
+            external_id=str(self.people + 10_000),
+            bot_id=self.rng.choice(self.bots),
         )
+        self.people += 1
         self.contacts.append(info.id)
         if self.rng.random() < 0.5:
             services.contact_set_source(contact_id=info.id, source=self.rng.choice(SOURCES))
@@ -98,6 +106,11 @@ class History:
         contact.source = self.rng.choice(("", *SOURCES))
         contact.save()
 
+    def change_bot(self):
+        contact = Contact.objects.get(pk=self.lead())
+        contact.bot_id = self.rng.choice(self.bots)
+        contact.save()
+
     def delete_lead(self):
         contact_id = self.lead()
         self.contacts.remove(contact_id)
@@ -124,6 +137,7 @@ class History:
             (self.new_conversation, 3),
             (self.change_status, 4),
             (self.change_source, 2),
+            (self.change_bot, 1),
             (self.delete_lead, 1),
             (self.delete_conversation, 1),
             (self.delete_messages, 2),

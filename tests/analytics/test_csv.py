@@ -51,9 +51,10 @@ def test_csv_starts_with_the_byte_order_mark_excel_needs_for_utf8(admin_client, 
 def test_csv_starts_with_the_filters(admin_client, db):
     table = rows(admin_client.get(CSV, {**MARCH, "source": "(direct)"}))
 
-    assert table[:3] == [
+    assert table[:4] == [
         ["Analytics", "From", "2025-03-01"],
         ["", "To", "2025-03-10"],
+        ["", "Bot", "All bots"],
         ["", "Source", "(direct)"],
     ]
 

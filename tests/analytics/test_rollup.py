@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from analytics.models import (
+    NO_BOT,
     CountedConversation,
     CountedLead,
     DailyConversations,
@@ -15,6 +16,7 @@ from analytics.models import (
 )
 from analytics.rollup import rollup_rebuild
 from analytics.selectors import DAY, WEEK, analytics_report, exact_latency, latencies, reply_latency
+from bots.models import Bot
 from tests.analytics import direct
 from tests.analytics.history import SOURCES, play
 
@@ -38,11 +40,15 @@ def rollup_rows():
 
 def random_filters(rng: random.Random) -> dict:
     start = date(2025, 2, 25) + timedelta(days=rng.randint(0, 40))
+    first, second = Bot.objects.order_by("pk").values_list("pk", flat=True)
     return {
         "date_from": start,
         "date_to": start + timedelta(days=rng.choice((0, 1, 6, 13, 45))),
         "granularity": rng.choice((DAY, WEEK)),
         "source": rng.choice((None, None, "", *SOURCES, "nobody")),
+        "bots": rng.choice(
+            [None, None, *map(frozenset, ({first}, {second}, {NO_BOT}, {first, NO_BOT}))]
+        ),
     }
 
 

@@ -184,11 +184,11 @@ def test_a_year_is_read_from_the_rollup_without_touching_leads_or_messages(asker
 def test_a_rollup_row_reads_as_its_values(asker):
     row = DailyLeads.objects.get(leads=1)
 
-    assert str(row) == f"{row.pk} · 2025-03-03 ·  · 3 · 1"
+    assert str(row) == f"{row.pk} · 2025-03-03 · 0 ·  · 3 · 1"
 
 
 def test_what_a_lead_is_counted_as_reads_with_the_lead_first(asker):
-    assert str(CountedLead.objects.get(pk=asker.pk)) == f"{asker.pk} · 2025-03-03 ·  · 3"
+    assert str(CountedLead.objects.get(pk=asker.pk)) == f"{asker.pk} · 2025-03-03 · 0 ·  · 3"
 
 
 def test_a_message_or_run_saved_again_is_not_counted_twice(asker):

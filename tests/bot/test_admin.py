@@ -7,7 +7,8 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from bot.inbox import inbox_fail, inbox_store
 from bot.models import InboundUpdate
-from tests.factories import UserFactory
+from tests.factories import BotFactory, UserFactory
+from tests.permissions import login_with_permissions
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +42,42 @@ def test_the_inbox_cannot_be_added_to_or_edited(staff_client):
 
 def test_the_job_queues_own_admin_is_not_offered():
     assert not admin.site.is_registered(ProcrastinateJob)
+
+
+@pytest.fixture
+def two_bots_inbox():
+    """An update of each of two bots, and one of a bot no longer registered."""
+    shop, clinic = BotFactory(name="Shop"), BotFactory(name="Clinic")
+    for bot_id in (shop.telegram_id, clinic.telegram_id, 1):
+        inbox_store(bot_id=bot_id, payloads=[{"update_id": 42}])
+    return shop, clinic
+
+
+def listed_bots(response) -> list:
+    return sorted(update.bot_id for update in response.context["cl"].result_list)
+
+
+def test_each_update_shows_its_bots_name(staff_client, two_bots_inbox):
+    content = staff_client.get(reverse("admin:bot_inboundupdate_changelist")).content.decode()
+
+    assert '<td class="field-bot">Shop</td>' in content
+    assert '<td class="field-bot">Clinic</td>' in content
+
+
+def test_the_inbox_filters_by_bot(staff_client, two_bots_inbox):
+    shop, _clinic = two_bots_inbox
+
+    response = staff_client.get(
+        reverse("admin:bot_inboundupdate_changelist"), {"bot": shop.telegram_id}
+    )
+
+    assert listed_bots(response) == [shop.telegram_id]
+
+
+def test_staff_see_only_the_updates_of_their_bots(client, two_bots_inbox):
+    _shop, clinic = two_bots_inbox
+    staff = login_with_permissions(client, "view_inboundupdate", bots=[clinic])
+
+    response = staff.get(reverse("admin:bot_inboundupdate_changelist"))
+
+    assert listed_bots(response) == [clinic.telegram_id]

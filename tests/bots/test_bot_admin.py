@@ -9,6 +9,7 @@ from bots.models import Bot
 from bots.selectors import bot_token
 from tests.factories import BotFactory
 from tests.fakes.telegram_server import TOKEN
+from tests.permissions import login_with_permissions
 
 ADD = reverse("admin:bots_bot_add")
 UNKNOWN_TOKEN = "987654321:AAFotherTokenOtherTokenOther"
@@ -34,6 +35,9 @@ def form(**changes) -> dict:
         "work_days": ["0", "1", "2", "3", "4"],
         "opens_at": "09:00",
         "closes_at": "18:00",
+        # The bot's own models (the assistant's inline), left to the site's.
+        "models-TOTAL_FORMS": "0",
+        "models-INITIAL_FORMS": "0",
     }
     return {**data, **changes}
 
@@ -161,3 +165,20 @@ def test_the_bots_own_form_checks_only_the_tokens_shape(db):
 
     assert bound.is_valid(), bound.errors
     assert (bound.instance.telegram_id, bound.instance.username) == (987654321, "")
+
+
+def test_staff_who_are_not_superusers_see_only_the_bots_they_work_with(client, db):
+    shop, _clinic = BotFactory(name="Shop"), BotFactory(name="Clinic")
+    staff = login_with_permissions(client, "view_bot", bots=[shop])
+
+    response = staff.get(reverse("admin:bots_bot_changelist"))
+
+    assert list(response.context["cl"].result_list) == [shop]
+
+
+def test_a_superuser_sees_every_bot(admin_client):
+    bots = [BotFactory(name="Clinic"), BotFactory(name="Shop")]
+
+    response = admin_client.get(reverse("admin:bots_bot_changelist"))
+
+    assert list(response.context["cl"].result_list) == bots

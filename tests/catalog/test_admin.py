@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import Service
-from tests.factories import ServiceFactory
+from tests.factories import BotFactory, ServiceFactory
 from tests.permissions import login_with_permissions
 
 CHANGELIST = reverse("admin:catalog_service_changelist")
@@ -179,3 +179,33 @@ def test_the_list_sorts_by_the_site_languages_title(admin_client, db):
     response = admin_client.get(CHANGELIST, {"o": "1"})
 
     assert [str(s) for s in response.context["cl"].result_list] == ["Audit", "Backup", "Care"]
+
+
+# --- The bots that offer a service ------------------------------------------------------------
+
+
+def test_the_bots_offering_a_service_are_chosen_on_its_form(admin_client, db):
+    shop, _clinic = BotFactory(name="Shop"), BotFactory(name="Clinic")
+    data = {**service_form(title_en="Audit"), "bots": [shop.pk]}
+
+    response = admin_client.post(reverse("admin:catalog_service_add"), data)
+
+    assert response.status_code == 302
+    assert list(Service.objects.get().bots.all()) == [shop]
+    page = admin_client.get(
+        reverse("admin:catalog_service_change", args=[Service.objects.get().pk])
+    )
+    assert 'class="selectfilter"' in page.content.decode()
+
+
+def test_services_filter_by_the_bot_that_offers_them_or_by_every_bot(admin_client, db):
+    shop = BotFactory(name="Shop")
+    ServiceFactory(title="Shop only").bots.add(shop)
+    ServiceFactory(title="Everywhere")
+
+    of_shop = admin_client.get(CHANGELIST, {"bots__id__exact": shop.pk})
+    everywhere = admin_client.get(CHANGELIST, {"bots__isnull": "True"})
+
+    assert [str(service) for service in of_shop.context["cl"].result_list] == ["Shop only"]
+    assert [str(service) for service in everywhere.context["cl"].result_list] == ["Everywhere"]
+    assert "every bot" in everywhere.content.decode()

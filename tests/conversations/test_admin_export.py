@@ -40,6 +40,7 @@ OWN_HEADERS = [
     "Last message",
     "Language",
     "Personal data consent",
+    "Bot",
 ]
 HEADERS = [*OWN_HEADERS, "Interested in"]
 #: Names a Telegram user can pick that spreadsheets would run (no tab or CR: XML changes those).
