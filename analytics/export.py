@@ -61,6 +61,27 @@ def _rows(filters: Filters, report: Report) -> Iterator[list]:
         conversations.median_messages,
     ]
 
+    handoffs = report.handoffs
+    yield []
+    yield [_("Operators")]
+    yield [
+        _("Handed to operators"),
+        *(label for label, _count in handoffs.by_reason),
+        _("Resolved by people"),
+        _("Resolved by the assistant"),
+        *(
+            _("First operator reply, p%(n)s, min") % {"n": p}
+            for p, _m in handoffs.first_reply_minutes
+        ),
+    ]
+    yield [
+        handoffs.handoffs,
+        *(count for _label, count in handoffs.by_reason),
+        handoffs.answered,
+        handoffs.resolved_by_assistant(conversations.conversations),
+        *(minutes for _p, minutes in handoffs.first_reply_minutes),
+    ]
+
     yield []
     yield [_("Reply latency")]
     yield [_("Replies"), *(_("p%(n)s, ms") % {"n": p} for p, _ms in report.latency.percentiles)]

@@ -34,6 +34,9 @@ def analytics_page(request):
         "funnel_chart": funnel_bars(report.funnel.total),
         "period_chart": funnel_lines(report.funnel.by_period),
         "csv_query": request.GET.urlencode(),
+        "resolved_by_assistant": report.handoffs.resolved_by_assistant(
+            report.conversations.conversations
+        ),
     }
     return TemplateResponse(request, "admin/analytics/page.html", context)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
 from conversations.models import Contact, full_name
+from conversations.selectors import handoffs_by_contact
 from core.spreadsheets import FormulaSafeExportMixin, SpreadsheetDateTimeWidget
 
 #: One datetime format for every export path, so a streamed CSV and an XLSX agree.
@@ -86,8 +87,8 @@ def detail_field(name: str, column_name) -> fields.Field:
 
 
 class ContactResource(FormulaSafeExportMixin, resources.ModelResource):
-    """Leads as staff hand them to sales: contacts, status, source, when they last wrote and the
-    bot they wrote to.
+    """Leads as staff hand them to sales: contacts, status, source, when they last wrote, the
+    bot they wrote to, and how often they were handed to operators (and answered there).
 
     Names and sources come from people, so every text cell is defused (`core.spreadsheets`).
     """
@@ -104,6 +105,8 @@ class ContactResource(FormulaSafeExportMixin, resources.ModelResource):
     language = fields.Field(attribute="language_code", column_name=_("Language"))
     consent = _datetime_field("consent_at", _("Personal data consent"))
     bot = fields.Field(attribute="bot__name", column_name=_("Bot"))
+    handoffs = detail_field("handoffs", _("Handed to operators"))
+    answered = detail_field("answered", _("Answered by operators"))
 
     class Meta:
         model = Contact
@@ -120,15 +123,23 @@ class ContactResource(FormulaSafeExportMixin, resources.ModelResource):
             "language",
             "consent",
             "bot",
+            "handoffs",
+            "answered",
         )
         export_order = fields
         import_id_fields = ("id",)
         name = _("Leads")
 
     def lead_details(self, queryset) -> list[LeadDetails]:
-        """The cells of a subclass's `detail_field` columns for the leads of `queryset`, read
-        beside them; a lead's own row has everything this resource exports."""
-        return []
+        """The cells of the `detail_field` columns for the leads of `queryset`, read beside
+        them (a subclass adds its own): how often each was handed to operators."""
+        handoffs = handoffs_by_contact(contacts=queryset, chunk_size=CHUNK_SIZE)
+        return [
+            (
+                (id_, {"handoffs": str(count), "answered": str(answered)})
+                for id_, count, answered in handoffs
+            )
+        ]
 
     def iter_queryset(self, queryset):
         contacts = (

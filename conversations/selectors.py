@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Count, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from conversations.models import Contact, Message, Prompt
+from conversations.models import Contact, Handoff, Message, Prompt
 from conversations.services import ContactInfo
 from core.config_cache import cached_config
 
@@ -247,3 +248,17 @@ def not_delivered_counts(*, since) -> dict[str, int]:
     )
     counts.update(rows)
     return counts
+
+
+def handoffs_by_contact(*, contacts, chunk_size: int) -> Iterator[tuple[int, int, int]]:
+    """(lead id, handoffs, handoffs an operator answered) for the leads in the queryset
+    `contacts` that had any, highest id first (an export walks them beside its leads)."""
+    rows = (
+        Handoff.objects.filter(contact__in=contacts.values("pk"))
+        .values("contact_id")
+        .annotate(handoffs=Count("pk"), answered=Count("first_reply_at"))
+        .order_by("-contact_id")
+        .values_list("contact_id", "handoffs", "answered")
+        .iterator(chunk_size=chunk_size)
+    )
+    yield from rows

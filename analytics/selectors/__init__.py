@@ -6,7 +6,8 @@ the rows for display: adding up "leads per furthest stage" into stage totals and
 rates, the median from a histogram of sizes, pricing the per-model token sums.
 
 Modules: `periods` (days, filters, the rollup rows they select), `funnels`, `sizes`
-(messages per conversation), `latencies`, `costs`; this one puts the page together.
+(messages per conversation), `latencies`, `costs`, `handoffs` (read from the handoffs
+themselves, which are few); this one puts the page together.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import date
 
 from analytics.selectors.costs import CostReport, ModelCost, Usage, llm_costs
 from analytics.selectors.funnels import Funnel, FunnelRow, Stage, funnel
+from analytics.selectors.handoffs import HandoffStats, handoff_stats
 from analytics.selectors.latencies import Latency, exact_latency, reply_latency
 from analytics.selectors.periods import (
     DAY,
@@ -36,6 +38,7 @@ class Report:
     conversations: ConversationStats
     latency: Latency
     costs: CostReport
+    handoffs: HandoffStats
 
 
 def analytics_report(
@@ -53,6 +56,7 @@ def analytics_report(
         conversations=conversation_stats(**period),
         latency=reply_latency(**period),
         costs=llm_costs(**period),
+        handoffs=handoff_stats(**period),
     )
 
 
@@ -65,6 +69,7 @@ __all__ = [
     "CostReport",
     "Funnel",
     "FunnelRow",
+    "HandoffStats",
     "Latency",
     "ModelCost",
     "Report",
@@ -74,6 +79,7 @@ __all__ = [
     "conversation_stats",
     "exact_latency",
     "funnel",
+    "handoff_stats",
     "known_sources",
     "llm_costs",
     "period_bounds",

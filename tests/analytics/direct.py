@@ -138,4 +138,5 @@ def analytics_report(
         conversations=conversation_stats(**period),
         latency=selectors.exact_latency(**period),
         costs=llm_costs(**period),
+        handoffs=selectors.handoff_stats(**period),  # read from the handoffs on the page too
     )

@@ -23,15 +23,19 @@ def staff_forum(fake_telegram, bot_settings):
     return STAFF
 
 
+def lead_topic(fake):
+    return next((topic for topic in fake.topics(STAFF) if topic.created_by_bot), None)
+
+
 async def wait_topic(fake, count: int):
-    """The lead's topic, once the bot sent `count` messages into it."""
+    """The lead's topic (the bot made it), once the bot sent `count` messages into it."""
     await fake.wait_for_async(
-        lambda: fake.topics(STAFF)
-        and len(fake.topic_messages(STAFF, fake.topics(STAFF)[0].message_thread_id)) >= count,
+        lambda: lead_topic(fake)
+        and len(fake.topic_messages(STAFF, lead_topic(fake).message_thread_id)) >= count,
         10,
         f"{count} messages in the topic",
     )
-    topic = fake.topics(STAFF)[0]
+    topic = lead_topic(fake)
     return topic, fake.topic_messages(STAFF, topic.message_thread_id)
 
 
@@ -192,3 +196,125 @@ async def test_in_a_group_no_handoff_is_offered_to_the_model(
     await wait_messages(fake_telegram, -4242, 1)
     [request] = fake_openai.completion_requests()
     assert "tools" not in request.body
+
+
+async def asked_and_taken(fake_telegram):
+    """The person asked for a person and an operator answered: the topic's id."""
+    fake_telegram.push_message(PERSON, "/operator", language_code="en")
+    topic, _posted = await wait_topic(fake_telegram, 2)
+    operator_says(fake_telegram, topic.message_thread_id, "Hello!")
+    await wait_messages(fake_telegram, PERSON, 2)
+    return topic.message_thread_id
+
+
+async def test_asking_again_while_an_operator_talks_says_so(
+    running_bot, fake_telegram, staff_forum
+):
+    await asked_and_taken(fake_telegram)
+
+    fake_telegram.push_message(PERSON, "/operator", language_code="en")
+
+    replies = await wait_messages(fake_telegram, PERSON, 3)
+    assert replies[2].visible_text == "An operator is already talking with you here."
+
+
+async def test_asking_twice_while_waiting_tells_staff_once(running_bot, fake_telegram, staff_forum):
+    fake_telegram.push_message(PERSON, "/operator", language_code="en")
+    fake_telegram.push_message(PERSON, "/operator", language_code="en")
+
+    await wait_messages(fake_telegram, PERSON, 2)
+    _topic, posted = await wait_topic(fake_telegram, 2)
+    assert [m.visible_text for m in posted].count("Test User asks for an operator.") == 1
+
+
+async def test_a_sticker_while_an_operator_talks_goes_to_the_operator_only(
+    running_bot, fake_telegram, staff_forum
+):
+    await asked_and_taken(fake_telegram)
+
+    fake_telegram.push_sticker(PERSON, language_code="en")
+
+    _topic, posted = await wait_topic(fake_telegram, 3)
+    assert posted[2].visible_text == "👤 (not text)"
+    assert len(fake_telegram.sent_messages(PERSON)) == 2
+
+
+async def test_a_note_without_text_asks_for_it(running_bot, fake_telegram, staff_forum):
+    thread_id = await asked_and_taken(fake_telegram)
+
+    operator_says(fake_telegram, thread_id, "/note")
+
+    _topic, posted = await wait_topic(fake_telegram, 3)
+    assert posted[2].visible_text == "Write the note after /note."
+
+
+async def test_release_of_a_conversation_nobody_holds_says_so(
+    running_bot, fake_telegram, staff_forum
+):
+    thread_id = await asked_and_taken(fake_telegram)
+    operator_says(fake_telegram, thread_id, "/release")
+    await wait_topic(fake_telegram, 3)
+
+    operator_says(fake_telegram, thread_id, "/release@fake_test_bot")
+
+    _topic, posted = await wait_topic(fake_telegram, 4)
+    assert posted[3].visible_text == "Nobody held this conversation: the assistant answers it."
+
+
+async def test_an_operators_reply_that_cannot_be_delivered_is_reported_in_the_topic(
+    running_bot, fake_telegram, staff_forum
+):
+    fake_telegram.push_message(PERSON, "/operator", language_code="en")
+    topic, _posted = await wait_topic(fake_telegram, 2)
+    fake_telegram.fail_next("sendMessage", 403, chat_id=PERSON)
+
+    operator_says(fake_telegram, topic.message_thread_id, "Are you there?")
+
+    _topic, posted = await wait_topic(fake_telegram, 3)
+    assert posted[2].visible_text.startswith("Not delivered to the person:")
+    reply = await Message.objects.aget(role="operator")
+    assert reply.delivery == "undelivered"
+
+
+async def test_topics_that_are_no_leads_and_other_bots_are_left_alone(
+    running_bot, fake_telegram, staff_forum
+):
+    staff_topic = fake_telegram.push_topic_created(STAFF, "Shifts", user=OPERATOR)
+    operator_says(fake_telegram, staff_topic, "Who works on Sunday?")
+    fake_telegram.push_message(PERSON, "/operator", language_code="en")
+    topic, _posted = await wait_topic(fake_telegram, 2)
+    fake_telegram.push_message(
+        STAFF,
+        "I am another bot",
+        chat_type="supergroup",
+        message_thread_id=topic.message_thread_id,
+        user={"id": 999, "is_bot": True, "first_name": "Other"},
+    )
+    fake_telegram.push_message(PERSON, "/help", language_code="en")
+    await wait_messages(fake_telegram, PERSON, 2)
+
+    assert fake_telegram.topic_messages(STAFF, staff_topic) == []
+    assert not await Message.objects.filter(role="operator").aexists()
+
+
+async def test_in_a_group_asking_for_a_person_points_to_the_private_chat(
+    running_bot, fake_telegram
+):
+    fake_telegram.push_message(
+        -4243, "/operator@fake_test_bot", chat_type="group", user={"id": 78}, language_code="en"
+    )
+
+    [reply] = await wait_messages(fake_telegram, -4243, 1)
+    assert reply.visible_text == "Write to me privately to talk to a person."
+    assert not await Handoff.objects.aexists()
+
+
+async def test_a_call_with_unreadable_arguments_still_hands_over(
+    running_bot, fake_telegram, fake_openai, staff_forum
+):
+    fake_openai.queue(ToolCall("hand_to_person", "not json"))
+
+    fake_telegram.push_message(PERSON, "Help!", language_code="en")
+
+    _topic, posted = await wait_topic(fake_telegram, 2)
+    assert posted[1].visible_text == "The assistant hands Test User to an operator: —"

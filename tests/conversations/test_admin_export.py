@@ -14,7 +14,7 @@ from django.urls import reverse
 from import_export.formats.base_formats import CSV
 
 from conversations.export import stream_contacts_csv
-from conversations.models import Contact
+from conversations.models import Contact, Handoff
 from conversations.resources import ContactResource
 from core.spreadsheets import UTF8_BOM
 from tests.admin_forms import change_form_data
@@ -41,6 +41,8 @@ OWN_HEADERS = [
     "Language",
     "Personal data consent",
     "Bot",
+    "Handed to operators",
+    "Answered by operators",
 ]
 HEADERS = [*OWN_HEADERS, "Interested in"]
 #: Names a Telegram user can pick that spreadsheets would run (no tab or CR: XML changes those).
@@ -99,6 +101,20 @@ def test_csv_export_has_the_resource_headers_and_rows(admin_client, leads):
     ]
     assert anna_row[10] == "2025-03-01 12:30:00"
     assert len(rows) == 3
+
+
+def test_the_export_counts_each_leads_handoffs_and_those_operators_answered(admin_client, leads):
+    anna, _boris = leads
+    answered = datetime(2025, 3, 2, 10, 0, tzinfo=UTC)
+    Handoff.objects.create(contact=anna, reason="person", state="closed", first_reply_at=answered)
+    Handoff.objects.create(contact=anna, reason="assistant")
+
+    rows = csv_rows(admin_client.post(EXPORT, export_form("0")))
+
+    by_username = {row[2]: row for row in rows[1:]}
+    column = HEADERS.index("Handed to operators")
+    assert by_username["anna_k"][column : column + 2] == ["2", "1"]
+    assert by_username["boris"][column : column + 2] == ["", ""]
 
 
 def test_streamed_csv_matches_import_export_output(admin_client, leads):
