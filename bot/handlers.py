@@ -151,6 +151,7 @@ async def staff_topic_message(update: Update, context: ContextTypes.DEFAULT_TYPE
         thread_id=message.message_thread_id,
         text=message.text or "",
         author_name=name,
+        author_account=sender.id,
         signature=name if bot.sign_operator_messages else "",
         event_key=f"telegram:{update.get_bot().id}:{update.update_id}",
     )

@@ -1,13 +1,16 @@
 """Staff admin for the bots: name, token (write-only), languages, staff chat, hours, staff."""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from bots.forms import BotForm
-from bots.models import Bot
+from bots.models import Bot, OperatorAccount
 from bots.selectors import visible_bot_ids
+from core.admin import StaffUserAdmin
 from core.admin_names import ModelNames, ModelNamesMixin
+from core.admin_site import ParentPermissionsInline
 
 
 @admin.register(Bot)
@@ -60,3 +63,19 @@ class BotAdmin(ModelNamesMixin, admin.ModelAdmin):
         if bot.token_variable:
             return _("variable %(name)s") % {"name": bot.token_variable}
         return _("stored encrypted")
+
+
+class OperatorAccountInline(ParentPermissionsInline, admin.StackedInline):
+    model = OperatorAccount
+    can_delete = True
+    extra = 0
+    max_num = 1
+
+
+class StaffUserWithTelegramAdmin(StaffUserAdmin):
+    """A staff user's page, with the Telegram account they answer from in staff topics."""
+
+    inlines = [*StaffUserAdmin.inlines, OperatorAccountInline]
+
+
+admin.site.extend(get_user_model(), StaffUserWithTelegramAdmin)

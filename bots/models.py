@@ -113,3 +113,27 @@ class Bot(models.Model):
 
     def __str__(self):
         return f"{self.name} (@{self.username})" if self.username else self.name
+
+
+class OperatorAccount(models.Model):
+    """A staff user's Telegram account: what they write in the staff chat's topics is stored
+    as theirs (the transcript and the analytics name the staff user, not only a first name)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="operator_account",
+        verbose_name=_("staff user"),
+    )
+    telegram_user_id = models.BigIntegerField(
+        _("Telegram user id"),
+        unique=True,
+        help_text=_("Their numeric id in Telegram (e.g. from @userinfobot)."),
+    )
+
+    class Meta:
+        verbose_name = _("Telegram account")
+        verbose_name_plural = _("Telegram accounts")
+
+    def __str__(self):
+        return str(self.telegram_user_id)

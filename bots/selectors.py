@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from bots.models import Bot
+from bots.models import Bot, OperatorAccount
 from bots.tokens import decrypt_token, token_from_environment
 from core.config_cache import cached_config
 
@@ -147,3 +147,9 @@ def visible_bots(user) -> QuerySet[Bot]:
     """The bots `user` works with (every bot for a superuser), for lists and choices."""
     bot_ids = visible_bot_ids(user)
     return Bot.objects.all() if bot_ids is None else Bot.objects.filter(pk__in=bot_ids)
+
+
+def staff_user_of(*, telegram_user_id: int) -> int | None:
+    """The staff user whose Telegram account this is, if one was registered."""
+    rows = OperatorAccount.objects.filter(telegram_user_id=telegram_user_id)
+    return rows.values_list("user_id", flat=True).first()

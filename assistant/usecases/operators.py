@@ -8,6 +8,7 @@ they arrive. While the conversation waits the assistant still answers; once an o
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from assistant.channel import Channel, Note
 from assistant.usecases.exchange import Exchange, record_delivery
 from assistant.usecases.staff import lead_summary
-from bots.selectors import BotInfo
+from bots.selectors import BotInfo, staff_user_of
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations.models import Handoff, Message
@@ -169,9 +170,13 @@ class TopicMessage:
     thread_id: int
     text: str
     author_name: str
+    #: The writer's account on the channel (their Telegram user id), to find their staff user.
+    author_account: int | None = None
     #: How the person sees it signed ("" when the bot does not sign operators' messages).
     signature: str = ""
     event_key: str | None = None
+    #: The staff user who wrote it, when their account is registered (`bots.OperatorAccount`).
+    author_id: int | None = None
 
 
 async def operator_wrote(topic_message: TopicMessage, staff: Channel) -> None:
@@ -182,6 +187,9 @@ async def operator_wrote(topic_message: TopicMessage, staff: Channel) -> None:
     )
     if contact_id is None:
         return
+    if topic_message.author_account is not None:
+        author_id = await db_call(staff_user_of)(telegram_user_id=topic_message.author_account)
+        topic_message = dataclasses.replace(topic_message, author_id=author_id)
     command, _space, rest = topic_message.text.strip().partition(" ")
     command = command.split("@", 1)[0].lower()
     with translation.override(settings.LANGUAGE_CODE):
@@ -210,6 +218,7 @@ async def keep_note(staff: Channel, contact_id: int, topic_message: TopicMessage
         contact_id=contact_id,
         text=text,
         author_name=topic_message.author_name,
+        author_id=topic_message.author_id,
         role=Message.Role.NOTE,
         event_key=topic_message.event_key,
     )
@@ -223,6 +232,7 @@ async def reply_to_person(staff: Channel, contact_id: int, topic_message: TopicM
         contact_id=contact_id,
         text=topic_message.text,
         author_name=topic_message.author_name,
+        author_id=topic_message.author_id,
         event_key=topic_message.event_key,
     )
     if stored.delivered_before:

@@ -5,6 +5,7 @@ again after /release."""
 import pytest
 from asgiref.sync import sync_to_async
 
+from bots.models import OperatorAccount
 from conversations.models import Handoff, Message
 from tests.bot.test_e2e_basics import wait_messages
 from tests.fakes.openai_server import Reply, ReplyThenCall, ToolCall
@@ -318,3 +319,14 @@ async def test_a_call_with_unreadable_arguments_still_hands_over(
 
     _topic, posted = await wait_topic(fake_telegram, 2)
     assert posted[1].visible_text == "The assistant hands Test User to an operator: —"
+
+
+async def test_an_operator_with_a_registered_account_is_stored_as_their_staff_user(
+    running_bot, fake_telegram, staff_forum, staff_user
+):
+    await OperatorAccount.objects.acreate(user=staff_user, telegram_user_id=OPERATOR["id"])
+
+    await asked_and_taken(fake_telegram)
+
+    reply = await Message.objects.aget(role="operator")
+    assert (reply.author_id, reply.author_name) == (staff_user.pk, "Olga")

@@ -7,6 +7,7 @@ from django.urls import reverse
 from bots.forms import BotForm
 from bots.models import Bot
 from bots.selectors import bot_token
+from tests.admin_forms import change_form_data
 from tests.factories import BotFactory
 from tests.fakes.telegram_server import TOKEN
 from tests.permissions import login_with_permissions
@@ -182,3 +183,16 @@ def test_a_superuser_sees_every_bot(admin_client):
     response = admin_client.get(reverse("admin:bots_bot_changelist"))
 
     assert list(response.context["cl"].result_list) == bots
+
+
+def test_a_staff_users_page_takes_the_telegram_account_they_answer_from(admin_client, staff_user):
+    page = reverse("admin:auth_user_change", args=[staff_user.pk])
+    shown = admin_client.get(page)
+    data = change_form_data(shown)
+    data.update({"operator_account-TOTAL_FORMS": "1", "operator_account-0-telegram_user_id": "555"})
+
+    response = admin_client.post(page, data)
+
+    assert response.status_code == 302, response.context["errors"]
+    assert staff_user.operator_account.telegram_user_id == 555
+    assert str(staff_user.operator_account) == "555"
