@@ -111,6 +111,19 @@ def renew_runtime(application) -> None:
     application.bot_data[RUNTIME] = Runtime.from_settings()
 
 
+#: The staff chat of `staff_forum`.
+STAFF = -1009401
+
+
+@pytest.fixture
+def staff_forum(fake_telegram, bot_settings):
+    """The staff chat is a supergroup with topics, the bot an admin that may manage them."""
+    fake_telegram.make_forum(STAFF, title="Staff")
+    bot_settings.TELEGRAM_STAFF_CHAT_ID = str(STAFF)
+    bot_settings.LANGUAGE_CODE = "en"  # staff read the site language
+    return STAFF
+
+
 class ManualClock:
     """A clock the test moves by hand, for throttling and pauses."""
 

@@ -2,26 +2,16 @@
 supergroup; the assistant is silent while the operator holds the conversation, and answers
 again after /release."""
 
-import pytest
 from asgiref.sync import sync_to_async
 
 from bots.models import OperatorAccount
 from conversations.models import Handoff, Message
 from tests.bot.test_e2e_basics import wait_messages
 from tests.fakes.openai_server import Reply, ReplyThenCall, ToolCall
+from tests.running_bot import STAFF
 
 PERSON = 9401
-STAFF = -1009401
 OPERATOR = {"id": 555, "first_name": "Olga", "last_name": "Ivanova", "username": "olga"}
-
-
-@pytest.fixture
-def staff_forum(fake_telegram, bot_settings):
-    """The staff chat is a supergroup with topics, the bot an admin that may manage them."""
-    fake_telegram.make_forum(STAFF, title="Staff")
-    bot_settings.TELEGRAM_STAFF_CHAT_ID = str(STAFF)
-    bot_settings.LANGUAGE_CODE = "en"  # staff read the site language
-    return STAFF
 
 
 def lead_topic(fake):
