@@ -104,6 +104,25 @@ def _prompt_texts(language: str, site_language: str, bot_id: int | None) -> dict
 # --- Admin: transcripts and lists -----------------------------------------------------------
 
 
+#: What the admin shows of each message of a transcript (the template
+#: `admin/conversations/contact/transcript_message.html`).
+SHOWN_MESSAGE_FIELDS = (
+    "role",
+    "text",
+    "author_name",
+    "content_type",
+    "created_at",
+    "model_name",
+    "prompt_tokens",
+    "completion_tokens",
+    "tokens_estimated",
+    "status",
+    "error",
+    "delivery",
+    "delivery_error",
+)
+
+
 @dataclass(frozen=True)
 class TranscriptEntry:
     message: Message
@@ -129,23 +148,7 @@ def contact_transcript_page(
     messages = (
         Message.objects.filter(contact_id=contact_id)
         .select_related("conversation")
-        .only(
-            "role",
-            "text",
-            "author_name",
-            "content_type",
-            "created_at",
-            "model_name",
-            "prompt_tokens",
-            "completion_tokens",
-            "tokens_estimated",
-            "status",
-            "error",
-            "delivery",
-            "delivery_error",
-            "conversation__started_at",
-            "conversation__group_chat_id",
-        )
+        .only(*SHOWN_MESSAGE_FIELDS, "conversation__started_at", "conversation__group_chat_id")
         .order_by("created_at", "id")
     )
     paginator = Paginator(messages, page_size)

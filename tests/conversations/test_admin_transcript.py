@@ -161,3 +161,24 @@ def test_a_group_conversation_is_labelled_with_its_chat(admin_client):
     MessageFactory(conversation=conversation)
     page = admin_client.get(transcript_url(conversation.contact)).content.decode()
     assert "in group chat -100777" in page
+
+
+def test_an_operator_s_message_shows_whether_it_arrived(admin_client):
+    conversation = ConversationFactory()
+    MessageFactory(
+        conversation=conversation,
+        role=Message.Role.OPERATOR,
+        text="Hello, Olga here.",
+        delivery=Message.Delivery.DELIVERED,
+    )
+    MessageFactory(
+        conversation=conversation,
+        role=Message.Role.OPERATOR,
+        text="One more thing",
+        delivery=Message.Delivery.PENDING,
+    )
+
+    page = admin_client.get(transcript_url(conversation.contact)).content.decode()
+
+    assert "· Delivered" in page
+    assert "· Sending" in page
