@@ -3,7 +3,8 @@
 `runbot` runs `serving` (intake and handling in one process, for every active bot),
 `runworker` runs `handling` alone (for updates the webhook or another process stored); the
 end-to-end tests run the same. Both follow the bots staff configure (`bot.registry`): a bot
-added, changed or switched off in admin is served, updated or let go within seconds.
+added, changed or switched off in admin is served, updated or let go within seconds. Both
+run the operator desk (`bot.operator_desk`): what operators do in admin, and reminders.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.application import ALLOWED_UPDATES, READ_TIMEOUT, publish_command_menu
 from bot.inbox_worker import InboxWorker
 from bot.intake import store_updates
 from bot.job_queue import JOB_CONCURRENCY, JobWorkers, uses_job_queue
+from bot.operator_desk import REMINDER_SECONDS, OperatorDesk
 from bot.polling import LONG_POLL_SECONDS, Poller
 from bot.processing import DATABASE_UNAVAILABLE, UpdateProcessor
 from bot.registry import RELOAD_SECONDS, BotApplications, Changes, ServedBot
@@ -45,25 +47,35 @@ async def _running(
     drain_seconds: float,
     concurrency: int,
     reload_seconds: float,
+    reminder_seconds: float,
     on_changes: Callable[[Changes], Awaitable[None]],
 ):
-    """The update handling and the bots it serves while the block runs; on leaving, the worker
-    takes nothing new, the updates being handled get the drain time, then every bot closes.
-    Yields the worker (to wake it when updates were stored here) and the `Running`."""
+    """The update handling, the operator desk and the bots they serve while the block runs;
+    on leaving, neither takes anything new, what they are doing gets the drain time, then
+    every bot closes. Yields the worker (to wake it when updates were stored here) and the
+    `Running`."""
     worker = update_handling(
         UpdateProcessor(bots), concurrency=concurrency, drain_seconds=drain_seconds
     )
+    desk = OperatorDesk(bots, reminder_seconds=reminder_seconds)
     await _look_at_bots(bots, on_changes)
     working = asyncio.create_task(worker.run(), name="update handling")
     following = asyncio.create_task(
         _follow_bots(bots, on_changes, reload_seconds), name="following the bots"
     )
+    desk_work = asyncio.create_task(desk.run(), name="operator desk")
     try:
-        yield worker, Running(bots, (working, following))
+        yield worker, Running(bots, (working, following, desk_work))
     finally:
         following.cancel()
         worker.stop()
-        await asyncio.gather(following, working, return_exceptions=True)
+        desk.stop()
+        await asyncio.gather(
+            following,
+            working,
+            asyncio.wait_for(desk_work, drain_seconds),
+            return_exceptions=True,
+        )
         await bots.close()
 
 
@@ -93,6 +105,7 @@ async def handling(
     drain_seconds: float,
     concurrency: int = JOB_CONCURRENCY,
     reload_seconds: float = RELOAD_SECONDS,
+    reminder_seconds: float = REMINDER_SECONDS,
     read_timeout: float = READ_TIMEOUT,
 ):
     """Handle stored updates of every active bot while the block runs."""
@@ -104,6 +117,7 @@ async def handling(
         drain_seconds=drain_seconds,
         concurrency=concurrency,
         reload_seconds=reload_seconds,
+        reminder_seconds=reminder_seconds,
         on_changes=_no_intake,
     ) as (_worker, running):
         yield running
@@ -117,6 +131,7 @@ async def serving(
     concurrency: int = JOB_CONCURRENCY,
     long_poll_seconds: int = LONG_POLL_SECONDS,
     reload_seconds: float = RELOAD_SECONDS,
+    reminder_seconds: float = REMINDER_SECONDS,
     read_timeout: float = READ_TIMEOUT,
 ):
     """`handling`, and long polling of each active bot in front of it."""
@@ -129,6 +144,7 @@ async def serving(
         drain_seconds=drain_seconds,
         concurrency=concurrency,
         reload_seconds=reload_seconds,
+        reminder_seconds=reminder_seconds,
         on_changes=pollers.follow,
     ) as (worker, running):
         pollers.wake = worker.notify

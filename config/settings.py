@@ -165,6 +165,9 @@ TELEGRAM_WEBHOOK_SECRET = ENV.secret(
 TELEGRAM_WEBHOOK_MAX_BYTES = ENV.int("TELEGRAM_WEBHOOK_MAX_BYTES", 1024 * 1024, minimum=1024)
 PRIVACY_POLICY_URL = ENV.url("PRIVACY_POLICY_URL")
 CONVERSATION_IDLE_HOURS = ENV.int("CONVERSATION_IDLE_HOURS", 24, minimum=1)
+#: Minutes a person waits for an operator's reply before the operators are reminded; after
+#: twice this the person is offered a call-back.
+OPERATOR_REPLY_MINUTES = ENV.int("OPERATOR_REPLY_MINUTES", 10, minimum=1)
 
 # --- Operations (ops/: /healthz, /readyz, /metrics) ----------------------------------------
 #: /readyz fails while an update has waited in the inbox longer than this (seconds).

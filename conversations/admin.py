@@ -396,3 +396,7 @@ class PromptAdmin(SharedOrOwnAdmin, ModelNamesMixin, ReadableHistoryAdmin):
         another bot's prompt would show (and revert) for staff who do not work with it."""
         if self.get_object(request, unquote(object_id)) is None:
             raise Http404(_("No prompt with this id."))
+
+
+# The operator desk (the handoffs' admin) lives in a module of its own.
+from conversations import admin_handoffs  # noqa: E402, F401

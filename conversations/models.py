@@ -421,6 +421,7 @@ class Handoff(models.Model):
         verbose_name = _("handoff to an operator")
         verbose_name_plural = _("handoffs to operators")
         ordering = ["-requested_at"]
+        permissions = [("operate_handoff", _("Can answer leads as an operator in admin"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["contact"],
@@ -459,3 +460,44 @@ class StaffTopic(models.Model):
 
     def __str__(self):
         return f"{self.chat_id}/{self.thread_id}"
+
+
+class OutboxEntry(models.Model):
+    """What an operator did in admin that only a bot process can carry out in Telegram (the
+    web process does not talk to Telegram): a reply to deliver to the person, or news for the
+    lead's topic in the staff chat.
+
+    A process serving the lead's bot claims the entry for a while (`claimed_until`), carries it
+    out and deletes it, so the table holds only what still waits; a claim that ran out (its
+    process died) is taken by the next process.
+    """
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("Reply to the person")
+        NOTE = "note", _("Internal note")
+        TAKEN = "taken", _("Taken over")
+        RELEASED = "released", _("Released")
+
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="+", verbose_name=_("lead")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("message"),
+    )
+    author_name = models.CharField(_("operator's name"), max_length=128, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox entry")
+        verbose_name_plural = _("outbox entries")
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.contact_id}"

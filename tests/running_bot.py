@@ -12,6 +12,7 @@ from assistant.runtime import Runtime
 from bot.application import READ_TIMEOUT
 from bot.handlers import RUNTIME
 from bot.models import InboundUpdate
+from bot.operator_desk import REMINDER_SECONDS
 from bot.ratelimit import ChatRetryAfterLimiter
 from bot.serving import serving
 from conversations.models import Prompt
@@ -78,6 +79,12 @@ def read_timeout():
 
 
 @pytest.fixture
+def reminder_seconds():
+    """How often the bot looks for people nobody has answered; a test may shorten it."""
+    return REMINDER_SECONDS
+
+
+@pytest.fixture
 def telegram_bot(transactional_db):
     """The fake's bot, as staff add it in admin (its token stored encrypted)."""
     return BotFactory(token=TOKEN, name="Fake Bot", username="fake_test_bot")
@@ -85,7 +92,14 @@ def telegram_bot(transactional_db):
 
 @pytest.fixture
 async def running_bots(
-    fake_telegram, fake_openai, bot_settings, prompts, llm_model, read_timeout, telegram_bot
+    fake_telegram,
+    fake_openai,
+    bot_settings,
+    prompts,
+    llm_model,
+    read_timeout,
+    reminder_seconds,
+    telegram_bot,
 ):
     """`runbot`'s intake and inbox worker in the test's event loop, serving every active bot
     (the fake's to begin with); yields the `bot.serving.Running`; stopped and its DB
@@ -95,6 +109,7 @@ async def running_bots(
         drain_seconds=30,
         long_poll_seconds=1,
         read_timeout=read_timeout,
+        reminder_seconds=reminder_seconds,
     ) as running:
         yield running
     await sync_to_async(connections.close_all, thread_sensitive=True)()

@@ -32,7 +32,9 @@ from assistant.usecases.conversation import (
 from assistant.usecases.exchange import Exchange, Incoming, Turn, Unreachable, handle
 from assistant.usecases.language import choose_language
 from assistant.usecases.model_choice import choose_model
+from assistant.usecases.operator_desk import carry_out
 from assistant.usecases.operators import TopicMessage, operator_wrote, request_operator
+from assistant.usecases.waiting import offer_call_back, remind_operators
 
 #: Every button the assistant offers, by the action it sends back.
 BUTTONS = (
@@ -56,11 +58,14 @@ __all__ = [
     "Turn",
     "Unreachable",
     "answer_text",
+    "carry_out",
     "handle",
     "keep_edit",
     "note_unsupported",
+    "offer_call_back",
     "operator_wrote",
     "press",
+    "remind_operators",
     "shared_contact",
     "stale_button",
     "start",

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from assistant.channel import Channel, Note
+from assistant.channel import Channel, Note, Outcome
 from assistant.usecases.exchange import Exchange, record_delivery
 from assistant.usecases.staff import lead_summary
 from bots.selectors import BotInfo, staff_user_of
@@ -240,13 +240,23 @@ async def reply_to_person(staff: Channel, contact_id: int, topic_message: TopicM
     contact = await db_call(conversation_selectors.contact_info)(contact_id=contact_id)
     person = staff.to_person(contact.external_id)
     outcome = await person.say(Note(signed(topic_message.text, topic_message.signature)))
-    await db_call(record_delivery)(stored.id, outcome)
+    await db_call(record_unprompted)(contact_id, stored.id, outcome)
     if outcome.state != Message.Delivery.DELIVERED:
-        await staff.tell_topic(
-            topic_message.thread_id,
-            _("Not delivered to the person: %(error)s") % {"error": outcome.error},
-        )
+        await staff.tell_topic(topic_message.thread_id, not_delivered(outcome))
 
 
 def signed(text: str, signature: str) -> str:
     return f"{text}\n\n— {signature}" if signature else text
+
+
+def not_delivered(outcome: Outcome) -> str:
+    """What operators are told of a message of theirs that did not reach the person."""
+    return _("Not delivered to the person: %(error)s") % {"error": outcome.error}
+
+
+def record_unprompted(contact_id: int, message_id: int, outcome: Outcome) -> None:
+    """What became of a message sent to a person outside any exchange (it answers no message
+    of theirs): recorded, and a person who blocked the bot is marked so."""
+    record_delivery(message_id, outcome)
+    if outcome.unreachable:
+        conversation_services.contact_mark_blocked(contact_id=contact_id)

@@ -5,7 +5,9 @@ dataclasses so async callers never touch lazy ORM relations from the event loop.
 Text from a person or a model is made `storable_text` here, where it enters storage.
 
 By topic: `contacts` (the lead and its details), `messages` (what either side said, and its
-conversation), `staff_notices` (news told to staff, once) and `prompts` (loading them).
+conversation), `staff_notices` (news told to staff, once), `prompts` (loading them),
+`handoffs` (conversations handed to operators, what they write, the leads' staff topics) and
+`operator_desk` (what operators do in admin, left for the bot processes to carry out).
 """
 
 from conversations.services.contacts import (
@@ -38,6 +40,16 @@ from conversations.services.messages import (
     message_record_incoming,
     message_record_reply,
 )
+from conversations.services.operator_desk import (
+    desk_note,
+    desk_release,
+    desk_reply,
+    desk_take,
+    handoff_claim_escalation,
+    handoff_claim_reminder,
+    outbox_claim,
+    outbox_done,
+)
 from conversations.services.prompts import prompts_load
 from conversations.services.staff_notices import (
     StaffNoticeClaim,
@@ -60,6 +72,12 @@ __all__ = [
     "contact_touch",
     "contacts_adopt",
     "conversation_start_new",
+    "desk_note",
+    "desk_release",
+    "desk_reply",
+    "desk_take",
+    "handoff_claim_escalation",
+    "handoff_claim_reminder",
     "handoff_open",
     "handoff_person_waits",
     "handoff_release",
@@ -69,6 +87,8 @@ __all__ = [
     "message_record_incoming",
     "message_record_reply",
     "operator_record_message",
+    "outbox_claim",
+    "outbox_done",
     "prompts_load",
     "staff_notice_claim",
     "staff_notice_record_sent",
