@@ -107,5 +107,8 @@ class Channel(Protocol):
     async def tell_topic(self, thread_id: int, text: str) -> Outcome:
         """Post `text` into a lead's topic in the staff chat."""
 
+    async def drop_staff_topic(self, thread_id: int) -> None:
+        """Remove a topic made twice for one lead; a failure is only logged."""
+
     def to_person(self, external_id: str) -> Channel:
         """The same bot, talking to a person in their private chat (an operator's reply)."""

@@ -81,6 +81,9 @@ class TerminalChannel:
     async def tell_topic(self, thread_id: int, text: str) -> Outcome:
         return SHOWN
 
+    async def drop_staff_topic(self, thread_id: int) -> None:
+        """Never made here: nothing to remove."""
+
     def to_person(self, external_id: str) -> TerminalChannel:
         """Whoever sits at the terminal is the person."""
         return self

@@ -135,6 +135,12 @@ class TelegramChannel:
         topic = self._courier(self.staff_chat_id, thread_id)
         return outcome_of(await topic.send_text(text))
 
+    async def drop_staff_topic(self, thread_id: int) -> None:
+        try:
+            await self.bot.delete_forum_topic(self.staff_chat_id, thread_id)
+        except TelegramError as error:
+            logger.warning("Could not remove a second topic of a lead: %s", error)
+
     def to_person(self, external_id: str) -> TelegramChannel:
         return TelegramChannel(
             self.bot, int(external_id), private=True, staff_chat_id=self.staff_chat_id

@@ -145,9 +145,12 @@ async def lead_topic(channel: Channel, contact_id: int, title: str) -> TopicInfo
     thread_id = await channel.open_staff_topic(title=title, card=card)
     if thread_id is None:
         return None
-    return await db_call(conversation_services.staff_topic_save)(
+    kept = await db_call(conversation_services.staff_topic_save)(
         contact_id=contact_id, chat_id=channel.staff_chat, thread_id=thread_id
     )
+    if kept.thread_id != thread_id:  # another process made the lead's topic meanwhile
+        await channel.drop_staff_topic(thread_id)
+    return kept
 
 
 async def mirror_to_operators(exchange: Exchange, handoff: HandoffInfo) -> None:

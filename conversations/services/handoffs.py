@@ -166,8 +166,14 @@ def staff_topic_lead(*, chat_id: str, thread_id: int) -> int | None:
 
 
 def staff_topic_save(*, contact_id: int, chat_id: str, thread_id: int) -> TopicInfo:
-    """Remember the lead's topic (a new staff chat replaces the old one's topic)."""
-    StaffTopic.objects.update_or_create(
-        contact_id=contact_id, defaults={"chat_id": str(chat_id), "thread_id": thread_id}
-    )
-    return TopicInfo(contact_id, str(chat_id), thread_id)
+    """Remember the lead's topic, and return the one kept: the first saved in this staff chat
+    (two processes may each have made one at once), else this one (a new staff chat replaces
+    the old one's topic)."""
+    with transaction.atomic():
+        topic, created = StaffTopic.objects.select_for_update().get_or_create(
+            contact_id=contact_id, defaults={"chat_id": str(chat_id), "thread_id": thread_id}
+        )
+        if not created and topic.chat_id != str(chat_id):
+            topic.chat_id, topic.thread_id = str(chat_id), thread_id
+            topic.save(update_fields=["chat_id", "thread_id"])
+    return TopicInfo(contact_id, topic.chat_id, topic.thread_id)

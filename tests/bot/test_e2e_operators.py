@@ -2,11 +2,18 @@
 supergroup; the assistant is silent while the operator holds the conversation, and answers
 again after /release."""
 
+import io
+
 from asgiref.sync import sync_to_async
 
+from assistant.terminal import TerminalChannel
+from assistant.usecases import operators
+from bot.channel import TelegramChannel
 from bots.models import OperatorAccount
+from conversations import services as conversation_services
 from conversations.models import Handoff, Message
 from tests.bot.test_e2e_basics import wait_messages
+from tests.factories import ContactFactory
 from tests.fakes.openai_server import Reply, ReplyThenCall, ToolCall
 from tests.running_bot import STAFF
 
@@ -320,3 +327,27 @@ async def test_an_operator_with_a_registered_account_is_stored_as_their_staff_us
 
     reply = await Message.objects.aget(role="operator")
     assert (reply.author_id, reply.author_name) == (staff_user.pk, "Olga")
+
+
+async def test_two_processes_making_a_lead_topic_at_once_keep_one(
+    fake_telegram, ext_bot, staff_forum, transactional_db, monkeypatch
+):
+    contact = await sync_to_async(ContactFactory)(first_name="Anna", last_name="")
+    channel = TelegramChannel(ext_bot, PERSON, private=True, staff_chat_id=str(STAFF))
+    first = await operators.lead_topic(channel, contact.pk, "Anna")
+    # The other process looked for the topic before this one saved it:
+    monkeypatch.setattr(conversation_services, "staff_topic_of", lambda **_kwargs: None)
+
+    second = await operators.lead_topic(channel, contact.pk, "Anna")
+
+    assert second == first
+    assert [topic.deleted for topic in fake_telegram.topics(STAFF)] == [False, True]
+
+
+async def test_a_second_topic_that_cannot_be_removed_is_only_logged(ext_bot, caplog):
+    channel = TelegramChannel(ext_bot, PERSON, private=True, staff_chat_id="-100123")
+
+    await channel.drop_staff_topic(5)  # the fake knows no such forum
+
+    assert "Could not remove a second topic of a lead" in caplog.text
+    await TerminalChannel(io.StringIO()).drop_staff_topic(5)
