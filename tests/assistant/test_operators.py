@@ -106,3 +106,30 @@ def test_a_topic_names_its_chat_and_thread(db):
     topic = StaffTopic.objects.create(contact=ContactFactory(), chat_id="-100", thread_id=7)
 
     assert str(topic) == "-100/7"
+
+
+def test_an_operators_message_handled_again_is_found_not_stored_twice(db):
+    contact = ContactFactory()
+    first = handoff_services.operator_record_message(
+        contact_id=contact.pk, text="Hi", author_name="Olga", event_key="telegram:1:9"
+    )
+
+    again = handoff_services.operator_record_message(
+        contact_id=contact.pk, text="Hi", author_name="Olga", event_key="telegram:1:9"
+    )
+
+    assert (again.id, again.delivered_before) == (first.id, False)
+
+
+def test_a_new_staff_chat_gets_the_lead_a_new_topic_and_the_same_chat_keeps_the_first(db):
+    contact = ContactFactory()
+    handoff_services.staff_topic_save(contact_id=contact.pk, chat_id="-100", thread_id=7)
+
+    same_chat = handoff_services.staff_topic_save(
+        contact_id=contact.pk, chat_id="-100", thread_id=9
+    )
+    new_chat = handoff_services.staff_topic_save(contact_id=contact.pk, chat_id="-200", thread_id=3)
+
+    assert (same_chat.chat_id, same_chat.thread_id) == ("-100", 7)
+    assert (new_chat.chat_id, new_chat.thread_id) == ("-200", 3)
+    assert StaffTopic.objects.get().thread_id == 3

@@ -12,7 +12,7 @@ from conversations.models import Contact, Message
 from core.db import db_call
 from tests.bot.test_e2e_basics import wait_messages
 from tests.fakes.openai_server import Reply
-from tests.running_bot import in_thread, renew_runtime
+from tests.running_bot import in_thread, inbox_settled, renew_runtime
 
 CHAT = 8001
 OTHER_CHAT = 8002
@@ -122,7 +122,7 @@ async def test_a_flooding_user_gets_limited_calls_and_one_slow_down_note(
     fake_telegram.push_message(OTHER_CHAT, "обычный вопрос")
     await wait_messages(fake_telegram, OTHER_CHAT, 1)
     await wait_messages(fake_telegram, CHAT, 3)
-    await asyncio.sleep(0.2)
+    await inbox_settled()  # every update handled: nothing more is coming
     texts = [message.visible_text for message in fake_telegram.sent_messages(CHAT)]
     assert len(texts) == 3
     assert sum("faster than I can answer" in text for text in texts) == 1
