@@ -1,8 +1,6 @@
 """End-to-end: one `runbot` serves several bots at once, each with its own prompts, catalog,
 model and leads; bots added, changed and switched off in admin take effect without a restart."""
 
-import asyncio
-
 import pytest
 from asgiref.sync import sync_to_async
 
@@ -12,6 +10,7 @@ from conversations.models import Contact, Message
 from core.config_cache import config_changed
 from tests.bot.test_e2e_basics import wait_messages
 from tests.bot.test_e2e_catalog_languages import buttons
+from tests.discovery.test_e2e_discovery import until
 from tests.factories import (
     BotFactory,
     LLMModelFactory,
@@ -110,13 +109,6 @@ async def test_a_bot_added_in_admin_answers_without_a_restart_and_publishes_its_
     assert bot.username == "shop_test_bot"
 
 
-async def until(condition, what: str, timeout: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, f"no {what} after {timeout}s"
-        await asyncio.sleep(0.02)
-
-
 async def test_a_bot_switched_off_stops_answering_and_on_again_answers(
     shop, running_bots, fake_telegram
 ):
@@ -126,7 +118,7 @@ async def test_a_bot_switched_off_stops_answering_and_on_again_answers(
 
     shop_bot.is_active = False
     await shop_bot.asave()
-    await until(lambda: running_bots.bots.get(shop_bot.telegram_id) is None, "switch-off")
+    await until(lambda: running_bots.bots.get(shop_bot.telegram_id) is None, timeout=15)
     shop_fake.push_message(PERSON, "/help", language_code="en")
     fake_telegram.push_message(PERSON, "/help", language_code="en")
     await wait_messages(fake_telegram, PERSON, 1)
@@ -146,7 +138,7 @@ async def test_a_new_token_given_in_admin_restarts_the_bot_with_it(
     await sync_to_async(Bot.objects.filter(pk=shop_bot.pk).update)(token_variable="SHOP_BOT_TOKEN")
     await sync_to_async(config_changed)()
 
-    await until(lambda: "the variable SHOP_BOT_TOKEN is not set" in caplog.text, "new token read")
+    await until(lambda: "the variable SHOP_BOT_TOKEN is not set" in caplog.text, timeout=15)
 
     assert f"Bot {shop_bot.pk} (Shop) is no longer served here" in caplog.text
     assert running_bots.bots.get(shop_bot.telegram_id) is None

@@ -134,9 +134,9 @@ def test_a_token_telegram_refuses_is_logged_clearly_and_the_bot_left_alone(
     fake_telegram.fail_next(refused_at, error_code=401, description="Unauthorized")
 
     def stop_once_logged():
-        deadline = time.monotonic() + 30
-        while "Unauthorized" not in caplog.text and "refused the token" not in caplog.text:
-            assert time.monotonic() < deadline, "the refusal was not logged"
+        for _look in range(600):
+            if "Unauthorized" in caplog.text or "refused the token" in caplog.text:
+                break
             time.sleep(0.05)
         os.kill(os.getpid(), signal.SIGTERM)
 
@@ -145,6 +145,7 @@ def test_a_token_telegram_refuses_is_logged_clearly_and_the_bot_left_alone(
     with caplog.at_level("INFO"):
         call_command("runbot")
     stopper.join()
+    assert "Unauthorized" in caplog.text or "refused the token" in caplog.text
     assert "Bot stopped" in caplog.text
     assert TOKEN not in caplog.text
 
