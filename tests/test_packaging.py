@@ -44,6 +44,13 @@ def test_an_editable_install_puts_the_checkout_on_the_path():
     assert PYPROJECT["tool"]["setuptools"]["package-dir"] == {"": "."}
 
 
+def test_a_wheel_carries_every_app():
+    included = PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]
+    apps = {path.parent.name for path in ROOT.glob("*/apps.py")} | {"config"}
+
+    assert sorted(app for app in apps if not any(fnmatch(app, p) for p in included)) == []
+
+
 def test_a_wheel_carries_every_template_and_static_file_of_the_apps():
     patterns = PYPROJECT["tool"]["setuptools"]["package-data"]["*"]
     files = [path for kind in ("templates", "static") for path in ROOT.glob(f"*/{kind}/**/*")]

@@ -253,19 +253,29 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll `predicate` until it holds; fail with `what` after `timeout` seconds."""
+def wait_until(
+    predicate: Callable[[], bool],
+    timeout: float,
+    what: str,
+    describe: Callable[[], str] | None = None,
+) -> None:
+    """Poll `predicate` until it holds; fail with `what` (and what `describe` says is still
+    missing) after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
+            missing = f" ({describe()})" if describe else ""
+            raise AssertionError(f"{what}: not within {timeout:.0f} s{missing}")
         time.sleep(0.2)
 
 
-def inbox_settled() -> bool:
-    """Every stored update was handled or failed, and no job is left to run."""
+def inbox_waiting() -> str:
+    """Stored updates not handled or failed yet, and jobs by state, in words ("" if none)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')")
-        [jobs] = cursor.fetchone()
-    waiting = InboundUpdate.objects.filter(state=InboundUpdate.State.QUEUED).exists()
-    return jobs == 0 and not waiting
+        cursor.execute(
+            "SELECT status, count(*) FROM procrastinate_jobs"
+            " WHERE status IN ('todo', 'doing') GROUP BY status ORDER BY status"
+        )
+        jobs = [f"{count} {status}" for status, count in cursor.fetchall()]
+    queued = InboundUpdate.objects.filter(state=InboundUpdate.State.QUEUED).count()
+    return ", ".join([f"{queued} queued"] * bool(queued) + [f"jobs {' '.join(jobs)}"] * bool(jobs))

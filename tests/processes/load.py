@@ -12,7 +12,7 @@ from bots.tokens import telegram_id_of
 from conversations.models import Message
 from tests.fakes.telegram_server import TOKEN
 from tests.fakes.webhook_poster import WebhookPoster
-from tests.processes.conftest import inbox_settled, wait_until
+from tests.processes.conftest import inbox_waiting, wait_until
 
 CHATS = 100
 FIRST_CHAT = 70000
@@ -57,19 +57,23 @@ class Load:
 
     def settled(self) -> bool:
         """All answered at least once, Telegram holds nothing, no job is left to run."""
-        answered = all(
-            set(texts) >= {f"re: {text}" for text in self.chats[chat]}
-            for chat, texts in self.replies().items()
+        return not self.unsettled()
+
+    def unsettled(self) -> str:
+        """What is not done yet, in words ("" once settled): shown when a wait runs out."""
+        replies = self.replies()
+        unanswered = sum(
+            len({f"re: {text}" for text in self.chats[chat]} - set(texts))
+            for chat, texts in replies.items()
         )
-        return answered and self.telegram_holds_nothing() and inbox_settled()
-
-    def telegram_holds_nothing(self) -> bool:
-        """Every update was confirmed: taken by polling, or answered 200 by the webhook."""
-        posted = self.poster is None or len(self.poster.stored_at) == len(self.texts)
-        return posted and self.fake.pending_update_count() == 0
-
-    def wait_settled(self) -> None:
-        wait_until(self.settled, 120 + len(self.texts) * 0.5, "every update answered")
+        not_posted = len(self.texts) - len(self.poster.stored_at) if self.poster else 0
+        parts = {
+            "messages unanswered": unanswered,
+            "updates not taken by the webhook": not_posted,
+            "updates Telegram holds": self.fake.pending_update_count(),
+            "waiting": inbox_waiting(),
+        }
+        return ", ".join(f"{what}: {count}" for what, count in parts.items() if count)
 
     def assert_each_stored_once(self) -> None:
         keys = Counter(
