@@ -18,6 +18,7 @@ import asyncio
 import logging
 
 import procrastinate
+import psycopg
 from django.db import connection
 from procrastinate.contrib.django import app as django_app
 from procrastinate.contrib.django.utils import connector_params
@@ -99,7 +100,14 @@ def defer_handling(stored: list[Stored]) -> None:
 
 
 class ChatOrderWorker(Worker):
-    """A worker that looks for jobs again as soon as one of its jobs is settled.
+    """A worker that records each job's end until the database takes it, and looks for jobs
+    again as soon as one of its jobs is settled.
+
+    A job's end not recorded (the database went away just then) would leave the job *doing*
+    for as long as this worker lives, holding its chat's lock: every later update of the chat
+    would wait forever. So it is recorded again with a growing pause until the database
+    answers; a stop cuts the pauses short, and the job left *doing* is then taken up again as
+    a stopped worker's job.
 
     procrastinate wakes workers when a job is queued; the next update of a chat is usually
     queued while the chat's previous job still holds the lock, so no worker could take it
@@ -107,8 +115,25 @@ class ChatOrderWorker(Worker):
     """
 
     async def _persist_job_status(self, *args, **kwargs):
-        await super()._persist_job_status(*args, **kwargs)
+        attempt = 0
+        while True:
+            try:
+                await super()._persist_job_status(*args, **kwargs)
+                break
+            except procrastinate.exceptions.ConnectorException as error:
+                if _already_settled(error):
+                    break
+                logger.warning("Could not record a job's end (%s); trying again", error.__cause__)
+                if await pause(self._stop_event, UPDATE_RETRY_BACKOFF.delay(attempt)):
+                    raise
+                attempt += 1
         self._new_job_event.set()
+
+
+def _already_settled(error: Exception) -> bool:
+    """The database refused the end because the job is no longer running: an earlier try
+    was recorded after all (its answer was lost), or the job was put back meanwhile."""
+    return isinstance(error.__cause__, psycopg.errors.RaiseException)
 
 
 def worker_app() -> procrastinate.App:

@@ -8,6 +8,7 @@ import asyncio
 from types import SimpleNamespace
 
 import procrastinate
+import psycopg
 import pytest
 from django.db import connection
 from procrastinate.contrib.django import app as django_app
@@ -159,6 +160,80 @@ async def test_jobs_of_a_worker_that_died_run_again(connector, monkeypatch, capl
     await run_until_handled(workers_on(connector, processor), processor, 1)
     assert processor.handled == [update.id]
     assert "of a worker that died runs again" in caplog.text
+
+
+def failing_finish(connector, outcomes: list[str]):
+    """`finish_job` of the in-memory queue doing, for the first job, what `outcomes` say, one
+    per call: "lost"
+    (the database went away before it was recorded), "late" (recorded, but the answer was
+    lost), "refused" (the database says the job no longer runs); then as usual."""
+    real_finish = connector.finish_job_run
+    calls = []
+
+    async def finish_job_run(job_id, status, delete_job):
+        calls.append(job_id)
+        outcome = outcomes.pop(0) if outcomes and job_id == min(calls) else "ok"
+        if outcome in ("ok", "late"):
+            await real_finish(job_id=job_id, status=status, delete_job=delete_job)
+        if outcome == "refused":
+            cause = psycopg.errors.RaiseException("Job was not found or not in doing status")
+        elif outcome != "ok":
+            cause = psycopg.OperationalError("server closed the connection unexpectedly")
+        else:
+            return
+        raise procrastinate.exceptions.ConnectorException() from cause
+
+    connector.finish_job_run = finish_job_run
+    return calls
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_jobs_end_not_recorded_is_recorded_again_so_its_chat_goes_on(
+    connector, monkeypatch, caplog
+):
+    """The database away just as a job ended: the job is not left *doing*, holding its
+    chat's later updates back for as long as the worker lives."""
+    monkeypatch.setattr(job_queue, "UPDATE_RETRY_BACKOFF", QUICK_RETRIES)
+    calls = failing_finish(connector, ["lost", "lost"])
+    stored = [u.id for u in await in_thread(store, 1, 1, 1)]
+    processor = ScriptedProcessor()
+    await run_until_handled(workers_on(connector, processor), processor, 3)
+    assert processor.handled == stored
+    assert len(calls) == 5  # the first job's end three times, then one each
+    assert "Could not record a job's end" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_jobs_end_recorded_after_all_is_not_recorded_again(connector, monkeypatch):
+    monkeypatch.setattr(job_queue, "UPDATE_RETRY_BACKOFF", QUICK_RETRIES)
+    calls = failing_finish(connector, ["late", "refused"])
+    stored = [u.id for u in await in_thread(store, 1, 1)]
+    processor = ScriptedProcessor()
+    workers = workers_on(connector, processor)
+    task = asyncio.create_task(workers.run())
+    await until(lambda: len(calls) == 3)
+    await asyncio.sleep(0.1)  # time for a fourth call, which must not come
+    workers.stop()
+    await asyncio.wait_for(task, 10)
+    assert processor.handled == stored
+    assert len(calls) == 3
+    assert connector.jobs == {}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_stop_ends_the_tries_to_record_a_jobs_end(connector, monkeypatch):
+    """The job is left *doing*: as a stopped worker's job it is taken up again later."""
+    calls = failing_finish(connector, ["lost"] * 1000)
+    [update] = await in_thread(store, 1)
+    processor = ScriptedProcessor()
+    workers = workers_on(connector, processor)
+    task = asyncio.create_task(workers.run())
+    await until(lambda: calls)
+    workers.stop()
+    await asyncio.wait_for(task, 10)
+    assert processor.handled == [update.id]
+    [job] = connector.jobs.values()
+    assert job["status"] == "doing"
 
 
 @pytest.mark.django_db

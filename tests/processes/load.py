@@ -75,6 +75,11 @@ class Load:
         }
         return ", ".join(f"{what}: {count}" for what, count in parts.items() if count)
 
+    def wait_settled(self) -> None:
+        wait_until(
+            self.settled, 120 + len(self.texts) * 0.5, "every update answered", self.unsettled
+        )
+
     def assert_each_stored_once(self) -> None:
         keys = Counter(
             Message.objects.filter(role="user").values_list("event_key", flat=True).iterator()
