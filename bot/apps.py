@@ -7,7 +7,10 @@ class BotConfig(AppConfig):
     verbose_name = _("Telegram bot")
 
     def ready(self):
+        from bot import retention
+
         hide_job_queue_admin()
+        retention.connect()
 
 
 def hide_job_queue_admin() -> None:

@@ -139,7 +139,7 @@ class TelegramChannel:
         try:
             await self.bot.delete_forum_topic(self.staff_chat_id, thread_id)
         except TelegramError as error:
-            logger.warning("Could not remove a second topic of a lead: %s", error)
+            logger.warning("Could not delete a topic of the staff chat: %s", error)
 
     def to_person(self, external_id: str) -> TelegramChannel:
         return TelegramChannel(

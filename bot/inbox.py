@@ -191,3 +191,39 @@ def inbox_numbers(*, since: dt.datetime) -> InboxNumbers:
     )
     received.update(counts)
     return InboxNumbers(waiting, inbox_oldest_waiting(), received)
+
+
+#: Handled updates are kept this long (Telegram does not send an update again later), and
+#: never longer than the retention period.
+HANDLED_KEPT = dt.timedelta(days=2)
+#: What an update's payload becomes once the person's data is deleted.
+FORGOTTEN_PAYLOAD = "{}"
+
+
+def inbox_prune(*, before: dt.datetime, batch_size: int = 1000) -> int:
+    """Delete handled and failed updates received before `before`, in batches along the
+    `inbound_received` index; returns how many. Updates still waiting stay."""
+    deleted = 0
+    while True:
+        batch = list(
+            InboundUpdate.objects.filter(received_at__lt=before)
+            .exclude(state=InboundUpdate.State.QUEUED)
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        deleted += InboundUpdate.objects.filter(pk__in=batch).delete()[0]
+        if len(batch) < batch_size:
+            return deleted
+
+
+def inbox_forget_chat(*, bot_id: int, chat_id: int) -> int:
+    """Empty the stored updates of a private chat whose person's data was deleted, keeping
+    each row's ids so a redelivery is still recognised.
+
+    A chat's updates are handled one at a time in the order stored, so its first update still
+    waiting is the request being carried out: it is emptied too (it was read already). Those
+    after it are what the person wrote since, and are handled as a new lead's.
+    """
+    chat = InboundUpdate.objects.filter(bot_id=bot_id, chat_id=chat_id)
+    current = chat.filter(state=InboundUpdate.State.QUEUED).order_by("pk")[:1]
+    forgotten = chat.exclude(state=InboundUpdate.State.QUEUED) | chat.filter(pk__in=current)
+    return forgotten.update(payload=FORGOTTEN_PAYLOAD)

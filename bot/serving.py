@@ -4,7 +4,9 @@
 `runworker` runs `handling` alone (for updates the webhook or another process stored); the
 end-to-end tests run the same. Both follow the bots staff configure (`bot.registry`): a bot
 added, changed or switched off in admin is served, updated or let go within seconds. Both
-run the operator desk (`bot.operator_desk`): what operators do in admin, and reminders.
+run the operator desk (`bot.operator_desk`): what operators do in admin, and reminders; and
+apply the retention period of personal data (`bot.retention`) once an hour; apps above add
+their own work beside it through `bot.signals.serving_started` (the alerts).
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ from bot.operator_desk import REMINDER_SECONDS, OperatorDesk
 from bot.polling import LONG_POLL_SECONDS, Poller
 from bot.processing import DATABASE_UNAVAILABLE, UpdateProcessor
 from bot.registry import RELOAD_SECONDS, BotApplications, Changes, ServedBot
+from bot.retention import RETENTION_SECONDS, apply_retention
+from bot.signals import serving_started
 from core.db import db_call
+from core.pausing import pause
 
 logger = logging.getLogger(__name__)
 
@@ -64,16 +69,29 @@ async def _running(
         _follow_bots(bots, on_changes, reload_seconds), name="following the bots"
     )
     desk_work = asyncio.create_task(desk.run(), name="operator desk")
+    stopping = asyncio.Event()
+    duties = [
+        asyncio.create_task(_keep_within_retention(stopping), name="retention"),
+        *(
+            task
+            for _receiver, task in serving_started.send(
+                sender=BotApplications, bots=bots, stopping=stopping
+            )
+            if isinstance(task, asyncio.Task)
+        ),
+    ]
     try:
         yield worker, Running(bots, (working, following, desk_work))
     finally:
         following.cancel()
+        stopping.set()
         worker.stop()
         desk.stop()
         await asyncio.gather(
             following,
             working,
             asyncio.wait_for(desk_work, drain_seconds),
+            *(asyncio.wait_for(duty, drain_seconds) for duty in duties),
             return_exceptions=True,
         )
         await bots.close()
@@ -92,6 +110,18 @@ async def _follow_bots(bots, on_changes, reload_seconds: float) -> None:
     while True:
         await asyncio.sleep(reload_seconds)
         await _look_at_bots(bots, on_changes)
+
+
+async def _keep_within_retention(stopping: asyncio.Event) -> None:
+    """The retention period applied at the start and once an hour (every process does it;
+    doing it twice at once changes nothing), until `stopping` is set."""
+    while True:
+        try:
+            await db_call(apply_retention)()
+        except Exception as error:  # the next hour tries again; handling goes on meanwhile
+            logger.warning("Could not apply the retention period: %s", error)
+        if await pause(stopping, RETENTION_SECONDS):
+            return
 
 
 async def _no_intake(_changes: Changes) -> None:

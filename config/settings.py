@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "analytics",
     "bot",
     "ops",
+    "alerts",
     # /healthz and /readyz (see ops/views.py).
     "health_check",
     # The job queue of the workers (PostgreSQL only: see config/routers.py and bot/job_queue.py).
@@ -164,6 +165,14 @@ TELEGRAM_WEBHOOK_SECRET = ENV.secret(
 )
 TELEGRAM_WEBHOOK_MAX_BYTES = ENV.int("TELEGRAM_WEBHOOK_MAX_BYTES", 1024 * 1024, minimum=1024)
 PRIVACY_POLICY_URL = ENV.url("PRIVACY_POLICY_URL")
+#: The version of the policy at PRIVACY_POLICY_URL: stored with each consent, so staff know
+#: which text a person agreed to. Change it when the policy changes.
+PRIVACY_POLICY_VERSION = ENV.matching(
+    "PRIVACY_POLICY_VERSION", "1", r"[\w.-]{1,32}", "1-32 letters, digits, dots, dashes or _"
+)
+#: Messages older than this many days lose their text (and Telegram's stored updates are
+#: deleted) by the bot's processes once an hour; 0 keeps them.
+PERSONAL_DATA_RETENTION_DAYS = ENV.int("PERSONAL_DATA_RETENTION_DAYS", 0, minimum=0)
 CONVERSATION_IDLE_HOURS = ENV.int("CONVERSATION_IDLE_HOURS", 24, minimum=1)
 #: Minutes a person waits for an operator's reply before the operators are reminded; after
 #: twice this the person is offered a call-back.
@@ -179,6 +188,15 @@ METRICS_WINDOW_MINUTES = ENV.int("METRICS_WINDOW_MINUTES", 15, minimum=1)
 #: `runbot` and `runworker` serve their own counters on this port when it is set (not 0).
 METRICS_PORT = ENV.int("METRICS_PORT", 0, minimum=0)
 METRICS_HOST = ENV.str("METRICS_HOST", "127.0.0.1")
+
+# --- Alerts and e-mail (alerts/: rules in admin, told to the staff chats and by e-mail) ----
+#: EMAIL_URL (how the site sends e-mail, e.g. smtp+tls://user:password@smtp.example.com:587;
+#: consolemail:// prints it; without it none is sent) as Django's EMAIL_* settings, and
+#: ALERT_EMAILS (who gets alerts by e-mail), which needs it.
+globals().update(ENV.email_settings("EMAIL_URL", recipients="ALERT_EMAILS"))
+DEFAULT_FROM_EMAIL = ENV.str("DEFAULT_FROM_EMAIL", "assistant@localhost")
+#: How often each bot process checks the alert rules (seconds).
+ALERT_CHECK_SECONDS = ENV.float("ALERT_CHECK_SECONDS", 30.0, minimum=1.0)
 
 # --- Logging ------------------------------------------------------------------------------
 LOG_LEVEL = ENV.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True)

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -29,6 +29,7 @@ from conversations.resources import ContactResource
 from conversations.selectors import (
     contact_transcript_page,
     conversations_with_message_count,
+    personal_data,
     same_person_leads,
 )
 from core.admin_display import short_datetime, truncated
@@ -106,6 +107,8 @@ class ContactAdmin(
         "bot",
         "channel",
         "external_id",
+        "consent_policy_version",
+        "erased_at",
         "created_at",
         "updated_at",
         "last_message_at",
@@ -166,8 +169,17 @@ class ContactAdmin(
         """
         return {}
 
+    def personal_data(self, contact) -> dict:
+        """Everything kept about the lead's person (an access request): this app's part; the
+        apps above add theirs."""
+        return personal_data(contact_id=contact.pk)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
+            if self.has_export_permission(request):
+                context["personal_data_url"] = reverse(
+                    "admin:conversations_contact_personal_data", args=[obj.pk]
+                )
             context.update(self.about_lead(obj))
             context["same_person"] = same_person_leads(
                 contact=obj, visible=visible_to(request.user)
@@ -180,7 +192,27 @@ class ContactAdmin(
             self.admin_site.admin_view(self.transcript_view),
             name="conversations_contact_transcript",
         )
-        return [transcript, *super().get_urls()]
+        personal_data_file = path(
+            "<path:object_id>/personal-data/",
+            self.admin_site.admin_view(self.personal_data_view),
+            name="conversations_contact_personal_data",
+        )
+        return [transcript, personal_data_file, *super().get_urls()]
+
+    def personal_data_view(self, request, object_id):
+        """The person's data as a JSON file, for staff who may export leads; the download is
+        logged like an export."""
+        contact = self.get_object(request, unquote(object_id))
+        if contact is None:
+            raise Http404(_("No lead with this id."))
+        if not (self.has_view_permission(request, contact) and self.has_export_permission(request)):
+            raise PermissionDenied
+        log_leads_exported(count=1, file_format="json", user_id=request.user.pk)
+        response = JsonResponse(
+            self.personal_data(contact), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        )
+        response["Content-Disposition"] = f'attachment; filename="lead-{contact.pk}.json"'
+        return response
 
     def transcript_view(self, request, object_id):
         contact = self.get_object(request, unquote(object_id))

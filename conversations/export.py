@@ -58,6 +58,7 @@ _COLUMNS: dict[str, tuple[tuple[str, ...], Callable[[], Callable]]] = {
     "last_message": (("last_message_at",), _datetime_renderer),
     "language": (("language_code",), lambda: _text),
     "consent": (("consent_at",), _datetime_renderer),
+    "consent_version": (("consent_policy_version",), lambda: _text),
     "bot": (("bot__name",), lambda: _text),
 }
 

@@ -24,6 +24,11 @@ def lead_display_name(
     return f"{Contact.Channel(channel).label} {external_id}"
 
 
+def erased_lead_name(contact_id: int) -> str:
+    """How a lead whose person's data was deleted is named: by its number only."""
+    return _("Deleted lead #%(id)s") % {"id": contact_id}
+
+
 class Contact(models.Model):
     """One person on one channel; a lead once we know how to reach them.
 
@@ -70,6 +75,21 @@ class Contact(models.Model):
     )
     source = models.CharField(_("source"), max_length=64, blank=True, db_index=True)
     consent_at = models.DateTimeField(_("personal data consent"), null=True, blank=True)
+    consent_policy_version = models.CharField(
+        _("privacy policy version"),
+        max_length=32,
+        blank=True,
+        help_text=_("The version of the privacy policy in effect when the person consented."),
+    )
+    erased_at = models.DateTimeField(
+        _("personal data deleted"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the person withdrew consent and their data was deleted; what is left is an "
+            "anonymous record of it."
+        ),
+    )
     qualified_at = models.DateTimeField(_("qualified"), null=True, blank=True)
     is_blocked = models.BooleanField(_("blocked the bot"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -103,6 +123,8 @@ class Contact(models.Model):
 
     @property
     def display_name(self):
+        if self.erased_at:
+            return erased_lead_name(self.pk)
         return lead_display_name(
             first_name=self.first_name,
             last_name=self.last_name,
@@ -253,6 +275,14 @@ class Message(LLMUsage):
         help_text=_("Each part's state and Telegram message id."),
     )
     delivery_error = models.CharField(_("delivery error"), max_length=500, blank=True)
+    redacted = models.BooleanField(
+        _("text removed"),
+        default=False,
+        help_text=_(
+            "The text was removed: the person asked to delete their data, or it outlived the "
+            "retention period."
+        ),
+    )
 
     class Meta:
         verbose_name = _("message")
@@ -268,6 +298,10 @@ class Message(LLMUsage):
                 fields=["delivery", "-created_at"],
                 condition=Q(delivery__in=["uncertain", "undelivered"]),
                 name="message_not_delivered",
+            ),
+            # Retention: the messages whose text is still kept, oldest first.
+            models.Index(
+                fields=["created_at"], condition=Q(redacted=False), name="message_text_kept"
             ),
         ]
 
@@ -341,6 +375,7 @@ class StaffNotice(models.Model):
         INTEREST = "interest", _("Interest in a service")
         QUALIFIED = "qualified", _("Lead card complete")
         CORRECTED = "corrected", _("Lead card corrected")
+        ERASED = "erased", _("Personal data deleted")
 
     contact = models.ForeignKey(
         Contact, on_delete=models.CASCADE, related_name="staff_notices", verbose_name=_("lead")

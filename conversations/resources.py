@@ -104,6 +104,9 @@ class ContactResource(FormulaSafeExportMixin, resources.ModelResource):
     last_message = _datetime_field("last_message_at", _("Last message"))
     language = fields.Field(attribute="language_code", column_name=_("Language"))
     consent = _datetime_field("consent_at", _("Personal data consent"))
+    consent_version = fields.Field(
+        attribute="consent_policy_version", column_name=_("Privacy policy version")
+    )
     bot = fields.Field(attribute="bot__name", column_name=_("Bot"))
     handoffs = detail_field("handoffs", _("Handed to operators"))
     answered = detail_field("answered", _("Answered by operators"))
@@ -122,6 +125,7 @@ class ContactResource(FormulaSafeExportMixin, resources.ModelResource):
             "last_message",
             "language",
             "consent",
+            "consent_version",
             "bot",
             "handoffs",
             "answered",

@@ -5,3 +5,8 @@ from django.dispatch import Signal
 
 #: Sent after leads of no bot became the bot `bot_id`'s own in one UPDATE (`contacts_adopt`).
 contacts_adopted = Signal()
+
+#: Sent inside the transaction that deletes a person's data at their request
+#: (`contact_erase`), with `contact_id` and what identified the person before
+#: (`channel`, `external_id`, `bot_id`), so the apps above delete what they keep of them.
+contact_erased = Signal()

@@ -97,6 +97,13 @@ class EnvReader:
             raise SettingsError(f"{name} must be {expected}; the value set is not.")
         return value
 
+    def matching(self, name: str, default: str, pattern: str, expected: str) -> str:
+        """A short value of a known shape (a version, a code), named in the error."""
+        value = self.str(name, default)
+        if not re.fullmatch(pattern, value):
+            raise SettingsError(f"{name}={value!r} is not {expected}.")
+        return value
+
     def list(self, name: str, default: list[str]) -> list[str]:
         value = self._raw(name)
         if value is None:
@@ -127,6 +134,30 @@ class EnvReader:
                 f"{name}={value!r} is not a URL; expected {' or '.join(schemes)}://host/..."
             )
         return value
+
+    def email_url(self, name: str) -> str:
+        """How e-mail is sent, as django-environ reads it (smtp://, smtp+tls://, consolemail://
+        and the like); a malformed one is named without its value (it holds a password)."""
+        value = self.str(name)
+        if not value:
+            return ""
+        try:
+            self.env.email_url_config(value)
+        except (ImproperlyConfigured, ValueError, KeyError):
+            raise SettingsError(
+                f"{name} is not an e-mail URL such as "
+                "smtp+tls://user:password@smtp.example.com:587; the value set is not."
+            ) from None
+        return value
+
+    def email_settings(self, name: str, *, recipients: str) -> dict:
+        """Django's EMAIL_* settings from the e-mail URL `name` (none when it is empty), with
+        `name` and the list `recipients` themselves; recipients without a URL are refused."""
+        url = self.email_url(name)
+        addresses = self.list(recipients, [])
+        if addresses and not url:
+            raise SettingsError(f"{recipients} is set but {name} is not: set how e-mail is sent.")
+        return {**(self.env.email_url_config(url) if url else {}), name: url, recipients: addresses}
 
     def database(self, name: str, default: str) -> dict:
         value = self.str(name, default)

@@ -24,7 +24,7 @@ from core.env import SettingsError
 
 REDACTED = "[REDACTED]"
 
-SECRET_ENV_NAMES = frozenset({"TELEGRAM_BOT_TOKEN", "SECRET_KEY", "LOG_CLOUD_TOKEN"})
+SECRET_ENV_NAMES = frozenset({"TELEGRAM_BOT_TOKEN", "SECRET_KEY", "LOG_CLOUD_TOKEN", "EMAIL_URL"})
 SECRET_ENV_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET", "_PASSWORD")
 # Shorter values ("1", "true") would blank out ordinary words all over the logs.
 MIN_SECRET_LENGTH = 8

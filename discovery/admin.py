@@ -32,7 +32,7 @@ from discovery.models import (
     ServiceInterest,
 )
 from discovery.resources import LeadResource
-from discovery.selectors import lead_card_panel
+from discovery.selectors import lead_card_panel, lead_personal_data
 
 
 class ScenarioFieldInline(admin.StackedInline):
@@ -220,6 +220,9 @@ class LeadAdmin(ContactAdmin):
 
     def about_lead(self, contact) -> dict:
         return {**super().about_lead(contact), "lead_card": lead_card_panel(contact=contact)}
+
+    def personal_data(self, contact) -> dict:
+        return {**super().personal_data(contact), **lead_personal_data(contact_id=contact.pk)}
 
 
 admin.site.extend(Contact, LeadAdmin)

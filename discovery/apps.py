@@ -8,6 +8,8 @@ class DiscoveryConfig(AppConfig):
 
     def ready(self):
         from core.config_cache import watch
+        from discovery import receivers
         from discovery.models import Scenario, ScenarioField
 
         watch(Scenario, ScenarioField)
+        receivers.connect()

@@ -14,6 +14,7 @@ from django.utils import translation
 
 from catalog.models import Service
 from conversations.models import Contact
+from conversations.selectors import iso_utc
 from core.config_cache import cached_config
 from core.languages import localized
 from discovery.models import LeadDiscovery, LeadFieldValue, Scenario, ScenarioField, ServiceInterest
@@ -371,3 +372,29 @@ def declined_keys(*, contact_id: int) -> set[str]:
         contact_id=contact_id, is_current=True, value__declined=True
     )
     return set(rows.values_list("key", flat=True))
+
+
+def lead_personal_data(*, contact_id: int) -> dict:
+    """What this app keeps about the person of a lead, ready for JSON (with
+    `conversations.selectors.personal_data`): every value of the lead card, oldest first
+    (a change adds a row), and the services they were interested in."""
+    values = LeadFieldValue.objects.filter(contact_id=contact_id).order_by("created_at", "id")
+    interests = ServiceInterest.objects.filter(contact_id=contact_id).select_related("service")
+    return {
+        "lead_card": [
+            {
+                "field": row.key,
+                "value": row.display,
+                "current": row.is_current,
+                "time": iso_utc(row.created_at),
+            }
+            for row in values
+        ],
+        "interests": [
+            {
+                "service": interest.service.title_in(settings.LANGUAGE_CODE),
+                "time": iso_utc(interest.created_at),
+            }
+            for interest in interests.order_by("created_at", "id")
+        ],
+    }

@@ -69,6 +69,7 @@ def bot_settings(settings):
     settings.PRIVACY_POLICY_URL = "https://example.com/privacy"
     settings.LLM_DEFAULT_MODEL = ""
     settings.LLM_FALLBACK_MODEL = ""
+    settings.ALERT_CHECK_SECONDS = 3600  # a test of alerts checks when it means to
     return settings
 
 

@@ -9,6 +9,7 @@ from assistant.usecases.buttons import (
     CARD,
     CATALOG,
     CONTACT,
+    FORGET,
     INTEREST,
     LANGUAGE,
     MODEL,
@@ -34,6 +35,7 @@ from assistant.usecases.language import choose_language
 from assistant.usecases.model_choice import choose_model
 from assistant.usecases.operator_desk import carry_out
 from assistant.usecases.operators import TopicMessage, operator_wrote, request_operator
+from assistant.usecases.privacy import forget_pressed
 from assistant.usecases.waiting import offer_call_back, remind_operators
 
 #: Every button the assistant offers, by the action it sends back.
@@ -46,6 +48,7 @@ BUTTONS = (
     ButtonRoute(rf"{LANGUAGE}:[a-z-]{{2,10}}", choose_language),
     ButtonRoute(rf"{CARD}:(ok|fix)", card_pressed),
     ButtonRoute(rf"{OPERATOR}:", request_operator),
+    ButtonRoute(rf"{FORGET}:(yes|no)", forget_pressed),
 )
 
 __all__ = [

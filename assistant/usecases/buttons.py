@@ -26,6 +26,7 @@ CARD = "card"
 CARD_CORRECT = "ok"
 CARD_FIX = "fix"
 OPERATOR = "operator"
+FORGET = "forget"
 #: Marks the model a person has chosen in the /model menu.
 CHOSEN_MARK = "✓ "
 

@@ -15,6 +15,7 @@ from assistant.usecases.exchange import Exchange
 from assistant.usecases.language import show_languages
 from assistant.usecases.model_choice import show_models
 from assistant.usecases.operators import request_operator
+from assistant.usecases.privacy import ask_to_forget, show_privacy
 
 
 async def show_help(exchange: Exchange, _argument: str = "") -> None:
@@ -41,5 +42,9 @@ COMMANDS = (
     Command("model", gettext_lazy("Choose the AI model"), show_models),
     Command("language", gettext_lazy("Change the language"), show_languages),
     Command("new", gettext_lazy("Start a new conversation"), start_over),
+    Command(
+        "privacy", gettext_lazy("What we keep about you, and the privacy policy"), show_privacy
+    ),
+    Command("forget", gettext_lazy("Delete everything we keep about you"), ask_to_forget),
     Command("help", gettext_lazy("List of commands"), show_help),
 )

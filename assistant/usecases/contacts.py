@@ -57,10 +57,12 @@ async def ask_for_contact(exchange: Exchange, _argument: str = "") -> None:
     await exchange.say(request, ask_for_phone=True)
 
 
-async def invite_to_private_chat(exchange: Exchange) -> None:
+async def invite_to_private_chat(exchange: Exchange, invitation: str = "") -> None:
+    """`invitation` names the address as %(address)s; by default it is about a contact."""
     handle, link = exchange.channel.private_address()
+    invitation = invitation or _("To leave a contact, write to me in a private chat: %(address)s")
     await exchange.say(
-        _("To leave a contact, write to me in a private chat: %(address)s") % {"address": handle},
+        invitation % {"address": handle},
         buttons=[[Button(_("Write to me privately"), url=link)]],
     )
 

@@ -24,6 +24,9 @@ STAFF_FOLLOW_UPS = {
     StaffNotice.Reason.INTEREST: gettext_lazy("Interested in: %(detail)s"),
     StaffNotice.Reason.QUALIFIED: gettext_lazy("The lead card is complete."),
     StaffNotice.Reason.CORRECTED: gettext_lazy("The lead corrected the card:\n%(detail)s"),
+    StaffNotice.Reason.ERASED: gettext_lazy(
+        "The person withdrew their consent: everything kept about them was deleted."
+    ),
 }
 
 
@@ -68,6 +71,8 @@ def _record_notice(notice_id: int, telegram_message_id: int | None, *, is_card: 
 def lead_summary(contact_id: int) -> str:
     """The lead's card for staff, in the active (site) language."""
     contact = conversation_selectors.contact_info(contact_id=contact_id)
+    if contact.erased_at:
+        return contact.display_name
     interests = discovery_selectors.contact_interests(
         contact_id=contact_id, language=settings.LANGUAGE_CODE
     )

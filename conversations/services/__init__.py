@@ -6,8 +6,9 @@ Text from a person or a model is made `storable_text` here, where it enters stor
 
 By topic: `contacts` (the lead and its details), `messages` (what either side said, and its
 conversation), `staff_notices` (news told to staff, once), `prompts` (loading them),
-`handoffs` (conversations handed to operators, what they write, the leads' staff topics) and
-`operator_desk` (what operators do in admin, left for the bot processes to carry out).
+`handoffs` (conversations handed to operators, what they write, the leads' staff topics),
+`operator_desk` (what operators do in admin, left for the bot processes to carry out) and
+`privacy` (a person's data deleted at their request, texts past the retention period).
 """
 
 from conversations.services.contacts import (
@@ -50,6 +51,7 @@ from conversations.services.operator_desk import (
     outbox_claim,
     outbox_done,
 )
+from conversations.services.privacy import Erasure, contact_erase, messages_redact_before
 from conversations.services.prompts import prompts_load
 from conversations.services.staff_notices import (
     StaffNoticeClaim,
@@ -61,10 +63,12 @@ from conversations.services.staff_notices import (
 __all__ = [
     "ContactInfo",
     "ContactUpdate",
+    "Erasure",
     "HandoffInfo",
     "RecordedMessage",
     "StaffNoticeClaim",
     "TopicInfo",
+    "contact_erase",
     "contact_mark_blocked",
     "contact_record_details",
     "contact_set_language",
@@ -86,6 +90,7 @@ __all__ = [
     "message_record_delivery",
     "message_record_incoming",
     "message_record_reply",
+    "messages_redact_before",
     "operator_record_message",
     "outbox_claim",
     "outbox_done",

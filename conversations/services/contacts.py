@@ -7,10 +7,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from conversations.models import Contact, lead_display_name
+from conversations.models import Contact, erased_lead_name, lead_display_name
 from conversations.signals import contacts_adopted
 from core.storable import storable_text
 
@@ -36,6 +37,10 @@ class ContactInfo:
     consent_at: datetime | None
     #: The bot the person writes to (None: a channel without bots, such as the terminal).
     bot_id: int | None = None
+    #: When the person's data was deleted at their request (the lead is an anonymous record).
+    erased_at: datetime | None = None
+    #: The privacy policy's version the person consented under.
+    consent_policy_version: str = ""
 
     @classmethod
     def from_contact(cls, contact: Contact) -> ContactInfo:
@@ -54,10 +59,14 @@ class ContactInfo:
             source=contact.source,
             is_blocked=contact.is_blocked,
             consent_at=contact.consent_at,
+            erased_at=contact.erased_at,
+            consent_policy_version=contact.consent_policy_version,
         )
 
     @property
     def display_name(self) -> str:
+        if self.erased_at:
+            return erased_lead_name(self.id)
         return lead_display_name(
             first_name=self.first_name,
             last_name=self.last_name,
@@ -179,7 +188,8 @@ def contact_record_details(
                 changed += ["status", "qualified_at"]
             if contact.consent_at is None:
                 contact.consent_at = timezone.now()
-                changed.append("consent_at")
+                contact.consent_policy_version = settings.PRIVACY_POLICY_VERSION
+                changed += ["consent_at", "consent_policy_version"]
             contact.save(update_fields=[*changed, "updated_at"])
     became_reachable = bool(changed) and not was_reachable
     if became_reachable:

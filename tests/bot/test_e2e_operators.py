@@ -349,5 +349,5 @@ async def test_a_second_topic_that_cannot_be_removed_is_only_logged(ext_bot, cap
 
     await channel.drop_staff_topic(5)  # the fake knows no such forum
 
-    assert "Could not remove a second topic of a lead" in caplog.text
+    assert "Could not delete a topic of the staff chat" in caplog.text
     await TerminalChannel(io.StringIO()).drop_staff_topic(5)

@@ -43,6 +43,9 @@ def run_manage(*args, **env):
         ("TELEGRAM_API_BASE_URL", "api.telegram.org"),
         ("TELEGRAM_WEBHOOK_SECRET", "with spaces"),
         ("TELEGRAM_WEBHOOK_URL", "bot.example.com"),
+        ("PRIVACY_POLICY_VERSION", "version two"),
+        ("EMAIL_URL", "carrier-pigeon://coop"),
+        ("ALERT_EMAILS", "ops@example.com"),
     ],
 )
 def test_a_wrong_value_stops_start_up_with_one_line_naming_the_variable(variable, value):

@@ -40,6 +40,7 @@ OWN_HEADERS = [
     "Last message",
     "Language",
     "Personal data consent",
+    "Privacy policy version",
     "Bot",
     "Handed to operators",
     "Answered by operators",
@@ -78,6 +79,7 @@ def leads(db):
         status=Contact.Status.QUALIFIED,
         source="ads",
         consent_at=datetime(2025, 3, 1, 9, 30, tzinfo=UTC),
+        consent_policy_version="2025-02",
     )
     boris = ContactFactory(username="boris", first_name="Boris", last_name="", source="site")
     return anna, boris
@@ -99,7 +101,7 @@ def test_csv_export_has_the_resource_headers_and_rows(admin_client, leads):
         "Qualified",
         "ads",
     ]
-    assert anna_row[10] == "2025-03-01 12:30:00"
+    assert anna_row[10:12] == ["2025-03-01 12:30:00", "2025-02"]
     assert len(rows) == 3
 
 

@@ -141,6 +141,48 @@ def test_a_malformed_secret_is_named_without_its_value(reader, monkeypatch):
     assert "sesame" not in str(error.value)
 
 
+def test_a_value_of_a_known_shape_is_read_or_its_default_used(reader, monkeypatch):
+    assert reader.matching("UNSET", "1", r"[0-9.]+", "digits") == "1"
+    monkeypatch.setenv("SETTING", "2026.12")
+    assert reader.matching("SETTING", "1", r"[0-9.]+", "digits") == "2026.12"
+
+
+def test_a_value_of_another_shape_is_named_with_what_was_expected(reader, monkeypatch):
+    monkeypatch.setenv("SETTING", "version two")
+    with pytest.raises(SettingsError, match=r"SETTING='version two' is not digits and dots\."):
+        reader.matching("SETTING", "1", r"[0-9.]+", "digits and dots")
+
+
+def test_an_email_url_is_read_and_a_malformed_one_named_without_its_password(reader, monkeypatch):
+    assert reader.email_url("UNSET") == ""
+    monkeypatch.setenv("SETTING", "smtp+tls://bot:s3cret-pass@smtp.example.com:587")
+    assert reader.email_url("SETTING") == "smtp+tls://bot:s3cret-pass@smtp.example.com:587"
+    monkeypatch.setenv("SETTING", "smtp://bot:s3cret-pass@smtp.example.com:port")
+    with pytest.raises(SettingsError) as error:
+        reader.email_url("SETTING")
+    assert str(error.value).startswith("SETTING is not an e-mail URL such as smtp+tls://")
+    assert "s3cret" not in str(error.value)
+
+
+def test_email_settings_come_from_the_url_and_recipients_need_one(reader, monkeypatch):
+    assert reader.email_settings("UNSET_URL", recipients="UNSET_TO") == {
+        "UNSET_URL": "",
+        "UNSET_TO": [],
+    }
+    monkeypatch.setenv("MAIL", "smtp+tls://bot:s3cret-pass@smtp.example.com:587")
+    monkeypatch.setenv("TO", "ops@example.com,owner@example.com")
+    mail = reader.email_settings("MAIL", recipients="TO")
+    assert (mail["EMAIL_HOST"], mail["EMAIL_PORT"], mail["EMAIL_USE_TLS"]) == (
+        "smtp.example.com",
+        587,
+        True,
+    )
+    assert mail["TO"] == ["ops@example.com", "owner@example.com"]
+    monkeypatch.delenv("MAIL")
+    with pytest.raises(SettingsError, match=r"TO is set but MAIL is not: set how e-mail is sent\."):
+        reader.email_settings("MAIL", recipients="TO")
+
+
 def test_an_in_memory_sqlite_database_keeps_its_name(monkeypatch, tmp_path):
     monkeypatch.setenv("SETTING", "sqlite://:memory:")
     config = EnvReader(base_dir=tmp_path).database("SETTING", "")
