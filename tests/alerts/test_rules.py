@@ -8,9 +8,9 @@ from asgiref.sync import sync_to_async
 from django.core import mail
 from django.utils import timezone
 
+from alerts import monitor as monitor_module
 from alerts.counters import CounterWindow, Totals
 from alerts.models import AlertRule, Incident
-from alerts import monitor as monitor_module
 from alerts.monitor import AlertMonitor
 from bot.models import InboundUpdate
 from conversations.models import Message
