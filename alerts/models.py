@@ -16,6 +16,7 @@ class AlertRule(models.Model):
         TELEGRAM_429 = "telegram_429", _("Telegram asks to slow down")
         NO_UPDATES = "no_updates", _("No updates during business hours")
         UNDELIVERED = "undelivered", _("Replies not delivered")
+        SYNC_FAILED = "sync_failed", _("A sync source failing")
 
     kind = models.CharField(_("condition"), max_length=20, choices=Kind.choices, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -24,7 +25,7 @@ class AlertRule(models.Model):
         help_text=_(
             "LLM error rate: percent of failed calls; a model failing: failed calls with none "
             "answered; updates waiting: seconds; Telegram: 429 answers; no updates: minutes; "
-            "replies not delivered: count."
+            "replies not delivered: count; a sync source failing: not used."
         ),
     )
     window_minutes = models.PositiveIntegerField(

@@ -23,6 +23,7 @@ from bots.selectors import active_bots
 from conversations.models import Message
 from conversations.selectors import not_delivered_counts
 from discovery.models import ExtractionRun
+from sync.models import SyncSource
 
 #: Fewer LLM calls than this in the window say nothing about an error rate.
 MIN_CALLS = 5
@@ -133,6 +134,18 @@ def undelivered(rule: AlertRule, now: dt.datetime, _counters: CounterWindow) -> 
     return [Finding("", detail % {"count": count, "minutes": rule.window_minutes})]
 
 
+def sync_failed(rule: AlertRule, now: dt.datetime, _counters: CounterWindow) -> list[Finding]:
+    """Active sources whose last sync failed (the last good version is in use meanwhile)."""
+    failing = SyncSource.objects.filter(is_active=True).exclude(last_error="").order_by("pk")
+    return [
+        Finding(
+            str(source.pk),
+            _("%(source)s: %(error)s") % {"source": source.name, "error": source.last_error[:300]},
+        )
+        for source in failing
+    ]
+
+
 READINGS: dict[str, Reading] = {
     AlertRule.Kind.LLM_ERROR_RATE: llm_error_rate,
     AlertRule.Kind.MODEL_FAILING: model_failing,
@@ -140,4 +153,5 @@ READINGS: dict[str, Reading] = {
     AlertRule.Kind.TELEGRAM_429: telegram_429,
     AlertRule.Kind.NO_UPDATES: no_updates,
     AlertRule.Kind.UNDELIVERED: undelivered,
+    AlertRule.Kind.SYNC_FAILED: sync_failed,
 }

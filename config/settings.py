@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "bot",
     "ops",
     "alerts",
+    "sync",
     # /healthz and /readyz (see ops/views.py).
     "health_check",
     # The job queue of the workers (PostgreSQL only: see config/routers.py and bot/job_queue.py).

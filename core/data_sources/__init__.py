@@ -19,18 +19,28 @@ from core.data_sources.loading import (
     run_loads,
     upsert,
 )
-from core.data_sources.reading import FORMATS, MAX_BYTES, read_records
+from core.data_sources.reading import (
+    FORMATS,
+    MAX_BYTES,
+    Fetched,
+    fetch,
+    parse_records,
+    read_records,
+)
 from core.data_sources.records import DataSourceError, SourceRecord
 
 __all__ = [
     "FORMATS",
     "MAX_BYTES",
     "DataSourceError",
+    "Fetched",
     "LoadJob",
     "LoadResult",
     "Loader",
     "SourceRecord",
     "deactivate_missing",
+    "fetch",
+    "parse_records",
     "read_records",
     "reject_duplicates",
     "run_loads",

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -35,20 +36,51 @@ CONTENT_TYPES = {
 }
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """A source's bytes as fetched, with what its server said about them; `body` is None
+    when the server said they did not change since `etag` / `last_modified` (HTTP 304)."""
+
+    body: bytes | None
+    content_type: str = ""
+    etag: str = ""
+    last_modified: str = ""
+
+
 def read_records(
     source: str | Path, *, root_key: str, fmt: str | None = None
 ) -> list[SourceRecord]:
     """Read a YAML, JSON or CSV document into records; raise `DataSourceError` on any problem."""
-    source = str(source)
-    body, content_type = _fetch(source)
-    fmt = fmt or _format_from_name(source) or CONTENT_TYPES.get(content_type)
+    return parse_records(str(source), fetch(str(source)), root_key=root_key, fmt=fmt)
+
+
+def fetch(source: str, *, etag: str = "", last_modified: str = "") -> Fetched:
+    """The source's bytes: a file, or an http(s) URL asked only for a change since `etag` /
+    `last_modified` when they are given."""
+    scheme = urlsplit(source).scheme.lower()
+    if scheme in ("http", "https"):
+        return _download(source, etag=etag, last_modified=last_modified)
+    if scheme == "file":
+        return Fetched(_read_file(source, Path(unquote(urlsplit(source).path))))
+    if len(scheme) > 1:
+        raise DataSourceError(
+            _("%(source)s: only http(s) URLs and file paths are supported.") % {"source": source}
+        )
+    return Fetched(_read_file(source, Path(source)))
+
+
+def parse_records(
+    source: str, fetched: Fetched, *, root_key: str, fmt: str | None = None
+) -> list[SourceRecord]:
+    """The records of a fetched YAML, JSON or CSV document."""
+    fmt = fmt or _format_from_name(source) or CONTENT_TYPES.get(fetched.content_type)
     if fmt not in FORMATS:
         raise DataSourceError(
             _("%(source)s: cannot tell the format; use a .yaml, .json or .csv name or --format.")
             % {"source": source}
         )
     try:
-        text = body.decode("utf-8-sig")
+        text = (fetched.body or b"").decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DataSourceError(
             _("%(source)s: the text is not UTF-8.") % {"source": source}
@@ -59,19 +91,6 @@ def read_records(
     if not records:
         raise DataSourceError(_("%(source)s: no records found.") % {"source": source})
     return records
-
-
-def _fetch(source: str) -> tuple[bytes, str]:
-    scheme = urlsplit(source).scheme.lower()
-    if scheme in ("http", "https"):
-        return _download(source)
-    if scheme == "file":
-        return _read_file(source, Path(unquote(urlsplit(source).path))), ""
-    if len(scheme) > 1:
-        raise DataSourceError(
-            _("%(source)s: only http(s) URLs and file paths are supported.") % {"source": source}
-        )
-    return _read_file(source, Path(source)), ""
 
 
 def _read_file(source: str, path: Path) -> bytes:
@@ -86,12 +105,17 @@ def _read_file(source: str, path: Path) -> bytes:
         ) from None
 
 
-def _download(url: str) -> tuple[bytes, str]:
+def _download(url: str, *, etag: str, last_modified: str) -> Fetched:
+    conditions = {"If-None-Match": etag} if etag else {}
+    if last_modified:
+        conditions["If-Modified-Since"] = last_modified
     try:
         with (
             httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=True) as client,
-            client.stream("GET", url) as response,
+            client.stream("GET", url, headers=conditions) as response,
         ):
+            if response.status_code == 304 and conditions:
+                return Fetched(None, etag=etag, last_modified=last_modified)
             if response.status_code >= 400:
                 raise DataSourceError(
                     _("%(source)s: the server answered HTTP %(status)d.")
@@ -105,7 +129,12 @@ def _download(url: str) -> tuple[bytes, str]:
                 if len(body) > MAX_BYTES:
                     raise _too_large(url)
             content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-            return bytes(body), content_type
+            return Fetched(
+                bytes(body),
+                content_type,
+                etag=response.headers.get("etag", ""),
+                last_modified=response.headers.get("last-modified", ""),
+            )
     except httpx.HTTPError as error:
         raise DataSourceError(
             _("%(source)s: cannot download: %(reason)s")

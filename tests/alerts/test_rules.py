@@ -14,6 +14,7 @@ from alerts.models import AlertRule, Incident
 from alerts.monitor import AlertMonitor
 from bot.models import InboundUpdate
 from conversations.models import Message
+from sync.models import SyncSource
 from tests.factories import MessageFactory
 from tests.running_bot import ManualClock
 
@@ -284,3 +285,18 @@ def test_an_incident_another_process_opened_first_is_not_told_again():
     Incident.objects.create(rule=undelivered_rule, detail="1 message", opened_at=now)
     assert monitor_module._open(undelivered_rule, "", "1 message", now) == []
     assert Incident.objects.count() == 1
+
+
+async def test_a_failing_sync_source_is_told_until_it_syncs_again(monitor, fake_telegram):
+    await sync_to_async(rule)(AlertRule.Kind.SYNC_FAILED, 1)
+    drive = await sync_to_async(SyncSource.objects.create)(
+        name="Drive", kind="prompts", location="/nowhere.yaml", last_error="cannot read the file"
+    )
+    await monitor.check()
+    [alert] = await told(fake_telegram, 1)
+    assert alert == "🔴 A sync source failing: Drive: cannot read the file"
+
+    drive.last_error = ""
+    await sync_to_async(drive.save)()
+    await monitor.check()
+    assert (await told(fake_telegram, 2))[1].startswith("✅ Recovered")
