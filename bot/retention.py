@@ -1,7 +1,8 @@
 """Keeping personal data no longer than needed: the texts of old messages removed, handled
 Telegram updates deleted, and what a person asked to forget emptied from the inbox too.
 
-`apply_retention` runs once an hour in every bot process (`serving.py`) and as
+`apply_retention` runs once an hour in every bot process (`serving.py`, the first time a
+minute after it starts) and as
 `manage.py apply_retention` (for a scheduler, or to run it at once).
 """
 
@@ -22,8 +23,10 @@ from conversations.signals import contact_erased
 
 logger = logging.getLogger(__name__)
 
-#: How often the bot processes apply the retention period.
+#: How often the bot processes apply the retention period, the first time this long after
+#: they start.
 RETENTION_SECONDS = 3600.0
+RETENTION_FIRST_SECONDS = 60.0
 
 
 @dataclass(frozen=True)

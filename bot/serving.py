@@ -28,7 +28,7 @@ from bot.operator_desk import REMINDER_SECONDS, OperatorDesk
 from bot.polling import LONG_POLL_SECONDS, Poller
 from bot.processing import DATABASE_UNAVAILABLE, UpdateProcessor
 from bot.registry import RELOAD_SECONDS, BotApplications, Changes, ServedBot
-from bot.retention import RETENTION_SECONDS, apply_retention
+from bot.retention import RETENTION_FIRST_SECONDS, RETENTION_SECONDS, apply_retention
 from bot.signals import serving_started
 from core.db import db_call
 from core.pausing import pause
@@ -113,15 +113,16 @@ async def _follow_bots(bots, on_changes, reload_seconds: float) -> None:
 
 
 async def _keep_within_retention(stopping: asyncio.Event) -> None:
-    """The retention period applied at the start and once an hour (every process does it;
-    doing it twice at once changes nothing), until `stopping` is set."""
-    while True:
+    """The retention period applied a minute after the start, then once an hour (every
+    process does it; doing it twice at once changes nothing), until `stopping` is set. The
+    first waits so a starting process does its urgent work first: the updates that waited."""
+    wait = RETENTION_FIRST_SECONDS
+    while not await pause(stopping, wait):
         try:
             await db_call(apply_retention)()
         except Exception as error:  # the next hour tries again; handling goes on meanwhile
             logger.warning("Could not apply the retention period: %s", error)
-        if await pause(stopping, RETENTION_SECONDS):
-            return
+        wait = RETENTION_SECONDS
 
 
 async def _no_intake(_changes: Changes) -> None:

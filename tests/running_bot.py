@@ -16,6 +16,7 @@ from bot.operator_desk import REMINDER_SECONDS
 from bot.ratelimit import ChatRetryAfterLimiter
 from bot.serving import serving
 from conversations.models import Prompt
+from sync import runner as sync_runner
 from tests.factories import (
     BotFactory,
     LLMModelFactory,
@@ -62,14 +63,17 @@ def services(transactional_db):
 
 
 @pytest.fixture
-def bot_settings(settings):
+def bot_settings(settings, monkeypatch):
     settings.LLM_MAX_RETRIES = 2
     settings.LLM_TOTAL_DEADLINE = 10
     settings.TELEGRAM_STAFF_CHAT_ID = ""
     settings.PRIVACY_POLICY_URL = "https://example.com/privacy"
     settings.LLM_DEFAULT_MODEL = ""
     settings.LLM_FALLBACK_MODEL = ""
-    settings.ALERT_CHECK_SECONDS = 3600  # a test of alerts checks when it means to
+    # A test of alerts or syncs runs them when it means to: their database work must not
+    # meet the test's own writes in SQLite's shared in-memory database (locked tables).
+    settings.ALERT_CHECK_SECONDS = 3600
+    monkeypatch.setattr(sync_runner, "LOOK_SECONDS", 3600)
     return settings
 
 

@@ -118,6 +118,7 @@ async def test_the_bot_processes_apply_it_and_go_on_when_it_fails(monkeypatch, c
 
     monkeypatch.setattr(serving, "apply_retention", failing_then_fine)
     monkeypatch.setattr(serving, "RETENTION_SECONDS", 0.01)
+    monkeypatch.setattr(serving, "RETENTION_FIRST_SECONDS", 0.01)
     stopping = asyncio.Event()
     task = asyncio.create_task(serving._keep_within_retention(stopping))
     await until(lambda: len(calls) >= 2)
