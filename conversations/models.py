@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -163,6 +164,12 @@ class Conversation(models.Model):
                 fields=["contact", "group_chat_id", "-started_at"],
                 name="conversation_contact_chat",
             ),
+            # The private conversations going idle, for the satisfaction survey.
+            models.Index(
+                fields=["last_message_at"],
+                condition=Q(group_chat_id="", closed_at__isnull=True),
+                name="conversation_open_private",
+            ),
         ]
 
     def __str__(self):
@@ -281,6 +288,15 @@ class Message(LLMUsage):
         help_text=_(
             "The text was removed: the person asked to delete their data, or it outlived the "
             "retention period."
+        ),
+    )
+    prompt_versions = models.JSONField(
+        _("prompt versions"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "For the model's replies: the prompts that built it, each key with the number of "
+            "the prompt's history entry in effect."
         ),
     )
 
@@ -536,3 +552,82 @@ class OutboxEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.contact_id}"
+
+
+class AnswerRating(models.Model):
+    """A person's 👍 or 👎 on one answer of the model, kept with what made that answer: the
+    model and the prompt versions are copied from the reply, so a later change of either
+    does not move old ratings. A 👎 asks once what was wrong; the person's next text is the
+    comment (`awaiting_comment` until then, or until they skip)."""
+
+    class Value(models.TextChoices):
+        UP = "up", "👍"
+        DOWN = "down", "👎"
+
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, related_name="rating", verbose_name=_("answer")
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="+", verbose_name=_("lead")
+    )
+    value = models.CharField(_("rating"), max_length=4, choices=Value.choices)
+    comment = models.TextField(_("what was wrong"), blank=True)
+    awaiting_comment = models.BooleanField(_("comment asked for"), default=False)
+    #: The person's message taken as the comment: handled again, it is recognised as such.
+    comment_message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    model_name = models.CharField(_("model"), max_length=128, blank=True)
+    prompt_versions = models.JSONField(_("prompt versions"), default=dict, blank=True)
+    #: `prompt_versions` as one sortable label ("faq#3 system#12"), to group ratings by it.
+    prompt_version = models.CharField(_("prompt version"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("rated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("answer rating")
+        verbose_name_plural = _("answer ratings")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], name="rating_time"),
+            models.Index(
+                fields=["contact"],
+                condition=Q(awaiting_comment=True),
+                name="rating_awaiting_comment",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_value_display()} {self.message_id}"
+
+
+class ConversationSurvey(models.Model):
+    """The satisfaction question (CSAT, 1 to 5) asked when a conversation ended: at most once
+    per conversation, which the one-to-one key guarantees whichever process asks first."""
+
+    class Trigger(models.TextChoices):
+        CONFIRMED = "confirmed", _("Lead card confirmed")
+        IDLE = "idle", _("Conversation idle")
+
+    conversation = models.OneToOneField(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="survey",
+        verbose_name=_("conversation"),
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="+", verbose_name=_("lead")
+    )
+    trigger = models.CharField(_("asked when"), max_length=10, choices=Trigger.choices)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    skipped = models.BooleanField(_("skipped"), default=False)
+    asked_at = models.DateTimeField(_("asked"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+        ordering = ["-asked_at"]
+        indexes = [models.Index(fields=["asked_at"], name="survey_time")]
+
+    def __str__(self):
+        return f"{self.conversation_id}: {self.score or '—'}"

@@ -8,11 +8,20 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Avg, Count, Exists, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from conversations.models import Contact, Handoff, Message, OutboxEntry, Prompt
+from conversations.models import (
+    AnswerRating,
+    Contact,
+    Conversation,
+    ConversationSurvey,
+    Handoff,
+    Message,
+    OutboxEntry,
+    Prompt,
+)
 from conversations.services import ContactInfo
 from core.config_cache import cached_config
 
@@ -89,18 +98,46 @@ def prompt_texts(*, language: str, bot_id: int | None = None) -> dict[str, str]:
 
 @cached_config
 def _prompt_texts(language: str, site_language: str, bot_id: int | None) -> dict[str, str]:
-    languages = [language, site_language]
-    rows = (
-        Prompt.objects.filter(is_active=True, language__in=languages)
-        .filter(Q(bot__isnull=True) | Q(bot_id=bot_id))
-        .values_list("key", "language", "bot_id", "text")
+    return {
+        key: text
+        for key, (_prompt_id, text) in _prompts_in_effect(language, site_language, bot_id).items()
+    }
+
+
+def prompt_versions(*, language: str, bot_id: int | None = None) -> dict[str, int]:
+    """The prompts `prompt_texts` reads, each key with its latest history entry's number: what
+    a reply records, so its ratings can be told apart by the prompts' versions."""
+    return _prompt_versions(language, settings.LANGUAGE_CODE, bot_id)
+
+
+@cached_config
+def _prompt_versions(language: str, site_language: str, bot_id: int | None) -> dict[str, int]:
+    in_effect = _prompts_in_effect(language, site_language, bot_id)
+    latest = dict(
+        Prompt.history.filter(id__in=[prompt_id for prompt_id, _text in in_effect.values()])
+        .values_list("id")
+        .annotate(latest=Max("history_id"))
+        .order_by()
     )
-    texts: dict[str, str] = {}
-    for key, _language, _bot, text in sorted(
+    return {key: latest.get(prompt_id, 0) for key, (prompt_id, _text) in in_effect.items()}
+
+
+def _prompts_in_effect(
+    language: str, site_language: str, bot_id: int | None
+) -> dict[str, tuple[int, str]]:
+    """(id, text) of the active prompt of each key: the person's language before the site's,
+    and the bot's own before the shared one."""
+    rows = (
+        Prompt.objects.filter(is_active=True, language__in=[language, site_language])
+        .filter(Q(bot__isnull=True) | Q(bot_id=bot_id))
+        .values_list("key", "language", "bot_id", "id", "text")
+    )
+    prompts: dict[str, tuple[int, str]] = {}
+    for key, _language, _bot, prompt_id, text in sorted(
         rows, key=lambda row: (row[1] != language, row[2] is None)
     ):
-        texts.setdefault(key, text)
-    return texts
+        prompts.setdefault(key, (prompt_id, text))
+    return prompts
 
 
 # --- Admin: transcripts and lists -----------------------------------------------------------
@@ -131,6 +168,10 @@ class TranscriptEntry:
     message: Message
     #: True where a new conversation begins, so staff see where one dialogue ends.
     starts_conversation: bool
+    #: The person's 👍/👎 on this answer, with what was wrong (None: not rated).
+    rating: AnswerRating | None = None
+    #: Where a conversation begins: its satisfaction survey, if one was asked.
+    survey: ConversationSurvey | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +187,8 @@ def contact_transcript_page(
 
     Without a page number the newest page is shown: that is what staff open a lead for.
     The filter and order follow the (contact, created_at, id) index, so both the count and a
-    page of a 10,000-message transcript are one index range scan.
+    page of a 10,000-message transcript are one index range scan; the page's ratings and
+    surveys are one query each.
     """
     messages = (
         Message.objects.filter(contact_id=contact_id)
@@ -156,12 +198,19 @@ def contact_transcript_page(
     )
     paginator = Paginator(messages, page_size)
     page = paginator.get_page(page_number or paginator.num_pages)
+    shown = list(page)
+    ratings = AnswerRating.objects.in_bulk(
+        [message.pk for message in shown], field_name="message_id"
+    )
+    surveys = ConversationSurvey.objects.in_bulk(
+        {message.conversation_id for message in shown}, field_name="conversation_id"
+    )
     entries = []
     previous_conversation_id = None
-    for message in page:
-        entries.append(
-            TranscriptEntry(message, message.conversation_id != previous_conversation_id)
-        )
+    for message in shown:
+        starts = message.conversation_id != previous_conversation_id
+        survey = surveys.get(message.conversation_id) if starts else None
+        entries.append(TranscriptEntry(message, starts, ratings.get(message.pk), survey))
         previous_conversation_id = message.conversation_id
     return TranscriptPage(page=page, entries=entries)
 
@@ -442,3 +491,42 @@ def _message_data(message: Message) -> dict:
 def iso_utc(moment: datetime | None) -> str | None:
     """A time as JSON shows it: ISO 8601 in UTC (None stays None)."""
     return moment.astimezone(UTC).isoformat() if moment else None
+
+
+@dataclass(frozen=True)
+class SurveyTarget:
+    """A private conversation that went idle, its lead to be asked how satisfied they were."""
+
+    conversation_id: int
+    contact: ContactInfo
+
+
+def conversations_to_survey(
+    *, bot_ids: Collection[int], idle_since: datetime, not_before: datetime
+) -> list[SurveyTarget]:
+    """Open private conversations on one of `bot_ids` whose person last wrote between
+    `not_before` and `idle_since`, the assistant answered in, and nobody surveyed yet; not
+    while an operator has the lead, nor for a lead who blocked the bot. Read along the partial
+    index `conversation_open_private`."""
+    answered = Message.objects.filter(
+        conversation_id=OuterRef("pk"), role=Message.Role.ASSISTANT
+    ).exclude(model_name="")
+    handed_over = Handoff.objects.filter(contact_id=OuterRef("contact_id"), state__in=Handoff.OPEN)
+    conversations = (
+        Conversation.objects.filter(
+            group_chat_id="",
+            closed_at__isnull=True,
+            last_message_at__gt=not_before,
+            last_message_at__lte=idle_since,
+            contact__bot_id__in=bot_ids,
+            contact__is_blocked=False,
+            survey__isnull=True,
+        )
+        .filter(Exists(answered), ~Exists(handed_over))
+        .select_related("contact")
+        .order_by("last_message_at")
+    )
+    return [
+        SurveyTarget(conversation.pk, ContactInfo.from_contact(conversation.contact))
+        for conversation in conversations
+    ]

@@ -7,8 +7,9 @@ Text from a person or a model is made `storable_text` here, where it enters stor
 By topic: `contacts` (the lead and its details), `messages` (what either side said, and its
 conversation), `staff_notices` (news told to staff, once), `prompts` (loading them),
 `handoffs` (conversations handed to operators, what they write, the leads' staff topics),
-`operator_desk` (what operators do in admin, left for the bot processes to carry out) and
-`privacy` (a person's data deleted at their request, texts past the retention period).
+`operator_desk` (what operators do in admin, left for the bot processes to carry out),
+`privacy` (a person's data deleted at their request, texts past the retention period) and
+`feedback` (ratings of answers and the satisfaction survey).
 """
 
 from conversations.services.contacts import (
@@ -20,6 +21,14 @@ from conversations.services.contacts import (
     contact_set_source,
     contact_touch,
     contacts_adopt,
+)
+from conversations.services.feedback import (
+    RatingInfo,
+    rating_record,
+    rating_skip_comment,
+    rating_take_comment,
+    survey_answer,
+    survey_start,
 )
 from conversations.services.handoffs import (
     HandoffInfo,
@@ -65,6 +74,7 @@ __all__ = [
     "ContactUpdate",
     "Erasure",
     "HandoffInfo",
+    "RatingInfo",
     "RecordedMessage",
     "StaffNoticeClaim",
     "TopicInfo",
@@ -95,10 +105,15 @@ __all__ = [
     "outbox_claim",
     "outbox_done",
     "prompts_load",
+    "rating_record",
+    "rating_skip_comment",
+    "rating_take_comment",
     "staff_notice_claim",
     "staff_notice_record_sent",
     "staff_notice_release",
     "staff_topic_lead",
     "staff_topic_of",
     "staff_topic_save",
+    "survey_answer",
+    "survey_start",
 ]

@@ -80,6 +80,7 @@ def message_record_reply(
     status: str = Message.Status.COMPLETE,
     error: str = "",
     delivery: str = Message.Delivery.PENDING,
+    prompt_versions: dict[str, int] | None = None,
 ) -> int:
     """Store what the assistant (or a note of the system) said, before it is sent.
 
@@ -104,6 +105,7 @@ def message_record_reply(
             status=status,
             error=storable_text(error)[:500],
             delivery=delivery,
+            prompt_versions=prompt_versions or {},
         )
     return message.pk
 
