@@ -75,8 +75,8 @@ class AnswerStream(Protocol):
     async def stop(self) -> bool:
         """Stop showing previews; True when the person turned out to be unreachable."""
 
-    async def finish(self, text: str) -> Outcome:
-        """Deliver the final answer."""
+    async def finish(self, text: str, buttons: Keyboard = ()) -> Outcome:
+        """Deliver the final answer, `buttons` under its last part (where the channel can)."""
 
 
 class Channel(Protocol):
@@ -87,6 +87,10 @@ class Channel(Protocol):
         """A button press was seen (with a short note, if any)."""
 
     async def say(self, note: Note) -> Outcome: ...
+
+    async def replace_buttons(self, buttons: Keyboard) -> None:
+        """Put `buttons` (none: take them away) in place of those of the message whose button
+        was pressed: a choice made becomes a thank-you. Best effort."""
 
     def answer_stream(self) -> AnswerStream: ...
 

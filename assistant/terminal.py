@@ -7,15 +7,18 @@ shown, so every message is delivered; there is no staff chat.
 
 from __future__ import annotations
 
-from assistant.channel import SHOWN, Button, Note, Outcome
+from collections.abc import Callable
+
+from assistant.channel import SHOWN, Button, Keyboard, Note, Outcome
 from conversations.models import Contact
 
 
 class TerminalPrinter:
     """Prints the growing answer as it streams, only the part not printed yet."""
 
-    def __init__(self, output):
+    def __init__(self, output, show_buttons: Callable[[Keyboard], None]):
         self.output = output
+        self.show_buttons = show_buttons
         self.printed = ""
 
     def write(self, text: str) -> None:
@@ -35,10 +38,11 @@ class TerminalPrinter:
     async def stop(self) -> bool:
         return False
 
-    async def finish(self, text: str) -> Outcome:
+    async def finish(self, text: str, buttons: Keyboard = ()) -> Outcome:
         if text != self.printed:
             self.write(("\n" if self.printed else "") + text)
         self.write("\n")
+        self.show_buttons(buttons)
         return SHOWN
 
 
@@ -57,14 +61,21 @@ class TerminalChannel:
 
     async def say(self, note: Note) -> Outcome:
         self.output.write(note.text)
-        self.buttons = [button for row in note.buttons for button in row]
+        self.show_buttons(note.buttons)
+        return SHOWN
+
+    def show_buttons(self, buttons: Keyboard) -> None:
+        """List the buttons, numbered: they are the ones `#<number>` presses now."""
+        self.buttons = [button for row in buttons for button in row]
         for number, button in enumerate(self.buttons, start=1):
             target = f": {button.url}" if button.url else ""
             self.output.write(f"  [#{number}] {button.label}{target}")
-        return SHOWN
+
+    async def replace_buttons(self, buttons: Keyboard) -> None:
+        self.show_buttons(buttons)
 
     def answer_stream(self) -> TerminalPrinter:
-        return TerminalPrinter(self.output)
+        return TerminalPrinter(self.output, self.show_buttons)
 
     def private_address(self) -> tuple[str, str]:
         return "", ""

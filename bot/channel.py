@@ -12,9 +12,9 @@ from django.conf import settings
 from telegram import CallbackQuery, ReplyParameters
 from telegram.error import TelegramError
 
-from assistant.channel import Note, Outcome
+from assistant.channel import Keyboard, Note, Outcome
 from bot.delivery import Courier, Delivery
-from bot.keyboards import reply_markup
+from bot.keyboards import inline_keyboard, reply_markup
 from bot.streaming import ReplyStreamer
 from conversations.models import Contact
 
@@ -45,8 +45,9 @@ class TelegramAnswerStream:
     async def stop(self) -> bool:
         return await self.streamer.stop() is not None
 
-    async def finish(self, text: str) -> Outcome:
-        return outcome_of(await self.streamer.finish(text))
+    async def finish(self, text: str, buttons: Keyboard = ()) -> Outcome:
+        markup = inline_keyboard(buttons) if buttons else None
+        return outcome_of(await self.streamer.finish(text, reply_markup=markup))
 
 
 class TelegramChannel:
@@ -95,6 +96,18 @@ class TelegramChannel:
         markup = reply_markup(note)
         extra = {"reply_markup": markup} if markup is not None else {}
         return outcome_of(await self._courier().send_text(note.text, **extra))
+
+    async def replace_buttons(self, buttons: Keyboard) -> None:
+        """Edit the keyboard of the message whose button was pressed; a failure (the message
+        is gone, or shows these buttons already) costs nothing."""
+        if self.query is None:
+            return
+        try:
+            await self.query.edit_message_reply_markup(
+                inline_keyboard(buttons) if buttons else None
+            )
+        except TelegramError as error:
+            logger.info("Could not replace the buttons of a message: %s", error)
 
     def answer_stream(self) -> TelegramAnswerStream:
         """The stream of the sign of life shown early, if any; else a new one."""

@@ -141,25 +141,27 @@ class Courier:
         return await self.replace(message_id, render_for_telegram(text))
 
     async def replace(
-        self, message_id: int, parts: list[TelegramPart], *, shown_html: str = ""
+        self, message_id: int, parts: list[TelegramPart], *, shown_html: str = "", **extra
     ) -> Delivery:
-        """Turn a shown message into the first part, the rest as new messages.
+        """Turn a shown message into the first part, the rest as new messages; `extra`
+        (buttons) goes with the last part.
 
         `shown_html` is what the message shows now: no edit is needed when it is the first
-        part already. When the message cannot be edited (deleted, too old), the text is sent
-        anew and the stale message is removed if Telegram lets us.
+        part already (and gets no buttons). When the message cannot be edited (deleted, too
+        old), the text is sent anew and the stale message is removed if Telegram lets us.
         """
         deadline = self.clock() + self.deadline_seconds
+        first_extra = extra if len(parts) == 1 else {}
         try:
-            if parts[0].html != shown_html:
-                await self._edit_part(message_id, parts[0], deadline)
+            if parts[0].html != shown_html or first_extra:
+                await self._edit_part(message_id, parts[0], deadline, first_extra)
         except Forbidden as error:
             return Delivery.blocked(len(parts), error)
         except _Undelivered as error:
             logger.warning("Could not edit message %s in %s: %s", message_id, self.chat_id, error)
             await self.delete_quietly(message_id)
-            return await self._send_all(parts, deadline, {})
-        following = await self._send_all(parts[1:], deadline, {})
+            return await self._send_all(parts, deadline, extra)
+        following = await self._send_all(parts[1:], deadline, extra)
         edited = PartOutcome(State.DELIVERED, message_id)
         return Delivery((edited, *following.parts), following.blocked_by)
 
@@ -205,7 +207,9 @@ class Courier:
                 raise _Undelivered(plain_refused.reason) from None
         return message.message_id
 
-    async def _edit_part(self, message_id: int, part: TelegramPart, deadline: float) -> None:
+    async def _edit_part(
+        self, message_id: int, part: TelegramPart, deadline: float, extra: dict
+    ) -> None:
         """Edit in place; "not modified" means the text is already there."""
 
         def edit(text: str, parse_mode: str | None):
@@ -215,6 +219,7 @@ class Courier:
                 message_id,
                 parse_mode=parse_mode,
                 rate_limit_args=RETRIED_BY_CALLER,
+                **extra,
             )
 
         try:

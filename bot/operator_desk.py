@@ -11,7 +11,9 @@ process then carries the entry out.
 Every `REMINDER_SECONDS` it also looks for people waiting for an operator's reply: after
 `OPERATOR_REPLY_MINUTES` the operators are reminded in the lead's topic, after twice that the
 person is offered a call-back. Each is claimed on the handoff, so one process does it, once
-per wait.
+per wait. As often it looks for private conversations whose person has been silent for
+`CONVERSATION_IDLE_HOURS` (up to a day longer: older ones are not asked about any more) and
+asks them how satisfied they were; the survey row, one per conversation, is the claim.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -32,6 +34,7 @@ from bot.registry import BotApplications, ServedBot
 from conversations.selectors import (
     OutboxItem,
     WaitingLead,
+    conversations_to_survey,
     leads_to_remind,
     leads_to_tell,
     outbox_next,
@@ -54,6 +57,8 @@ REMINDER_SECONDS = 15.0
 #: A claim lasts the delivery deadline and this much more: the courier's last attempt may
 #: start just before the deadline and then wait for Telegram's answer.
 CLAIM_MARGIN_SECONDS = 60.0
+#: A conversation idle longer than `CONVERSATION_IDLE_HOURS` plus this is not asked about.
+SURVEY_LOOKBACK = timedelta(days=1)
 
 
 def staff_channel(served: ServedBot) -> TelegramChannel:
@@ -73,17 +78,20 @@ class OperatorDesk:
         *,
         outbox_seconds: float = OUTBOX_SECONDS,
         reminder_seconds: float = REMINDER_SECONDS,
+        clock: Callable[[], datetime] = timezone.now,
     ):
         self.bots = bots
         self.outbox_seconds = outbox_seconds
         self.reminder_seconds = reminder_seconds
+        self.clock = clock
         self._stop = asyncio.Event()
 
     async def run(self) -> None:
-        """Both loops, until `stop`; what a loop is doing then is finished first."""
+        """The loops, until `stop`; what a loop is doing then is finished first."""
         await asyncio.gather(
             self._every(self.outbox_seconds, self.carry_out_outbox),
             self._every(self.reminder_seconds, self.remind),
+            self._every(self.reminder_seconds, self.ask_surveys),
         )
 
     def stop(self) -> None:
@@ -137,7 +145,7 @@ class OperatorDesk:
         if not served:
             return
         minutes = settings.OPERATOR_REPLY_MINUTES
-        now = timezone.now()
+        now = self.clock()
         await self._once_each(
             await db_call(leads_to_remind)(
                 bot_ids=list(served), waiting_before=now - timedelta(minutes=minutes)
@@ -167,3 +175,19 @@ class OperatorDesk:
                 bot = served[lead.contact.bot_id]
                 with bot.handling():
                     await act(staff_channel(bot), lead)
+
+    # --- Conversations that ended ---------------------------------------------------------------
+
+    async def ask_surveys(self) -> None:
+        """Ask the people of conversations gone idle how satisfied they were, once each."""
+        served = self._served()
+        if not served:
+            return
+        idle_since = self.clock() - timedelta(hours=settings.CONVERSATION_IDLE_HOURS)
+        targets = await db_call(conversations_to_survey)(
+            bot_ids=list(served), idle_since=idle_since, not_before=idle_since - SURVEY_LOOKBACK
+        )
+        for target in targets:
+            bot = served[target.contact.bot_id]
+            with bot.handling():
+                await usecases.survey_idle(staff_channel(bot), target)

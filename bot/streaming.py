@@ -162,13 +162,14 @@ class ReplyStreamer:
         if delivery.blocked_by is not None:
             raise delivery.blocked_by
 
-    async def _deliver(self, parts: list[TelegramPart]) -> Delivery:
-        """Send parts; in a group the placeholder becomes the first of them."""
+    async def _deliver(self, parts: list[TelegramPart], **extra) -> Delivery:
+        """Send parts (`extra`, buttons, with the last); in a group the placeholder becomes
+        the first of them."""
         if self.placeholder_id is None:
-            return await self.courier.send_parts(parts)
+            return await self.courier.send_parts(parts, **extra)
         placeholder, self.placeholder_id = self.placeholder_id, None
         shown, self.shown = self.shown, ""
-        return await self.courier.replace(placeholder, parts, shown_html=shown)
+        return await self.courier.replace(placeholder, parts, shown_html=shown, **extra)
 
     def _paused(self) -> bool:
         limiter = getattr(self.bot, "rate_limiter", None)
@@ -201,16 +202,20 @@ class ReplyStreamer:
                 await task
         return self._blocked
 
-    async def finish(self, text: str) -> Delivery:
-        """Deliver the final answer: what is not out yet, and corrections of what is."""
+    async def finish(self, text: str, reply_markup=None) -> Delivery:
+        """Deliver the final answer: what is not out yet, and corrections of what is;
+        `reply_markup` (buttons) goes with its last part when that is still to be shown."""
         blocked = await self.stop()
         parts = render_for_telegram(text)
         if blocked is not None:
             unsent = Delivery.blocked(max(len(parts) - len(self.sent), 0), blocked)
             return Delivery((*self._sent_outcomes(), *unsent.parts), blocked_by=blocked)
         corrected = await self._correct_sent_parts(parts)
+        extra = {"reply_markup": reply_markup} if reply_markup is not None else {}
         remaining = (
-            await self._deliver(parts[len(self.sent) :]) if parts[len(self.sent) :] else None
+            await self._deliver(parts[len(self.sent) :], **extra)
+            if parts[len(self.sent) :]
+            else None
         )
         if remaining is None:
             return Delivery(tuple(corrected))

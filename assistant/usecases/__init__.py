@@ -14,7 +14,9 @@ from assistant.usecases.buttons import (
     LANGUAGE,
     MODEL,
     OPERATOR,
+    RATE,
     SERVICE,
+    SURVEY,
     ButtonRoute,
     press,
     stale_button,
@@ -31,6 +33,7 @@ from assistant.usecases.conversation import (
     unknown_command,
 )
 from assistant.usecases.exchange import Exchange, Incoming, Turn, Unreachable, handle
+from assistant.usecases.feedback import rate_pressed, survey_idle, survey_pressed
 from assistant.usecases.language import choose_language
 from assistant.usecases.model_choice import choose_model
 from assistant.usecases.operator_desk import carry_out
@@ -49,6 +52,8 @@ BUTTONS = (
     ButtonRoute(rf"{CARD}:(ok|fix)", card_pressed),
     ButtonRoute(rf"{OPERATOR}:", request_operator),
     ButtonRoute(rf"{FORGET}:(yes|no)", forget_pressed),
+    ButtonRoute(rf"{RATE}:\d+:(up|down|skip)", rate_pressed),
+    ButtonRoute(rf"{SURVEY}:\d+:([1-5]|skip)", survey_pressed),
 )
 
 __all__ = [
@@ -72,5 +77,6 @@ __all__ = [
     "shared_contact",
     "stale_button",
     "start",
+    "survey_idle",
     "unknown_command",
 ]

@@ -10,14 +10,16 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from assistant import services as assistant_services
-from assistant.channel import UNREACHABLE
+from assistant.channel import UNREACHABLE, AnswerStream
 from assistant.context import ContextParts, build_messages, discovery_brief
 from assistant.gateway import ModelSpec
 from assistant.replies import ReplyResult, generate_reply
 from assistant.selectors import fallback_model_spec, model_spec_for
 from assistant.usecases.exchange import Exchange, Turn, Unreachable
+from assistant.usecases.feedback import rating_buttons
 from assistant.usecases.operators import (
     HAND_TO_PERSON,
+    HandingOver,
     asked_for_a_person,
     hand_over,
     waiting_note,
@@ -38,6 +40,8 @@ class _Prepared:
     messages: list[dict]
     models: list[ModelSpec]
     model_replaced: bool
+    #: The prompts' versions that built the request (`Message.prompt_versions`).
+    prompt_versions: dict[str, int]
     #: Functions the model may call: handing the conversation to a person (private chats).
     tools: list[dict] | None = None
 
@@ -70,7 +74,11 @@ def _prepare(turn: Turn, scenario: ScenarioInfo | None) -> _Prepared:
     window = primary.context_window if primary else 8192
     output = primary.max_output_tokens if primary else 800
     messages = build_messages(parts, context_window=window, max_output_tokens=output)
-    return _Prepared(messages, models, replaced, None if turn.in_group else [HAND_TO_PERSON])
+    versions = conversation_selectors.prompt_versions(
+        language=contact.language_code, bot_id=contact.bot_id
+    )
+    tools = None if turn.in_group else [HAND_TO_PERSON]
+    return _Prepared(messages, models, replaced, versions, tools)
 
 
 def _discovery(contact, scenario: ScenarioInfo) -> tuple[str, dict[str, str]]:
@@ -89,7 +97,9 @@ def _cut(text: str) -> str:
     return text if len(text) <= limit else text[:limit]
 
 
-def _record_reply(turn: Turn, result: ReplyResult, shown_text: str) -> int:
+def _record_reply(
+    turn: Turn, result: ReplyResult, shown_text: str, prompt_versions: dict[str, int]
+) -> int:
     return conversation_services.message_record_reply(
         contact_id=turn.contact.id,
         conversation_id=turn.conversation_id,
@@ -102,6 +112,7 @@ def _record_reply(turn: Turn, result: ReplyResult, shown_text: str) -> int:
         latency_ms=result.latency_ms,
         status=result.status,
         error=result.error,
+        prompt_versions=prompt_versions,
     )
 
 
@@ -113,31 +124,45 @@ async def answer(exchange: Exchange, scenario: ScenarioInfo | None) -> None:
     """
     earlier = exchange.recall(Message.Role.ASSISTANT)
     if earlier is None:
-        reply_id, shown, stream, model_replaced, handing_over = await _generate(exchange, scenario)
+        reply = await _generate(exchange, scenario)
     elif earlier.reached_the_person:
         return
     else:
-        stream = exchange.channel.answer_stream()
-        reply_id, shown, model_replaced, handing_over = (
+        reply = _Reply(
             earlier.id,
+            earlier.status,
             _shown_text(earlier.status, earlier.text),
-            False,
-            None,
+            exchange.channel.answer_stream(),
         )
     try:
-        for note in _notes(exchange.turn.text, model_replaced):
+        for note in _notes(exchange.turn.text, reply.model_replaced):
             await exchange.say(note)
     except Unreachable:
-        await exchange.record(reply_id, UNREACHABLE)
-    await exchange.record(reply_id, await stream.finish(shown))
-    if handing_over is not None:
-        await hand_over(exchange, handing_over.why, told=handing_over.told)
+        await exchange.record(reply.id, UNREACHABLE)
+    buttons = rating_buttons(exchange, reply.id, reply.status)
+    await exchange.record(reply.id, await reply.stream.finish(reply.shown, buttons))
+    if reply.handing_over is not None:
+        await hand_over(exchange, reply.handing_over.why, told=reply.handing_over.told)
 
 
-async def _generate(exchange: Exchange, scenario: ScenarioInfo | None):
-    """Stream a new answer and store it; its id, the text to show, the stream, whether the
-    person's chosen model had to be replaced, and the handoff the model asked for, if any
-    (an answer that is only that call is the note saying a person will answer)."""
+@dataclass(frozen=True)
+class _Reply:
+    """A stored answer on its way to the person."""
+
+    id: int
+    status: str
+    #: What the person is shown (an apology for an answer that failed).
+    shown: str
+    stream: AnswerStream
+    #: The person's chosen model had to be replaced by the default.
+    model_replaced: bool = False
+    #: The handoff the model asked for, if any.
+    handing_over: HandingOver | None = None
+
+
+async def _generate(exchange: Exchange, scenario: ScenarioInfo | None) -> _Reply:
+    """Stream a new answer and store it. An answer that is only the model's call to hand the
+    conversation to a person becomes the note saying a person will answer."""
     stream = exchange.channel.answer_stream()
     stream.start_thinking()
     prepared = await db_call(_prepare)(exchange.turn, scenario)
@@ -156,10 +181,10 @@ async def _generate(exchange: Exchange, scenario: ScenarioInfo | None):
         result = dataclasses.replace(result, text=waiting_note(exchange.turn.bot))
         handing_over = dataclasses.replace(handing_over, told=True)
     shown = _shown_text(result.status, result.text)
-    reply_id = await db_call(_record_reply)(exchange.turn, result, shown)
+    reply_id = await db_call(_record_reply)(exchange.turn, result, shown, prepared.prompt_versions)
     if result.status != Message.Status.COMPLETE:
         logger.error("No full answer for contact %s: %s", exchange.contact.id, result.error)
-    return reply_id, shown, stream, prepared.model_replaced, handing_over
+    return _Reply(reply_id, result.status, shown, stream, prepared.model_replaced, handing_over)
 
 
 def _notes(text: str, model_replaced: bool) -> list[str]:

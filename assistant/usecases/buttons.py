@@ -27,6 +27,8 @@ CARD_CORRECT = "ok"
 CARD_FIX = "fix"
 OPERATOR = "operator"
 FORGET = "forget"
+RATE = "rate"
+SURVEY = "csat"
 #: Marks the model a person has chosen in the /model menu.
 CHOSEN_MARK = "✓ "
 

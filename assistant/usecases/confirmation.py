@@ -1,4 +1,5 @@
-"""The lead card's summary: sent to confirm when complete or corrected, and its buttons."""
+"""The lead card's summary: sent to confirm when complete or corrected, and its buttons; a
+confirmed card ends the conversation, so the person is asked how satisfied they were."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from assistant.card import CardOutcome
 from assistant.channel import Button
 from assistant.usecases.buttons import CARD, CARD_CORRECT, CARD_FIX, action
 from assistant.usecases.exchange import Exchange
+from assistant.usecases.feedback import survey_after_confirmation
 from assistant.usecases.staff import notify_staff
 from conversations.models import StaffNotice
 from discovery.selectors import ScenarioInfo
@@ -53,6 +55,7 @@ async def card_pressed(exchange: Exchange, value: str) -> None:
     """*Yes, correct* confirms only a card that was summarised; *Fix something* asks what."""
     if value == CARD_CORRECT and await card.confirm_card(exchange.contact.id):
         await exchange.say(_("Thank you! We will contact you soon."))
+        await survey_after_confirmation(exchange)
     elif value == CARD_FIX:
         await exchange.say(_("Please write what should be corrected."))
     else:

@@ -13,6 +13,7 @@ from assistant.usecases.answering import answer
 from assistant.usecases.buttons import CATALOG, CONTACT, OPERATOR, action
 from assistant.usecases.contacts import take_contact_details
 from assistant.usecases.exchange import Exchange
+from assistant.usecases.feedback import take_comment
 from assistant.usecases.operators import mirror_to_operators
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
@@ -58,7 +59,8 @@ async def unknown_command(exchange: Exchange) -> None:
 
 
 async def answer_text(exchange: Exchange) -> None:
-    """A question in words: contact details, one flood admission, the answer, the lead card.
+    """A question in words: contact details, one flood admission, the answer, the lead card
+    (or, after a 👎, what was wrong with that answer).
 
     The scenario was read with the message, once for all of it. In a group nothing private
     is captured or read into the card.
@@ -70,6 +72,8 @@ async def answer_text(exchange: Exchange) -> None:
     if not exchange.turn.text.strip():
         await exchange.say(_("Please write your question in words."))
         return
+    if await take_comment(exchange):
+        return  # what was wrong with a 👎 answer: kept, not answered
     scenario = exchange.turn.scenario
     if not exchange.turn.in_group:
         exchange, handled = await take_contact_details(exchange, scenario)

@@ -498,6 +498,25 @@ class FakeBot(ForumTopics):
             self._cond.notify_all()
             return copy.deepcopy(message)
 
+    def _api_editMessageReplyMarkup(self, params):
+        """New buttons under a message (none: the buttons taken away)."""
+        chat = self._chat(params)
+        with self._cond:
+            sent = self._find_sent(chat["id"], params.get("message_id"), "message to edit")
+            markup = params.get("reply_markup")
+            if markup == sent.reply_markup:
+                raise bad_request(
+                    "message is not modified: specified new message content and reply markup "
+                    "are exactly the same as a current content and reply markup of the message"
+                )
+            sent.reply_markup = markup
+            message = self._state.messages[(chat["id"], sent.message_id)]
+            message.pop("reply_markup", None)
+            if markup:
+                message["reply_markup"] = markup
+            self._cond.notify_all()
+            return copy.deepcopy(message)
+
     def _api_sendMessageDraft(self, params):
         chat = self._chat(params)
         if chat["type"] != "private":
