@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from analytics.forms import Filters
-from analytics.selectors import Report, Usage, source_label
+from analytics.selectors import FeedbackStats, Ratings, Report, Usage, source_label
 from analytics.stages import STAGES
 from core.spreadsheets import defuse_formula, spreadsheet_csv_writer
 
@@ -116,6 +116,30 @@ def _rows(filters: Filters, report: Report) -> Iterator[list]:
         costs.total.tokens,
         _cost(costs.total.cost),
     ]
+
+    yield from _feedback_rows(report.feedback)
+
+
+def _feedback_rows(feedback: FeedbackStats) -> Iterator[list]:
+    thumbs = [_("Rated answers"), "👍", "👎", _("👍 share, %")]
+
+    def cells(ratings: Ratings) -> list:
+        return [ratings.rated, ratings.up, ratings.down, ratings.satisfied_percent]
+
+    yield []
+    yield [_("Satisfaction by period")]
+    yield [_("Period start"), *thumbs, _("Surveys answered"), _("Satisfaction, average of 5")]
+    for ratings, scores in feedback.by_period:
+        yield [ratings.key.isoformat(), *cells(ratings), scores.answered, scores.average]
+    for section, column, groups in (
+        (_("Satisfaction by model"), _("Model"), feedback.by_model),
+        (_("Satisfaction by prompt version"), _("Prompt version"), feedback.by_prompt_version),
+    ):
+        yield []
+        yield [section]
+        yield [column, *thumbs]
+        for ratings in groups:
+            yield [ratings.key, *cells(ratings)]
 
 
 def write_report_csv(out, *, filters: Filters, report: Report) -> None:

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from analytics.charts import funnel_bars, funnel_lines
+from analytics.charts import funnel_bars, funnel_lines, satisfaction_line, score_bars
 from analytics.export import write_report_csv
 from analytics.forms import AnalyticsFilterForm
 from analytics.selectors import analytics_report
@@ -33,6 +33,8 @@ def analytics_page(request):
         "report": report,
         "funnel_chart": funnel_bars(report.funnel.total),
         "period_chart": funnel_lines(report.funnel.by_period),
+        "satisfaction_chart": satisfaction_line(report.feedback.by_period),
+        "score_chart": score_bars(report.feedback.scores),
         "csv_query": request.GET.urlencode(),
         "resolved_by_assistant": report.handoffs.resolved_by_assistant(
             report.conversations.conversations

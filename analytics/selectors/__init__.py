@@ -7,7 +7,8 @@ rates, the median from a histogram of sizes, pricing the per-model token sums.
 
 Modules: `periods` (days, filters, the rollup rows they select), `funnels`, `sizes`
 (messages per conversation), `latencies`, `costs`, `handoffs` (read from the handoffs
-themselves, which are few); this one puts the page together.
+themselves, which are few), `feedback` (the ratings of answers and the satisfaction survey,
+likewise); this one puts the page together.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from analytics.selectors.costs import CostReport, ModelCost, Usage, llm_costs
+from analytics.selectors.feedback import FeedbackStats, Ratings, Scores, feedback_stats
 from analytics.selectors.funnels import Funnel, FunnelRow, Stage, funnel
 from analytics.selectors.handoffs import HandoffStats, handoff_stats
 from analytics.selectors.latencies import Latency, exact_latency, reply_latency
@@ -39,6 +41,7 @@ class Report:
     latency: Latency
     costs: CostReport
     handoffs: HandoffStats
+    feedback: FeedbackStats
 
 
 def analytics_report(
@@ -57,6 +60,7 @@ def analytics_report(
         latency=reply_latency(**period),
         costs=llm_costs(**period),
         handoffs=handoff_stats(**period),
+        feedback=feedback_stats(**period, granularity=granularity),
     )
 
 
@@ -67,17 +71,21 @@ __all__ = [
     "Bots",
     "ConversationStats",
     "CostReport",
+    "FeedbackStats",
     "Funnel",
     "FunnelRow",
     "HandoffStats",
     "Latency",
     "ModelCost",
+    "Ratings",
     "Report",
+    "Scores",
     "Stage",
     "Usage",
     "analytics_report",
     "conversation_stats",
     "exact_latency",
+    "feedback_stats",
     "funnel",
     "handoff_stats",
     "known_sources",

@@ -139,4 +139,5 @@ def analytics_report(
         latency=selectors.exact_latency(**period),
         costs=llm_costs(**period),
         handoffs=selectors.handoff_stats(**period),  # read from the handoffs on the page too
+        feedback=selectors.feedback_stats(**period, granularity=granularity),  # likewise
     )
