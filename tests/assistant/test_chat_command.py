@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from conversations.models import Contact, Message
+from conversations.models import AnswerRating, Contact, Message
 from tests.factories import LLMModelFactory, LLMProviderFactory, ServiceFactory
 from tests.fakes.openai_server import BrokenStream, Reply
 
@@ -105,3 +105,19 @@ async def test_a_link_button_shows_where_it_leads():
     await channel.say(Note("Write to me", buttons=[[Button("Open", url="https://t.me/bot")]]))
     assert output.getvalue() == "Write to me\n  [#1] Open: https://t.me/bot\n"
     assert channel.private_address() == ("", "")
+
+
+def test_an_answer_is_rated_in_the_terminal_and_what_was_wrong_is_kept(chat_model, fake_openai):
+    fake_openai.queue(Reply(text="It costs 3000."))
+    output = run_chat("How much?\n#2\nToo expensive\n", "--language", "en")
+
+    assert "  [#1] 👍" in output and "  [#2] 👎" in output
+    assert "What was wrong?" in output
+    assert "  [#1] 👎 Thank you for the rating" in output
+    assert "Thank you! This helps us answer better." in output
+    rating = AnswerRating.objects.get()
+    assert (rating.value, rating.comment, rating.model_name) == (
+        "down",
+        "Too expensive",
+        "fake-model",
+    )
