@@ -99,9 +99,7 @@ class TelegramChannel:
 
     async def replace_buttons(self, buttons: Keyboard) -> None:
         """Edit the keyboard of the message whose button was pressed; a failure (the message
-        is gone, or shows these buttons already) costs nothing."""
-        if self.query is None:
-            return
+        is gone, or shows these buttons already) costs nothing. Only a press calls it."""
         try:
             await self.query.edit_message_reply_markup(
                 inline_keyboard(buttons) if buttons else None

@@ -68,10 +68,11 @@ def test_page_shows_the_funnel_with_conversion_rates(admin_client, funnel_leads)
     assert "10.0%" in content
 
 
-def test_page_draws_both_charts_as_inline_svg(admin_client, funnel_leads):
+def test_page_draws_every_chart_as_inline_svg(admin_client, funnel_leads):
     content = admin_client.get(PAGE, MARCH).content.decode()
 
-    assert content.count('<svg xmlns="http://www.w3.org/2000/svg" viewBox=') == 2
+    # the funnel, by period; the share of 👍, the survey's scores
+    assert content.count('<svg xmlns="http://www.w3.org/2000/svg" viewBox=') == 4
     assert "<script" not in content.split('id="content-main"')[1]
 
 

@@ -111,10 +111,10 @@ async def test_a_summarised_card_can_be_confirmed_and_a_second_press_keeps_the_f
     fake_telegram.push_message(CHAT, "Анна, бюджет 50к", language_code="en")
     summary = (await wait_messages(fake_telegram, CHAT, 2))[1]
     fake_telegram.push_callback_query(CHAT, "card:ok", summary.message_id, language_code="en")
-    await wait_messages(fake_telegram, CHAT, 3)
+    await wait_messages(fake_telegram, CHAT, 4)  # thanks, and how satisfied they are
     first = await sync_to_async(card_confirmed_at)(CHAT)
     fake_telegram.push_callback_query(CHAT, "card:ok", summary.message_id, language_code="en")
-    thanks = (await wait_messages(fake_telegram, CHAT, 4))[3]
+    thanks = (await wait_messages(fake_telegram, CHAT, 5))[4]
     assert thanks.visible_text == "Thank you! We will contact you soon."
     assert await sync_to_async(card_confirmed_at)(CHAT) == first
 

@@ -147,6 +147,20 @@ async def test_the_comment_can_be_skipped_and_the_next_text_is_answered(
     assert (rating.comment, rating.awaiting_comment) == ("", False)
 
 
+async def test_a_second_skip_changes_nothing(running_bot, fake_telegram, fake_openai, caplog):
+    answer = await an_answer(fake_telegram, fake_openai)
+    reply = await Message.objects.aget(role=Message.Role.ASSISTANT)
+    await press(fake_telegram, answer, f"rate:{reply.pk}:down")
+    question = (await wait_messages(fake_telegram, CHAT, 2))[1]
+
+    await press(fake_telegram, question, f"rate:{reply.pk}:skip")
+    await press(fake_telegram, question, f"rate:{reply.pk}:skip")
+
+    assert "Could not replace the buttons of a message" in caplog.text  # nothing to take away
+    assert len(fake_telegram.sent_messages(CHAT)) == 2
+    assert [rating.value for rating in await sync_to_async(ratings)()] == ["down"]
+
+
 async def test_pressing_twice_keeps_the_first_rating_and_asks_once(
     running_bot, fake_telegram, fake_openai
 ):
@@ -241,6 +255,25 @@ async def test_after_the_card_is_confirmed_the_person_is_asked_once_how_satisfie
     await asyncio.sleep(0)
     assert len(fake_telegram.sent_messages(CHAT)) == 5  # no second question
     assert await ConversationSurvey.objects.acount() == 1
+
+
+async def test_no_survey_after_the_card_is_confirmed_while_operators_have_the_lead(
+    running_bot, fake_telegram, fake_openai
+):
+    await confirmed_card(fake_telegram, fake_openai)
+    await wait_messages(fake_telegram, CHAT, 4)
+    assert await ConversationSurvey.objects.acount() == 1
+    await ConversationSurvey.objects.all().adelete()
+    contact = await sync_to_async(contact_for)(CHAT)
+    await sync_to_async(handoff_request)(contact_id=contact.pk, reason="person")
+    summary = fake_telegram.sent_messages(CHAT)[1]
+
+    fake_telegram.push_callback_query(CHAT, "card:ok", summary.message_id, language_code="en")
+
+    thanks = (await wait_messages(fake_telegram, CHAT, 5))[4]
+    assert thanks.visible_text == "Thank you! We will contact you soon."
+    await until(lambda: Message.objects.filter(role="system", delivery="pending").count() == 0)
+    assert await ConversationSurvey.objects.acount() == 0
 
 
 @pytest.fixture

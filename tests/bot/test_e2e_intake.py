@@ -60,11 +60,11 @@ async def test_an_answer_stored_before_a_failure_is_delivered_not_generated_agai
     real_finish = TelegramAnswerStream.finish
     failures = []
 
-    async def finish_once_broken(self, text):
+    async def finish_once_broken(self, text, buttons=()):
         if not failures:
             failures.append(text)
             raise OperationalError("server closed the connection unexpectedly")
-        return await real_finish(self, text)
+        return await real_finish(self, text, buttons)
 
     monkeypatch.setattr(TelegramAnswerStream, "finish", finish_once_broken)
     fake_telegram.push_message(CHAT, "очень длинный вопрос", language_code="en")

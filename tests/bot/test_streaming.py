@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden
 
 from bot.delivery import Courier
@@ -241,3 +242,30 @@ async def test_where_drafts_are_refused_the_person_sees_typing_and_a_growing_mes
         "Начало ответа и конец"
     ]
     assert len(fake_telegram.calls_of("sendMessageDraft")) == 1
+
+
+BUTTONS = {"inline_keyboard": [[{"text": "👍", "callback_data": "rate:1:up"}]]}
+
+
+def markup():
+    return InlineKeyboardMarkup([[InlineKeyboardButton("👍", callback_data="rate:1:up")]])
+
+
+async def test_a_placeholder_already_showing_the_answer_gets_its_buttons(ext_bot, fake_telegram):
+    streamer = streamer_for(ext_bot, GROUP, private=False)
+    await streamer.update("Ответ")
+    await fake_telegram.wait_for_async(lambda: fake_telegram.sent_messages(GROUP))
+    await streamer.finish("Ответ", reply_markup=markup())
+    [shown] = fake_telegram.sent_messages(GROUP)
+    assert (shown.text, shown.reply_markup) == ("Ответ", BUTTONS)
+
+
+async def test_the_buttons_go_under_the_last_part_of_a_placeholder_answer(ext_bot, fake_telegram):
+    streamer = streamer_for(ext_bot, GROUP, private=False)
+    await streamer.update("Начало")
+    await fake_telegram.wait_for_async(lambda: fake_telegram.sent_messages(GROUP))
+    long_answer = "\n\n".join(["Слово " * 300] * 4)
+    await streamer.finish(long_answer, reply_markup=markup())
+    parts = fake_telegram.sent_messages(GROUP)
+    assert len(parts) > 1
+    assert [part.reply_markup for part in parts] == [None] * (len(parts) - 1) + [BUTTONS]

@@ -156,3 +156,15 @@ def test_the_transcript_tells_a_skipped_or_unanswered_survey(
 
     assert shown in content
     assert "asked what was wrong" in content
+
+
+def test_ratings_and_surveys_read_as_what_they_hold(reply):
+    rating_record(message_id=reply.pk, contact_id=reply.contact_id, value="up")
+    survey = survey_start(
+        conversation_id=reply.conversation_id, contact_id=reply.contact_id, trigger="idle"
+    )
+
+    assert str(AnswerRating.objects.get()) == f"👍 {reply.pk}"
+    assert str(ConversationSurvey.objects.get()) == f"{reply.conversation_id}: —"
+    survey_answer(survey_id=survey, contact_id=reply.contact_id, score=4)
+    assert str(ConversationSurvey.objects.get()) == f"{reply.conversation_id}: 4"

@@ -59,12 +59,12 @@ async def test_a_corrected_card_is_confirmed_again_and_staff_learn_what_changed(
     fake_telegram.push_message(CHAT, "Анна, бюджет 50к", language_code="en")
     summary = (await wait_messages(fake_telegram, CHAT, 2))[1]
     fake_telegram.push_callback_query(CHAT, "card:ok", summary.message_id, language_code="en")
-    await wait_messages(fake_telegram, CHAT, 3)
+    await wait_messages(fake_telegram, CHAT, 4)  # thanks, and how satisfied they are
     fake_telegram.push_callback_query(CHAT, "card:fix", summary.message_id, language_code="en")
-    await wait_messages(fake_telegram, CHAT, 4)
+    await wait_messages(fake_telegram, CHAT, 5)
     model.extractions = [tool({"budget": "70 тыс руб"})]
     fake_telegram.push_message(CHAT, "Бюджет всё-таки 70к")
-    new_summary = (await wait_messages(fake_telegram, CHAT, 6))[5]
+    new_summary = (await wait_messages(fake_telegram, CHAT, 7))[6]
     assert "Budget: 70 000 RUB" in new_summary.visible_text
     assert new_summary.reply_markup["inline_keyboard"][0][0]["callback_data"] == "card:ok"
     assert await sync_to_async(card_confirmed_at)(CHAT) is None
