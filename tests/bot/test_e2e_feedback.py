@@ -156,7 +156,11 @@ async def test_a_second_skip_changes_nothing(running_bot, fake_telegram, fake_op
     await press(fake_telegram, question, f"rate:{reply.pk}:skip")
     await press(fake_telegram, question, f"rate:{reply.pk}:skip")
 
-    assert "Could not replace the buttons of a message" in caplog.text  # nothing to take away
+    await fake_telegram.wait_for_async(
+        lambda: "Could not replace the buttons of a message" in caplog.text,
+        5,
+        "the second Skip found nothing to take away",
+    )
     assert len(fake_telegram.sent_messages(CHAT)) == 2
     assert [rating.value for rating in await sync_to_async(ratings)()] == ["down"]
 
