@@ -256,7 +256,7 @@ async def test_after_the_card_is_confirmed_the_person_is_asked_once_how_satisfie
     survey = await ConversationSurvey.objects.aget()
     assert (survey.score, survey.skipped) == (4, False)
     assert labels(current(fake_telegram, question)) == ["4 of 5 · Thank you!"]
-    await asyncio.sleep(0)
+    await until(lambda: not Message.objects.filter(delivery="pending").exists())
     assert len(fake_telegram.sent_messages(CHAT)) == 5  # no second question
     assert await ConversationSurvey.objects.acount() == 1
 
