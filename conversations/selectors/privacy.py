@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from django.db.models import Count, Min
 
-from conversations.models import Contact, Handoff, Message
+from conversations.models import AnswerRating, Contact, ConversationSurvey, Handoff, Message
 
 
 def message_count(*, contact_id: int) -> tuple[int, datetime | None]:
@@ -19,8 +19,9 @@ def message_count(*, contact_id: int) -> tuple[int, datetime | None]:
 
 def personal_data(*, contact_id: int) -> dict:
     """What is kept about the person of a lead, ready for JSON (an access request; the apps
-    above add what they keep): the lead, consent, every conversation with every message, and
-    the handoffs to operators. Times are ISO 8601 in UTC."""
+    above add what they keep): the lead, consent, every conversation with every message, the
+    handoffs to operators, the answers rated and the satisfaction surveys. Times are ISO 8601
+    in UTC."""
     contact = Contact.objects.select_related("bot").get(pk=contact_id)
     conversations = {}
     for message in (
@@ -35,6 +36,8 @@ def personal_data(*, contact_id: int) -> dict:
         )
         conversation["messages"].append(_message_data(message))
     handoffs = Handoff.objects.filter(contact_id=contact_id).order_by("requested_at")
+    ratings = AnswerRating.objects.filter(contact_id=contact_id).order_by("created_at", "pk")
+    surveys = ConversationSurvey.objects.filter(contact_id=contact_id).order_by("asked_at", "pk")
     return {
         "lead": _lead_data(contact),
         "conversations": list(conversations.values()),
@@ -46,6 +49,19 @@ def personal_data(*, contact_id: int) -> dict:
                 "closed_at": iso_utc(handoff.closed_at),
             }
             for handoff in handoffs
+        ],
+        "answer_ratings": [
+            {"time": iso_utc(rating.created_at), "rating": rating.value, "comment": rating.comment}
+            for rating in ratings
+        ],
+        "satisfaction_surveys": [
+            {
+                "asked_at": iso_utc(survey.asked_at),
+                "score": survey.score,
+                "skipped": survey.skipped,
+                "answered_at": iso_utc(survey.answered_at),
+            }
+            for survey in surveys
         ],
     }
 

@@ -3,9 +3,10 @@ they outlive the retention period.
 
 Deleting keeps the rows and what they count (analytics, the funnel, delivery outcomes) and
 removes what is about the person: the lead's names and contact details, every message's
-text, the reasons a handoff gave, operators' replies not yet sent, the admin's history
-naming the lead. The anonymised lead, with the time of the request (`erased_at`), is the
-record that consent was withdrawn; the person's next message starts a new lead.
+text and what they said was wrong with an answer, the reasons a handoff gave, operators'
+replies not yet sent, the admin's history naming the lead. The anonymised lead, with the time
+of the request (`erased_at`), is the record that consent was withdrawn; the person's next
+message starts a new lead.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.models import Contact, Handoff, Message, OutboxEntry, StaffTopic
+from conversations.models import AnswerRating, Contact, Handoff, Message, OutboxEntry, StaffTopic
 from conversations.services.handoffs import TopicInfo
 from conversations.signals import contact_erased
 
@@ -50,6 +51,9 @@ def contact_erase(*, contact_id: int) -> Erasure:
         now = timezone.now()
         Message.objects.filter(contact_id=contact_id).update(
             text="", error="", delivery_error="", redacted=True
+        )
+        AnswerRating.objects.filter(contact_id=contact_id).update(
+            comment="", awaiting_comment=False
         )
         Handoff.objects.filter(contact_id=contact_id).update(why="")
         Handoff.objects.filter(contact_id=contact_id, state__in=Handoff.OPEN).update(
@@ -94,6 +98,8 @@ def messages_redact_before(*, cutoff: datetime, batch_size: int = REDACT_BATCH) 
             Message.objects.filter(pk__in=batch).update(
                 text="", error="", delivery_error="", redacted=True
             )
+            # What was wrong with an answer is the person's text too, kept as their message.
+            AnswerRating.objects.filter(comment_message_id__in=batch).update(comment="")
         redacted += len(batch)
         if len(batch) < batch_size:
             return redacted

@@ -1,12 +1,17 @@
 """Ratings of answers and the satisfaction survey as stored and as the transcript shows them."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from conversations.models import AnswerRating, ConversationSurvey, Message
-from conversations.selectors import prompt_versions
+from conversations.selectors import personal_data, prompt_versions
 from conversations.services import (
+    contact_erase,
     message_record_reply,
+    messages_redact_before,
     rating_record,
     rating_skip_comment,
     rating_take_comment,
@@ -168,3 +173,42 @@ def test_ratings_and_surveys_read_as_what_they_hold(reply):
     assert str(ConversationSurvey.objects.get()) == f"{reply.conversation_id}: —"
     survey_answer(survey_id=survey, contact_id=reply.contact_id, score=4)
     assert str(ConversationSurvey.objects.get()) == f"{reply.conversation_id}: 4"
+
+
+def commented_down(reply, text="Wrong price"):
+    rating_record(message_id=reply.pk, contact_id=reply.contact_id, value="down")
+    comment = MessageFactory(conversation=reply.conversation, text=text)
+    rating_take_comment(contact_id=reply.contact_id, message_id=comment.pk, text=text)
+    return comment
+
+
+def test_deleting_a_person_s_data_removes_what_they_said_was_wrong(reply):
+    commented_down(reply)
+
+    contact_erase(contact_id=reply.contact_id)
+
+    assert AnswerRating.objects.values_list("value", "comment").get() == ("down", "")
+
+
+def test_retention_removes_a_comment_with_the_message_that_carried_it(reply):
+    comment = commented_down(reply)
+    Message.objects.filter(pk=comment.pk).update(created_at=timezone.now() - timedelta(days=40))
+
+    messages_redact_before(cutoff=timezone.now() - timedelta(days=30))
+
+    assert AnswerRating.objects.values_list("comment", flat=True).get() == ""
+
+
+def test_a_person_s_data_lists_their_ratings_and_surveys(reply):
+    commented_down(reply)
+    survey = survey_start(
+        conversation_id=reply.conversation_id, contact_id=reply.contact_id, trigger="idle"
+    )
+    survey_answer(survey_id=survey, contact_id=reply.contact_id, score=2)
+
+    data = personal_data(contact_id=reply.contact_id)
+
+    assert [(r["rating"], r["comment"]) for r in data["answer_ratings"]] == [
+        ("down", "Wrong price")
+    ]
+    assert [(s["score"], s["skipped"]) for s in data["satisfaction_surveys"]] == [(2, False)]
