@@ -4,7 +4,8 @@
 `runworker` runs `handling` alone (for updates the webhook or another process stored); the
 end-to-end tests run the same. Both follow the bots staff configure (`bot.registry`): a bot
 added, changed or switched off in admin is served, updated or let go within seconds. Both
-run the operator desk (`bot.operator_desk`): what operators do in admin, and reminders; and
+run the operator desk (`bot.operator_desk`): what operators do in admin, and reminders; the
+CRM courier (`integrations.courier`): lead events to the integrations staff configured; and
 apply the retention period of personal data (`bot.retention`) once an hour; apps above add
 their own work beside it through `bot.signals.serving_started` (the alerts).
 """
@@ -32,6 +33,7 @@ from bot.retention import RETENTION_FIRST_SECONDS, RETENTION_SECONDS, apply_rete
 from bot.signals import serving_started
 from core.db import db_call
 from core.pausing import pause
+from integrations.courier import CrmCourier
 
 logger = logging.getLogger(__name__)
 
@@ -55,20 +57,22 @@ async def _running(
     reminder_seconds: float,
     on_changes: Callable[[Changes], Awaitable[None]],
 ):
-    """The update handling, the operator desk and the bots they serve while the block runs;
-    on leaving, neither takes anything new, what they are doing gets the drain time, then
-    every bot closes. Yields the worker (to wake it when updates were stored here) and the
-    `Running`."""
+    """The update handling, the operator desk, the CRM courier and the bots they serve while
+    the block runs; on leaving, none takes anything new, what they are doing gets the drain
+    time, then every bot closes. Yields the worker (to wake it when updates were stored here)
+    and the `Running`."""
     worker = update_handling(
         UpdateProcessor(bots), concurrency=concurrency, drain_seconds=drain_seconds
     )
     desk = OperatorDesk(bots, reminder_seconds=reminder_seconds)
+    courier = CrmCourier()
     await _look_at_bots(bots, on_changes)
     working = asyncio.create_task(worker.run(), name="update handling")
     following = asyncio.create_task(
         _follow_bots(bots, on_changes, reload_seconds), name="following the bots"
     )
     desk_work = asyncio.create_task(desk.run(), name="operator desk")
+    courier_work = asyncio.create_task(courier.run(), name="CRM courier")
     stopping = asyncio.Event()
     duties = [
         asyncio.create_task(_keep_within_retention(stopping), name="retention"),
@@ -81,16 +85,18 @@ async def _running(
         ),
     ]
     try:
-        yield worker, Running(bots, (working, following, desk_work))
+        yield worker, Running(bots, (working, following, desk_work, courier_work))
     finally:
         following.cancel()
         stopping.set()
         worker.stop()
         desk.stop()
+        courier.stop()
         await asyncio.gather(
             following,
             working,
             asyncio.wait_for(desk_work, drain_seconds),
+            asyncio.wait_for(courier_work, drain_seconds),
             *(asyncio.wait_for(duty, drain_seconds) for duty in duties),
             return_exceptions=True,
         )

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "conversations",
     "catalog",
     "discovery",
+    "integrations",
     "analytics",
     "bot",
     "ops",
@@ -178,6 +179,12 @@ CONVERSATION_IDLE_HOURS = ENV.int("CONVERSATION_IDLE_HOURS", 24, minimum=1)
 #: Minutes a person waits for an operator's reply before the operators are reminded; after
 #: twice this the person is offered a call-back.
 OPERATOR_REPLY_MINUTES = ENV.int("OPERATOR_REPLY_MINUTES", 10, minimum=1)
+
+# --- CRM delivery (integrations/) ----------------------------------------------------------
+#: Hours a lead event is retried for (from when it happened) before it is a dead letter.
+CRM_RETRY_HOURS = ENV.int("CRM_RETRY_HOURS", 24, minimum=1)
+#: Days delivered lead events are kept (`manage.py prune_crm_events`).
+CRM_KEEP_DAYS = ENV.int("CRM_KEEP_DAYS", 30, minimum=1)
 
 # --- Operations (ops/: /healthz, /readyz, /metrics) ----------------------------------------
 #: /readyz fails while an update has waited in the inbox longer than this (seconds).

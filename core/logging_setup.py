@@ -32,6 +32,8 @@ MIN_SECRET_LENGTH = 8
 SECRET_PATTERNS = (
     # Telegram Bot API URLs: https://api.telegram.org/bot123456:ABC-DEF.../sendMessage
     (re.compile(r"/bot\d+:[^/\s\"']+"), f"/bot{REDACTED}"),
+    # Bitrix24 incoming-webhook URLs: https://example.bitrix24.ru/rest/1/<code>/crm.lead.add.json
+    (re.compile(r"(/rest/\d+/)[A-Za-z0-9]{6,}"), rf"\g<1>{REDACTED}"),
     # A bare Telegram bot token.
     (re.compile(r"\b\d{6,}:[A-Za-z0-9_-]{30,}"), REDACTED),
     # OpenAI-style keys: sk-..., sk-proj-..., sk-ant-...

@@ -29,6 +29,7 @@ from discovery.models import (
     ScenarioField,
     ServiceInterest,
 )
+from discovery.signals import lead_card_changed, lead_card_confirmed
 from discovery.validation import CheckedValue
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ def lead_card_record(
             )
             for key in changed
         )
+        lead_card_changed.send(sender=LeadFieldValue, contact_id=contact_id, keys=changed)
     logger.info("Lead card of contact %s: %s", contact_id, ", ".join(sorted(changed)))
     return changed
 
@@ -118,7 +120,10 @@ def lead_card_confirm(*, contact_id: int) -> bool:
     keeps the first time.
     """
     summarised = _summarised(contact_id)
-    summarised.filter(card_confirmed_at__isnull=True).update(card_confirmed_at=timezone.now())
+    with transaction.atomic():
+        now = timezone.now()
+        if summarised.filter(card_confirmed_at__isnull=True).update(card_confirmed_at=now):
+            lead_card_confirmed.send(sender=LeadDiscovery, contact_id=contact_id)
     return summarised.exists()
 
 

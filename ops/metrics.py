@@ -19,13 +19,15 @@ from prometheus_client.registry import Collector
 from bot.inbox import inbox_numbers
 from bot.job_queue import queue_job_counts, uses_job_queue
 from conversations.selectors import not_delivered_counts, replies_by_model
+from integrations.selectors import delivery_numbers
 
 PREFIX = "consult"
 
 
 @dataclass(frozen=True)
 class DatabaseNumbers(Collector):
-    """A collector for one scrape: the inbox, the job queue, delivery and the model's replies.
+    """A collector for one scrape: the inbox, the job queue, delivery, the model's replies and
+    CRM delivery.
 
     Numbers about "recent" things cover the last `window`: gauges, since rows can be deleted
     (a counter must never go down).
@@ -61,6 +63,7 @@ class DatabaseNumbers(Collector):
             not_delivered_counts(since=since),
         )
         yield from self._replies(since)
+        yield from self._crm(now)
 
     @staticmethod
     def _inbox(now: dt.datetime, since: dt.datetime) -> Iterator[GaugeMetricFamily]:
@@ -76,6 +79,23 @@ class DatabaseNumbers(Collector):
         yield gauge(
             "inbox_oldest_waiting_seconds",
             "How long the update that has waited longest has waited (0: none waits).",
+            (now - oldest).total_seconds() if oldest else 0,
+        )
+
+    @staticmethod
+    def _crm(now: dt.datetime) -> Iterator[GaugeMetricFamily]:
+        crm = delivery_numbers()
+        yield labelled(
+            "crm_deliveries",
+            "Lead events for CRMs not delivered: waiting (pending), retrying, or failed for "
+            "good (dead).",
+            ["status"],
+            crm.by_status,
+        )
+        oldest = crm.oldest_open_at
+        yield gauge(
+            "crm_oldest_waiting_seconds",
+            "How long the oldest lead event not yet delivered to a CRM has waited (0: none).",
             (now - oldest).total_seconds() if oldest else 0,
         )
 
