@@ -3,6 +3,7 @@ every delivery with its status and the CRM's answer ("send again" for dead ones)
 lead's page its deliveries and its ids in the CRMs."""
 
 from django.contrib import admin, messages
+from django.db.models import URLField
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -23,6 +24,7 @@ class FieldMappingInline(admin.TabularInline):
 @admin.register(Integration)
 class IntegrationAdmin(PerBotAdmin, admin.ModelAdmin):
     form = IntegrationForm
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
     list_display = ("name", "kind", "bot", "is_active", "secret_state")
     list_filter = ("kind", "is_active")
     readonly_fields = ("secret_state",)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bots.tokens import can_encrypt
 from integrations.models import Integration
+
+
+def _https_by_default(field, **kwargs):
+    """An address typed without a scheme is https (Django 6's default, without the warning)."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
 
 
 class IntegrationForm(forms.ModelForm):
@@ -28,6 +36,7 @@ class IntegrationForm(forms.ModelForm):
     class Meta:
         model = Integration
         fields = ["name", "kind", "is_active", "url", "bot"]
+        formfield_callback = _https_by_default
 
     def clean(self):
         cleaned = super().clean()

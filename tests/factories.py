@@ -10,6 +10,7 @@ from bots.tokens import encrypt_token
 from catalog.models import Service
 from conversations.models import Contact, Conversation, Message, Prompt
 from discovery.models import LeadFieldValue, Scenario, ScenarioField, ServiceInterest
+from integrations.models import FieldMapping, Integration
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -157,3 +158,27 @@ def add_interests(contact, *services):
     """The lead pressed "I'm interested" on each of `services`, in that order."""
     for service in services:
         ServiceInterest.objects.create(contact=contact, service=service)
+
+
+class IntegrationFactory(factory.django.DjangoModelFactory):
+    """A webhook integration with its secret stored encrypted (pass `secret`, `kind`, `url`)."""
+
+    class Meta:
+        model = Integration
+
+    class Params:
+        secret = "webhook-secret-123"
+
+    kind = Integration.Kind.WEBHOOK
+    name = factory.Sequence(lambda n: f"CRM {n}")
+    url = "http://127.0.0.1:9/hooks/leads"
+    secret_encrypted = factory.LazyAttribute(lambda row: encrypt_token(row.secret))
+
+
+class FieldMappingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FieldMapping
+
+    integration = factory.SubFactory(IntegrationFactory)
+    card_key = "budget"
+    crm_field = "UF_CRM_BUDGET"

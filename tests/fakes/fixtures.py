@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.fakes.crm_servers import FakeBitrix24, FakeWebhookReceiver
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -15,4 +16,16 @@ def fake_openai():
 @pytest.fixture
 def fake_telegram():
     with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_webhook():
+    with FakeWebhookReceiver() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_bitrix():
+    with FakeBitrix24() as fake:
         yield fake
