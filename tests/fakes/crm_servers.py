@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 from tests.fakes._http import LoopbackServer
 
-#: How a fake is down: answers 503, cuts the connection, or takes the request and then cuts.
-DOWN_MODES = ("503", "cut", "swallow")
+#: How a fake is down: answers 503, cuts the connection, takes the request and then cuts, or
+#: a proxy in front of it answers 200 with a page of its own.
+DOWN_MODES = ("503", "cut", "swallow", "page")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,13 @@ class _DownableServer(LoopbackServer):
             self.busy(exchange)
         elif down == "cut":
             exchange.abort()
+        elif down == "page":
+            page = b"<html><body>Maintenance</body></html>"
+            exchange.send_response(200)
+            exchange.send_header("Content-Type", "text/html")
+            exchange.send_header("Content-Length", str(len(page)))
+            exchange.end_headers()
+            exchange.wfile.write(page)
         else:
             status, answer = self.answer(request)
             if down == "swallow":

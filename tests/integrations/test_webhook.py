@@ -18,9 +18,9 @@ def statuses() -> list[str]:
 
 
 @sync_to_async
-def new_lead(external_id="1", **details):
-    contact, _created = contact_touch(
-        channel="telegram", external_id=external_id, first_name="Anna"
+def new_lead(external_id="1", bot_id=None, **details):
+    contact, _new = contact_touch(
+        channel="telegram", external_id=external_id, bot_id=bot_id, first_name="Anna"
     )
     if details:
         contact_record_details(contact_id=contact.id, **details)
