@@ -79,8 +79,8 @@ class CrmCourier:
             except Exception:
                 logger.exception("The CRM courier failed; it looks again shortly")
                 attempted = 0
-            if not attempted and await pause(self._stop, self.interval):
-                return
+            if not attempted:
+                await pause(self._stop, self.interval)
 
     async def deliver_due(self) -> int:
         """One step: try every delivery due now; returns how many were tried."""
@@ -105,4 +105,10 @@ class CrmCourier:
             job = await db_call(delivery_job)(delivery_id=delivery_id)
         except TokenUnavailable as error:
             return Outcome(Result.RETRY, f"the integration's secret cannot be read: {error}")
-        return await clients.send(self.client, job)
+        try:
+            return await clients.send(self.client, job)
+        except Exception as error:
+            # A fault of ours (a lead the client cannot put into a request): kept on the
+            # delivery for staff and retried like a failure, so it ends as a dead letter.
+            logger.exception("Delivery %s could not be sent", delivery_id)
+            return Outcome(Result.RETRY, f"{type(error).__name__}: {error}")

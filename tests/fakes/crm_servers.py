@@ -18,13 +18,16 @@ import itertools
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from tests.fakes._http import LoopbackServer
 
-#: How a fake is down: answers 503, cuts the connection, takes the request and then cuts, or
-#: a proxy in front of it answers 200 with a page of its own.
-DOWN_MODES = ("503", "cut", "swallow", "page")
+#: How a fake is down: answers 503, cuts the connection, takes the request and then cuts,
+#: a proxy in front of it answers 200 with a page of its own, or it never answers (until the
+#: fake stops).
+DOWN_MODES = ("503", "cut", "swallow", "page", "hang")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,9 @@ class _DownableServer(LoopbackServer):
             self.busy(exchange)
         elif down == "cut":
             exchange.abort()
+        elif down == "hang":
+            self.closing.wait()
+            exchange.abort()
         elif down == "page":
             page = b"<html><body>Maintenance</body></html>"
             exchange.send_response(200)
@@ -76,34 +82,13 @@ class _DownableServer(LoopbackServer):
 
 # --- The generic webhook -------------------------------------------------------------------
 
-EVENT_KINDS = {
-    "created",
-    "contact_shared",
-    "card_changed",
-    "qualified",
-    "confirmed",
-    "status_changed",
-    "handed_over",
-}
-LEAD_KEYS = {
-    "id",
-    "channel",
-    "external_id",
-    "bot",
-    "name",
-    "first_name",
-    "last_name",
-    "username",
-    "language",
-    "phone",
-    "email",
-    "status",
-    "source",
-    "created_at",
-    "qualified_at",
-    "card_confirmed_at",
-    "card",
-}
+#: The documented schema: the fake checks bodies against it, so the document stays true.
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[2] / "docs" / "crm_webhook.schema.json").read_text()
+)
+EVENT = SCHEMA["properties"]["event"]
+LEAD = SCHEMA["properties"]["lead"]
+CARD_ENTRY = LEAD["properties"]["card"]["items"]
 
 
 class FakeWebhookReceiver(_DownableServer):
@@ -116,6 +101,8 @@ class FakeWebhookReceiver(_DownableServer):
     def __init__(self):
         super().__init__()
         self.accepted: list[dict] = []
+        #: When each accepted event arrived (`time.time()`, for the benchmark's delays).
+        self.arrived_at: list[float] = []
         self._seen: set[str] = set()
 
     @property
@@ -137,6 +124,7 @@ class FakeWebhookReceiver(_DownableServer):
                 return 200, {"duplicate": True}
             self._seen.add(key)
             self.accepted.append(document)
+            self.arrived_at.append(time.time())
         return 200, {"ok": True}
 
     def kinds(self) -> list[str]:
@@ -144,19 +132,24 @@ class FakeWebhookReceiver(_DownableServer):
 
 
 def schema_problem(document, headers) -> str:
-    """What is wrong with a webhook body by docs/crm_webhook.schema.json ('' when nothing)."""
-    if document.get("schema") != "consult-assistant/lead-event" or document.get("version") != 1:
+    """What is wrong with a webhook body by docs/crm_webhook.schema.json ('' when nothing): its
+    keys, constants and enumerations (the fake's own reading of the schema)."""
+    if set(document) != set(SCHEMA["required"]):
+        return "top-level keys"
+    if any(document[name] != SCHEMA["properties"][name]["const"] for name in ("schema", "version")):
         return "schema or version"
-    event, lead = document.get("event", {}), document.get("lead", {})
-    if set(event) != {"id", "kind", "sequence", "occurred_at", "data"}:
-        return "event keys"
-    if event["kind"] not in EVENT_KINDS or event["id"] != headers.get("X-Idempotency-Key"):
-        return "event kind or id"
-    if set(lead) != LEAD_KEYS or not isinstance(document.get("fields"), dict):
-        return "lead keys"
-    for entry in lead["card"]:
-        if set(entry) != {"key", "label", "value", "display", "declined"}:
-            return "card entry"
+    event, lead = document["event"], document["lead"]
+    if set(event) != set(EVENT["required"]) or event["id"] != headers.get("X-Idempotency-Key"):
+        return "event keys or id"
+    if event["kind"] not in EVENT["properties"]["kind"]["enum"]:
+        return "event kind"
+    if (
+        set(lead) != set(LEAD["required"])
+        or lead["status"] not in LEAD["properties"]["status"]["enum"]
+    ):
+        return "lead keys or status"
+    if any(set(entry) != set(CARD_ENTRY["required"]) for entry in lead["card"]):
+        return "card entry"
     return ""
 
 

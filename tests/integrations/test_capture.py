@@ -4,7 +4,12 @@ import pytest
 from django.db import transaction
 
 from conversations.models import Contact
-from conversations.services import contact_record_details, contact_touch, handoff_request
+from conversations.services import (
+    contact_record_details,
+    contact_touch,
+    handoff_request,
+    handoff_take,
+)
 from discovery.services import (
     contact_set_scenario,
     lead_card_confirm,
@@ -86,7 +91,7 @@ def test_the_card_its_confirmation_and_a_handoff_are_events_in_order():
     lead_qualify(contact_id=contact.pk)
     lead_card_confirm(contact_id=contact.pk)
     lead_card_confirm(contact_id=contact.pk)  # a second press changes nothing
-    handoff_request(contact_id=contact.pk, reason="asked")
+    handoff_request(contact_id=contact.pk, reason="person")
     assert events_of(contact) == ["card_changed", "qualified", "confirmed", "handed_over"]
     card_changed = LeadEvent.objects.get(kind="card_changed")
     assert card_changed.data == {"fields": ["budget"]}
@@ -100,7 +105,7 @@ def test_the_card_its_confirmation_and_a_handoff_are_events_in_order():
         }
     ]
     assert LeadEvent.objects.get(kind="confirmed").lead["card_confirmed_at"] is not None
-    assert LeadEvent.objects.get(kind="handed_over").data == {"reason": "asked"}
+    assert LeadEvent.objects.get(kind="handed_over").data == {"reason": "person"}
 
 
 def test_a_declined_field_is_marked_without_a_value():
@@ -129,3 +134,18 @@ def test_a_change_rolled_back_leaves_no_event():
         contact_record_details(contact_id=contact.pk, email="anna@example.com")
         raise RuntimeError("the change fails after the event")
     assert LeadEvent.objects.count() == 0
+
+
+def test_a_full_save_while_no_integration_is_active_writes_nothing():
+    contact = ContactFactory()
+    contact.status = Contact.Status.WON
+    contact.save()
+    assert LeadEvent.objects.count() == 0
+
+
+def test_an_operator_taking_the_handoff_is_no_new_event():
+    contact = ContactFactory()
+    IntegrationFactory()
+    handoff_request(contact_id=contact.pk, reason="person")
+    handoff_take(contact_id=contact.pk)
+    assert events_of(contact) == ["handed_over"]

@@ -1,12 +1,15 @@
 """Delivery to the generic webhook: signed, idempotent, retried, dead-lettered, in order."""
 
+import asyncio
 import datetime as dt
 import json
 
+import httpx
 from asgiref.sync import sync_to_async
 
 from conversations.services import contact_record_details, contact_touch
 from integrations.clients.webhook import signature
+from integrations.courier import CrmCourier
 from integrations.models import Delivery
 from integrations.services import deliveries_resend, delivery_claim
 from tests.factories import IntegrationFactory
@@ -84,6 +87,33 @@ async def test_an_answer_lost_after_the_receiver_took_the_event_is_sent_again_an
     await deliver_all(courier, clock, step_seconds=10)
     assert len(fake_webhook.requests) == 2
     assert fake_webhook.kinds() == ["created"]  # the receiver kept it once
+
+
+async def test_a_receiver_that_does_not_answer_in_time_gets_the_event_again(
+    transactional_db, clock, fake_webhook
+):
+    await sync_to_async(IntegrationFactory)(url=fake_webhook.url)
+    await new_lead()
+    fake_webhook.down = "hang"
+    async with httpx.AsyncClient(timeout=httpx.Timeout(0.3)) as client:
+        impatient = CrmCourier(client=client, now=clock)
+        await impatient.deliver_due()
+        delivery = await sync_to_async(Delivery.objects.get)()
+        assert delivery.status == "retrying"
+        assert delivery.response.startswith("timeout (ReadTimeout); it may have arrived")
+        fake_webhook.down = None
+        await deliver_all(impatient, clock, step_seconds=10)
+    assert fake_webhook.kinds() == ["created"]
+    assert len(fake_webhook.requests) == 2
+
+
+async def test_two_processes_looking_at_once_send_an_event_once(courier, clock, fake_webhook):
+    await sync_to_async(IntegrationFactory)(url=fake_webhook.url)
+    await new_lead()
+    other = CrmCourier(client=courier.client, now=clock)
+    tried = await asyncio.gather(courier.deliver_due(), other.deliver_due())
+    assert sorted(tried) == [0, 1]
+    assert len(fake_webhook.requests) == 1
 
 
 async def test_after_the_retry_window_the_delivery_is_dead_and_the_leads_next_event_goes_on(
