@@ -28,8 +28,8 @@ class IntegrationForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text=_(
             "Webhook: the key its requests are signed with (HMAC-SHA256). Bitrix24: the code "
-            "of the incoming webhook (the last part of its address). Stored encrypted and never "
-            "shown again; leave empty to keep the current one."
+            "of the incoming webhook (the last part of its address). amoCRM: the long-lived "
+            "token. Stored encrypted and never shown again; leave empty to keep the current one."
         ),
     )
 

@@ -14,6 +14,8 @@ from bots.tokens import decrypt_token, encrypt_token
 
 #: CRM field names: Bitrix24's (UF_CRM_1700000000, COMMENTS), a webhook's (budget_rub).
 FIELD_NAME = r"^[A-Za-z][A-Za-z0-9_]{0,99}$"
+#: amoCRM's custom fields are named by their numeric id.
+FIELD_ID = r"^[1-9][0-9]{0,18}$"
 
 
 class Integration(models.Model):
@@ -22,6 +24,7 @@ class Integration(models.Model):
     class Kind(models.TextChoices):
         WEBHOOK = "webhook", _("Webhook (JSON, signed)")
         BITRIX24 = "bitrix24", _("Bitrix24 (incoming webhook)")
+        AMOCRM = "amocrm", _("amoCRM (API v4, long-lived token)")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100)
@@ -31,7 +34,8 @@ class Integration(models.Model):
         max_length=500,
         help_text=_(
             "Webhook: the address events are posted to. Bitrix24: the incoming webhook's "
-            "address, e.g. https://example.bitrix24.ru/rest/1/abc123/"
+            "address up to its code, e.g. https://example.bitrix24.ru/rest/1/. amoCRM: the "
+            "account's address, e.g. https://example.amocrm.ru"
         ),
     )
     secret_encrypted = models.TextField(_("secret (encrypted)"), blank=True, editable=False)
@@ -84,7 +88,10 @@ class FieldMapping(models.Model):
     crm_field = models.CharField(
         _("CRM field"),
         max_length=100,
-        help_text=_("Bitrix24: UF_CRM_… or a lead field such as OPPORTUNITY; webhook: any name."),
+        help_text=_(
+            "Bitrix24: UF_CRM_… or a lead field such as OPPORTUNITY; amoCRM: the custom field's "
+            "number; webhook: any name."
+        ),
     )
 
     class Meta:
@@ -99,10 +106,20 @@ class FieldMapping(models.Model):
         return f"{self.card_key} → {self.crm_field}"
 
     def clean(self):
-        if not re.match(FIELD_NAME, self.crm_field or ""):
+        if self._kind() == Integration.Kind.AMOCRM:
+            if not re.match(FIELD_ID, self.crm_field or ""):
+                raise ValidationError({"crm_field": _("amoCRM names a field by its number.")})
+        elif not re.match(FIELD_NAME, self.crm_field or ""):
             raise ValidationError(
                 {"crm_field": _("Latin letters, digits and _, starting with a letter.")}
             )
+
+    def _kind(self) -> str | None:
+        """The integration's kind; in the admin's form of a new one, the kind chosen there."""
+        try:
+            return self.integration.kind
+        except Integration.DoesNotExist:
+            return None
 
 
 class LeadEvent(models.Model):
@@ -210,6 +227,9 @@ class CrmRecord(models.Model):
         verbose_name=_("lead"),
     )
     external_id = models.CharField(_("id in the CRM"), max_length=64)
+    external_contact_id = models.CharField(
+        _("contact's id in the CRM"), max_length=64, blank=True, help_text=_("amoCRM's contact.")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -137,14 +137,15 @@ class EventInfo:
 
 @dataclass(frozen=True)
 class DeliveryJob:
-    """One delivery with everything its request needs; `external_id` is the CRM's id of the
-    lead when an earlier event created it there."""
+    """One delivery with everything its request needs; `external_id` (and for amoCRM
+    `external_contact_id`) is the CRM's id of the lead when an earlier event created it there."""
 
     delivery_id: int
     attempts: int
     target: Target
     event: EventInfo
     external_id: str
+    external_contact_id: str
 
 
 def delivery_job(*, delivery_id: int) -> DeliveryJob:
@@ -173,6 +174,7 @@ def delivery_job(*, delivery_id: int) -> DeliveryJob:
             lead=event.lead,
         ),
         external_id=record.external_id if record else "",
+        external_contact_id=record.external_contact_id if record else "",
     )
 
 

@@ -94,12 +94,14 @@ class Result(Enum):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an attempt came to: the result, the CRM's answer, the lead's id there (if new)."""
+    """What an attempt came to: the result, the CRM's answer, the lead's ids there (when it
+    was added: kept even if a later request of the attempt failed, so a retry updates it)."""
 
     result: Result
     response: str
     response_code: int | None = None
     external_id: str = ""
+    external_contact_id: str = ""
 
 
 def delivery_record(*, delivery_id: int, outcome: Outcome, now: dt.datetime, jitter: float) -> str:
@@ -117,14 +119,17 @@ def delivery_record(*, delivery_id: int, outcome: Outcome, now: dt.datetime, jit
         delivery.claimed_until = None
         delivery.response_code = outcome.response_code
         delivery.response = storable_text(outcome.response)[:RESPONSE_CHARS]
+        if outcome.external_id:
+            CrmRecord.objects.update_or_create(
+                integration_id=delivery.integration_id,
+                contact_id=delivery.contact_id,
+                defaults={
+                    "external_id": outcome.external_id,
+                    "external_contact_id": outcome.external_contact_id,
+                },
+            )
         if outcome.result is Result.DELIVERED:
             delivery.status, delivery.delivered_at = Delivery.Status.DELIVERED, now
-            if outcome.external_id:
-                CrmRecord.objects.update_or_create(
-                    integration_id=delivery.integration_id,
-                    contact_id=delivery.contact_id,
-                    defaults={"external_id": outcome.external_id},
-                )
         elif outcome.result is Result.REJECTED or now >= delivery.give_up_at:
             delivery.status = Delivery.Status.DEAD
         else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import httpx
 
-from integrations.clients import bitrix24, webhook
+from integrations.clients import amocrm, bitrix24, webhook
 from integrations.models import Integration
 from integrations.selectors import DeliveryJob
 from integrations.services import Outcome, Result
@@ -19,6 +19,7 @@ from integrations.services import Outcome, Result
 SENDERS = {
     Integration.Kind.WEBHOOK: webhook.send,
     Integration.Kind.BITRIX24: bitrix24.send,
+    Integration.Kind.AMOCRM: amocrm.send,
 }
 
 #: Explicit limits: connecting is quick or the CRM is down; an answer may take a while.

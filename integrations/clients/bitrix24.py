@@ -10,11 +10,8 @@ QUERY_LIMIT_EXCEEDED (503) and server errors are tried again, other errors are f
 from __future__ import annotations
 
 import httpx
-from django.conf import settings
-from django.utils import translation
-from django.utils.translation import gettext as _
 
-from integrations.clients.common import mapped_fields, result_of_status
+from integrations.clients.common import card_summary, lead_title, mapped_fields, result_of_status
 from integrations.models import LeadEvent
 from integrations.selectors import DeliveryJob
 from integrations.services import Outcome, Result
@@ -32,16 +29,14 @@ def lead_fields(job: DeliveryJob) -> dict[str, object]:
     fields. Phones and e-mails are multi-fields that Bitrix24 adds to, so they are sent when
     the lead is added and when the person shared them, not with every update."""
     lead = job.event.lead
-    with translation.override(settings.LANGUAGE_CODE):
-        title = _("Lead from Telegram: %(name)s") % {"name": lead["name"]}
     bot = lead["bot"]
     source = ", ".join(part for part in (bot and f"@{bot['username']}", lead["source"]) if part)
     fields: dict[str, object] = {
-        "TITLE": title,
+        "TITLE": lead_title(lead),
         "NAME": lead["first_name"],
         "LAST_NAME": lead["last_name"],
         "SOURCE_DESCRIPTION": source,
-        "COMMENTS": "\n".join(f"{entry['label']}: {entry['display']}" for entry in lead["card"]),
+        "COMMENTS": card_summary(lead),
     }
     if not job.external_id or job.event.kind == LeadEvent.Kind.CONTACT_SHARED:
         if lead["phone"]:

@@ -1,6 +1,11 @@
-"""What the kinds of integration share: reading an HTTP status, and the mapped card fields."""
+"""What the kinds of integration share: reading an HTTP status, the mapped card fields, and
+the texts a CRM shows staff (in the site's language)."""
 
 from __future__ import annotations
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from integrations.selectors import DeliveryJob
 from integrations.services import Result
@@ -32,3 +37,14 @@ def mapped_fields(job: DeliveryJob) -> dict[str, object]:
         plain = isinstance(value, str | int | float) and not isinstance(value, bool)
         fields[crm_field] = value if plain else entry["display"]
     return fields
+
+
+def lead_title(lead: dict) -> str:
+    """The name of the lead (or deal) in the CRM."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Lead from Telegram: %(name)s") % {"name": lead["name"]}
+
+
+def card_summary(lead: dict) -> str:
+    """The lead card, one `label: value` per line."""
+    return "\n".join(f"{entry['label']}: {entry['display']}" for entry in lead["card"])

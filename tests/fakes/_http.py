@@ -55,6 +55,9 @@ class Exchange(BaseHTTPRequestHandler):
     def do_POST(self):
         self._dispatch()
 
+    def do_PATCH(self):
+        self._dispatch()
+
     def _dispatch(self):
         try:
             self.server.owner.handle(self)

@@ -1,13 +1,16 @@
-"""Loopback fakes of what CRM delivery talks to: a webhook receiver and Bitrix24's REST API.
+"""Loopback fakes of what CRM delivery talks to: a webhook receiver, Bitrix24's REST API and
+amoCRM's API v4.
 
 Each checks every request against the documented format and answers a malformed one as the
-real service would (Bitrix24: `{"error", "error_description"}` with status 400), records what it
-accepted, and can be down on demand: answering 503, cutting the connection before answering,
-or taking the request and then cutting the connection (the sender cannot know it arrived).
+real service would (Bitrix24: `{"error", "error_description"}` with status 400; amoCRM:
+problem+json with `validation-errors`), records what it accepted, and can be down on demand
+(`down`, one of `DOWN_MODES`): answering 503 (Bitrix24: QUERY_LIMIT_EXCEEDED; amoCRM: 429),
+cutting the connection before answering, taking the request and then cutting the connection
+(the sender cannot know it arrived), answering 200 with a proxy's page, or not answering.
 
-Where they differ from the real services: Bitrix24 ignores fields it does not know, the fake
-refuses them (so a misspelt field fails a test instead of vanishing); it keeps only the lead
-methods the integration uses.
+Where they differ from the real services: Bitrix24 ignores fields it does not know, the fakes
+refuse them (so a misspelt field fails a test instead of vanishing); they keep only the
+methods the integrations use.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ DOWN_MODES = ("503", "cut", "swallow", "page", "hang")
 
 @dataclass(frozen=True)
 class Request:
+    method: str
     path: str
     headers: dict[str, str]
     body: bytes
@@ -48,7 +52,9 @@ class _DownableServer(LoopbackServer):
         self.down: str | None = None
 
     def handle(self, exchange):
-        request = Request(exchange.path, dict(exchange.headers), exchange.read_body())
+        request = Request(
+            exchange.command, exchange.path, dict(exchange.headers), exchange.read_body()
+        )
         with self.lock:
             self.requests.append(request)
             down = self.down
@@ -258,4 +264,139 @@ class FakeBitrix24(_DownableServer):
                         return f"{name} items are {{VALUE, VALUE_TYPE}}"
                     if item["VALUE_TYPE"] not in MULTI_FIELD_TYPES[name]:
                         return f"{name} VALUE_TYPE {item['VALUE_TYPE']} is unknown"
+        return ""
+
+
+# --- amoCRM ----------------------------------------------------------------------------------
+
+AMO_PATHS = {
+    ("POST", re.compile(r"^/api/v4/leads/complex$")): "complex",
+    ("PATCH", re.compile(r"^/api/v4/leads/(\d+)$")): "lead",
+    ("PATCH", re.compile(r"^/api/v4/contacts/(\d+)$")): "contact",
+    ("POST", re.compile(r"^/api/v4/leads/(\d+)/notes$")): "notes",
+}
+AMO_ENUM_CODES = {"WORK", "WORKDD", "MOB", "FAX", "HOME", "OTHER", "PRIV"}
+
+
+def amo_problem(status: int, title: str, detail: str, errors=None) -> tuple[int, dict]:
+    """amoCRM's error: application/problem+json."""
+    problem = {"title": title, "type": f"https://httpstatus.es/{status}", "status": status}
+    problem["detail"] = detail
+    if errors is not None:
+        problem["validation-errors"] = errors
+    return status, problem
+
+
+class FakeAmoCrm(_DownableServer):
+    """An account's API v4 for the long-lived token `token`: deals with one contact, notes."""
+
+    token = "amo-long-lived-token-1"
+
+    def __init__(self):
+        super().__init__()
+        self.leads: dict[int, dict] = {}
+        self.contacts: dict[int, dict] = {}
+        self.notes: dict[int, list[str]] = {}
+        #: Routes ("complex", "lead", "contact", "notes") that answer 500 while listed.
+        self.failing: set[str] = set()
+        self._ids = itertools.count(5001)
+
+    @property
+    def url(self) -> str:
+        return self.root_url
+
+    def busy(self, exchange):
+        status, problem = amo_problem(429, "Too Many Requests", "Rate limit exceeded")
+        exchange.send_json(status, problem)
+
+    def answer(self, request: Request) -> tuple[int, object]:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return amo_problem(401, "Unauthorized", "Invalid token")
+        for (method, pattern), route in AMO_PATHS.items():
+            match = pattern.match(request.path)
+            if match and method == request.method:
+                if route in self.failing:
+                    return amo_problem(500, "Internal Server Error", "Try again later")
+                try:
+                    body = request.json()
+                except ValueError:
+                    return amo_problem(400, "Bad Request", "Request body is not JSON")
+                with self.lock:
+                    return getattr(self, f"_{route}")(body, *map(int, match.groups()))
+        return amo_problem(404, "Not Found", "Method not found")
+
+    def _complex(self, body, *ids):
+        if not isinstance(body, list) or len(body) != 1:
+            return amo_problem(400, "Bad Request", "An array of leads", [])
+        deal = body[0]
+        contacts = deal.get("_embedded", {}).get("contacts", [])
+        problem = self._deal_problem(deal, extra={"_embedded"}) or (
+            len(contacts) > 1 and "at most one contact"
+        )
+        problem = problem or (contacts and self._contact_problem(contacts[0]))
+        if problem:
+            return amo_problem(400, "Bad Request", "Request validation failed", [problem])
+        lead_id, contact_id = next(self._ids), next(self._ids)
+        self.leads[lead_id] = {k: v for k, v in deal.items() if k != "_embedded"}
+        if contacts:
+            self.contacts[contact_id] = contacts[0]
+        answer = {"id": lead_id, "contact_id": contact_id if contacts else None}
+        return 200, [{**answer, "company_id": None, "request_id": ["0"], "merged": False}]
+
+    def _lead(self, body, lead_id):
+        problem = self._deal_problem(body)
+        if problem:
+            return amo_problem(400, "Bad Request", "Request validation failed", [problem])
+        if lead_id not in self.leads:
+            return amo_problem(404, "Not Found", "Lead not found")
+        self.leads[lead_id] = {**self.leads[lead_id], **body}
+        return 200, {"id": lead_id, "updated_at": 0}
+
+    def _contact(self, body, contact_id):
+        problem = self._contact_problem(body)
+        if problem:
+            return amo_problem(400, "Bad Request", "Request validation failed", [problem])
+        if contact_id not in self.contacts:
+            return amo_problem(404, "Not Found", "Contact not found")
+        self.contacts[contact_id] = {**self.contacts[contact_id], **body}
+        return 200, {"id": contact_id, "updated_at": 0}
+
+    def _notes(self, body, lead_id):
+        if lead_id not in self.leads:
+            return amo_problem(404, "Not Found", "Lead not found")
+        valid = isinstance(body, list) and all(
+            note.get("note_type") == "common"
+            and isinstance(note.get("params", {}).get("text"), str)
+            for note in body
+        )
+        if not valid:
+            return amo_problem(400, "Bad Request", "Request validation failed", ["notes"])
+        self.notes.setdefault(lead_id, []).extend(note["params"]["text"] for note in body)
+        return 200, {"_embedded": {"notes": [{"id": next(self._ids), "entity_id": lead_id}]}}
+
+    @staticmethod
+    def _deal_problem(deal, extra=frozenset()) -> str:
+        if not isinstance(deal, dict) or set(deal) - {"name", "custom_fields_values", *extra}:
+            return "deal keys"
+        for field in deal.get("custom_fields_values", []):
+            if set(field) != {"field_id", "values"} or not isinstance(field["field_id"], int):
+                return "custom field"
+            if any(set(value) != {"value"} for value in field["values"]):
+                return "custom field value"
+        return ""
+
+    @staticmethod
+    def _contact_problem(contact) -> str:
+        allowed = {"first_name", "last_name", "custom_fields_values"}
+        if not isinstance(contact, dict) or set(contact) - allowed:
+            return "contact keys"
+        for field in contact.get("custom_fields_values", []):
+            if field.get("field_code") not in {"PHONE", "EMAIL"} or set(field) != {
+                "field_code",
+                "values",
+            }:
+                return "contact field"
+            for value in field["values"]:
+                if set(value) != {"value", "enum_code"} or value["enum_code"] not in AMO_ENUM_CODES:
+                    return "contact field value"
         return ""

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.fakes.crm_servers import FakeBitrix24, FakeWebhookReceiver
+from tests.fakes.crm_servers import FakeAmoCrm, FakeBitrix24, FakeWebhookReceiver
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -28,4 +28,10 @@ def fake_webhook():
 @pytest.fixture
 def fake_bitrix():
     with FakeBitrix24() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_amocrm():
+    with FakeAmoCrm() as fake:
         yield fake

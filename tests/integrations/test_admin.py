@@ -81,6 +81,14 @@ def test_a_mapping_to_a_field_name_a_crm_cannot_have_is_refused(admin_client):
     assert str(Integration.objects.get().mappings.get()) == "budget → UF_CRM_BUDGET"
 
 
+def test_an_amocrm_field_is_named_by_its_number(admin_client):
+    data = form(**{"kind": "amocrm", "secret": "x" * 10, "mappings-0-card_key": "budget"})
+    response = admin_client.post(ADD, {**data, "mappings-0-crm_field": "UF_CRM_BUDGET"})
+    assert "amoCRM names a field by its number." in response.content.decode()
+    data["mappings-0-crm_field"] = "700123"
+    assert admin_client.post(ADD, data).status_code == 302
+
+
 def dead_delivery(contact=None) -> Delivery:
     """A lead's event that its integration (one, made once) refused."""
     if not Integration.objects.exists():
