@@ -261,8 +261,8 @@ def run(receiver: Receiver, args) -> bool:
     )
     waits = delays(paced)
 
-    columns = ("events/s", "x bare", "CPU ms/event", "lost+dup", "unordered")
-    print(f"{'run':22} " + " ".join(f"{name:>{max(len(name), 9)}}" for name in columns))
+    columns = {"events/s": 9, "x bare": 7, "CPU ms/event": 13, "lost+dup": 9, "unordered": 10}
+    print(f"{'run':22} " + " ".join(f"{name:>{width}}" for name, width in columns.items()))
     for name, rate, cpu_per_event, lost, unordered in rows:
         print(
             f"{name:22} {rate:9.0f} {rate / base_rate:7.2f} {cpu_per_event * 1000:13.2f}"
