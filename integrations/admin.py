@@ -5,11 +5,12 @@ lead's page its deliveries and its ids in the CRMs."""
 from django.contrib import admin, messages
 from django.db.models import URLField
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy, pgettext_lazy
 
 from assistant.admin import LeadModelAdmin
 from bots.admin_scope import BotListFilter, PerBotAdmin
 from conversations.models import Contact
+from core.admin_names import ModelNames, ModelNamesMixin
 from core.admin_site import ParentPermissionsInline
 from integrations.forms import IntegrationForm
 from integrations.models import CrmRecord, Delivery, FieldMapping, Integration
@@ -22,7 +23,12 @@ class FieldMappingInline(admin.TabularInline):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(PerBotAdmin, admin.ModelAdmin):
+class IntegrationAdmin(ModelNamesMixin, PerBotAdmin, admin.ModelAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "integration"),
+        genitive=pgettext_lazy("genitive", "integration"),
+        counted=ngettext_lazy("%(count)s integration", "%(count)s integrations", "count"),
+    )
     form = IntegrationForm
     formfield_overrides = {URLField: {"assume_scheme": "https"}}
     list_display = ("name", "kind", "bot", "is_active", "secret_state")
@@ -38,7 +44,12 @@ class IntegrationAdmin(PerBotAdmin, admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(PerBotAdmin, admin.ModelAdmin):
+class DeliveryAdmin(ModelNamesMixin, PerBotAdmin, admin.ModelAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "delivery"),
+        genitive=pgettext_lazy("genitive", "delivery"),
+        counted=ngettext_lazy("%(count)s delivery", "%(count)s deliveries", "count"),
+    )
     bot_path = "contact__bot"
     list_display = (
         "id",
