@@ -106,20 +106,13 @@ class FieldMapping(models.Model):
         return f"{self.card_key} → {self.crm_field}"
 
     def clean(self):
-        if self._kind() == Integration.Kind.AMOCRM:
+        if self.integration.kind == Integration.Kind.AMOCRM:
             if not re.match(FIELD_ID, self.crm_field or ""):
                 raise ValidationError({"crm_field": _("amoCRM names a field by its number.")})
         elif not re.match(FIELD_NAME, self.crm_field or ""):
             raise ValidationError(
                 {"crm_field": _("Latin letters, digits and _, starting with a letter.")}
             )
-
-    def _kind(self) -> str | None:
-        """The integration's kind; in the admin's form of a new one, the kind chosen there."""
-        try:
-            return self.integration.kind
-        except Integration.DoesNotExist:
-            return None
 
 
 class LeadEvent(models.Model):

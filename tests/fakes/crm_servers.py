@@ -6,7 +6,8 @@ real service would (Bitrix24: `{"error", "error_description"}` with status 400; 
 problem+json with `validation-errors`), records what it accepted, and can be down on demand
 (`down`, one of `DOWN_MODES`): answering 503 (Bitrix24: QUERY_LIMIT_EXCEEDED; amoCRM: 429),
 cutting the connection before answering, taking the request and then cutting the connection
-(the sender cannot know it arrived), answering 200 with a proxy's page, or not answering.
+(the sender cannot know it arrived), answering 200 with a proxy's page or JSON, or not
+answering.
 
 Where they differ from the real services: Bitrix24 ignores fields it does not know, the fakes
 refuse them (so a misspelt field fails a test instead of vanishing); they keep only the
@@ -28,9 +29,9 @@ from pathlib import Path
 from tests.fakes._http import LoopbackServer
 
 #: How a fake is down: answers 503, cuts the connection, takes the request and then cuts,
-#: a proxy in front of it answers 200 with a page of its own, or it never answers (until the
-#: fake stops).
-DOWN_MODES = ("503", "cut", "swallow", "page", "hang")
+#: a proxy in front of it answers 200 with a page of its own or with JSON of its own, or it
+#: never answers (until the fake stops).
+DOWN_MODES = ("503", "cut", "swallow", "page", "odd", "hang")
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class _DownableServer(LoopbackServer):
             self.busy(exchange)
         elif down == "cut":
             exchange.abort()
+        elif down == "odd":
+            exchange.send_json(200, {"status": "ok"})
         elif down == "hang":
             self.closing.wait()
             exchange.abort()

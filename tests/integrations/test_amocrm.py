@@ -1,5 +1,6 @@
 """Delivery to amoCRM: a deal with its contact added once, then updated, with notes."""
 
+import pytest
 from asgiref.sync import sync_to_async
 
 from conversations.services import contact_record_details, handoff_request
@@ -101,10 +102,13 @@ async def test_rate_limits_are_retried_and_a_revoked_token_is_final(courier, clo
     assert "Invalid token" in delivery.response
 
 
-async def test_a_proxys_page_instead_of_amocrms_answer_is_no_delivery(courier, clock, fake_amocrm):
+@pytest.mark.parametrize("proxy", ["page", "odd"])
+async def test_a_proxys_answer_instead_of_amocrms_is_no_delivery(
+    courier, clock, fake_amocrm, proxy
+):
     await sync_to_async(amocrm)(fake_amocrm)
-    fake_amocrm.down = "page"
+    fake_amocrm.down = proxy  # 200 with a page, or with JSON that names no deal
     await new_lead()
     await courier.deliver_due()
     assert await sync_to_async(statuses)() == ["retrying"]
-    assert fake_amocrm.leads == {}
+    assert await sync_to_async(CrmRecord.objects.count)() == 0
