@@ -5,17 +5,19 @@ import this app, and staff change a lead's status, phone or e-mail in the admin,
 the model and calls no service. The services save with `update_fields` naming what they
 changed; a save without them (the admin's) is compared with the row before it. The lead card
 and its confirmation are written without model signals (`bulk_create`, `update()`), so
-`discovery` sends signals of its own for them.
+`discovery` sends signals of its own for them. A person's data deleted at their request
+(`contact_erased`) takes the lead's events with it.
 """
 
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from conversations.models import Contact, Handoff
+from conversations.signals import contact_erased
 from discovery.signals import lead_card_changed, lead_card_confirmed
 from integrations.models import LeadEvent
 from integrations.selectors import active_routes
-from integrations.services import lead_events_record
+from integrations.services import lead_events_forget, lead_events_record
 
 #: The fields of a lead whose change is an event.
 _WATCHED = ("phone", "email", "status")
@@ -78,3 +80,8 @@ def card_changed(sender, contact_id, keys, **kwargs):
 @receiver(lead_card_confirmed, dispatch_uid="integrations_card_confirmed")
 def card_confirmed(sender, contact_id, **kwargs):
     lead_events_record(contact_id=contact_id, events=[(LeadEvent.Kind.CONFIRMED, {})])
+
+
+@receiver(contact_erased, dispatch_uid="integrations_lead_erased")
+def lead_erased(sender, contact_id, **_identity):
+    lead_events_forget(contact_id=contact_id)

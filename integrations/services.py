@@ -158,6 +158,13 @@ def deliveries_resend(*, delivery_ids: list[int], now: dt.datetime | None = None
     )
 
 
+def lead_events_forget(*, contact_id: int) -> None:
+    """A person's data deleted at their request: the lead's events go (each holds the lead as it
+    was: names, contact details, card), undelivered ones too, with the lead's ids in the CRMs."""
+    LeadEvent.objects.filter(contact_id=contact_id).delete()
+    CrmRecord.objects.filter(contact_id=contact_id).delete()
+
+
 def lead_events_prune(*, now: dt.datetime | None = None) -> int:
     """Delete events older than CRM_KEEP_DAYS whose deliveries are all done (delivered), keeping
     each lead's newest event, which its next event's number continues from."""

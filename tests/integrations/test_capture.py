@@ -5,6 +5,7 @@ from django.db import transaction
 
 from conversations.models import Contact
 from conversations.services import (
+    contact_erase,
     contact_record_details,
     contact_touch,
     handoff_request,
@@ -17,7 +18,7 @@ from discovery.services import (
     lead_qualify,
 )
 from discovery.validation import CheckedValue
-from integrations.models import Delivery, LeadEvent
+from integrations.models import CrmRecord, Delivery, LeadEvent
 from tests.factories import (
     BotFactory,
     ContactFactory,
@@ -149,3 +150,18 @@ def test_an_operator_taking_the_handoff_is_no_new_event():
     handoff_request(contact_id=contact.pk, reason="person")
     handoff_take(contact_id=contact.pk)
     assert events_of(contact) == ["handed_over"]
+
+
+def test_a_persons_data_deleted_at_their_request_takes_the_leads_events_and_crm_ids():
+    contact = ContactFactory()
+    integration = IntegrationFactory()
+    contact_record_details(contact_id=contact.pk, phone="+79991234567")
+    CrmRecord.objects.create(integration=integration, contact=contact, external_id="4711")
+    other = ContactFactory()
+
+    contact_erase(contact_id=contact.pk)
+
+    assert not LeadEvent.objects.filter(contact=contact).exists()
+    assert not Delivery.objects.filter(contact=contact).exists()
+    assert not CrmRecord.objects.exists()
+    assert events_of(other) == ["created"]
