@@ -17,6 +17,7 @@ class AlertRule(models.Model):
         NO_UPDATES = "no_updates", _("No updates during business hours")
         UNDELIVERED = "undelivered", _("Replies not delivered")
         SYNC_FAILED = "sync_failed", _("A sync source failing")
+        CRM_DEAD = "crm_dead", _("CRM deliveries failed for good")
 
     kind = models.CharField(_("condition"), max_length=20, choices=Kind.choices, unique=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -25,7 +26,7 @@ class AlertRule(models.Model):
         help_text=_(
             "LLM error rate: percent of failed calls; a model failing: failed calls with none "
             "answered; updates waiting: seconds; Telegram: 429 answers; no updates: minutes; "
-            "replies not delivered: count; a sync source failing: not used."
+            "replies not delivered: count; a sync source failing: not used; CRM deliveries: count."
         ),
     )
     window_minutes = models.PositiveIntegerField(

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
 from alerts.counters import CounterWindow
@@ -23,6 +23,7 @@ from bots.selectors import active_bots
 from conversations.models import Message
 from conversations.selectors import not_delivered_counts
 from discovery.models import ExtractionRun
+from integrations.models import Delivery
 from sync.models import SyncSource
 
 #: Fewer LLM calls than this in the window say nothing about an error rate.
@@ -146,6 +147,23 @@ def sync_failed(rule: AlertRule, now: dt.datetime, _counters: CounterWindow) -> 
     ]
 
 
+def crm_dead(rule: AlertRule, now: dt.datetime, _counters: CounterWindow) -> list[Finding]:
+    """Per integration: deliveries that failed for good (dead letter) and wait for staff to
+    send them again; the incident clears when fewer than `threshold` are left."""
+    dead = (
+        Delivery.objects.filter(status=Delivery.Status.DEAD)
+        .values_list("integration_id", "integration__name")
+        .annotate(count=Count("pk"))
+        .order_by("integration_id")
+    )
+    detail = _("%(integration)s: %(count)d deliveries failed for good and wait to be sent again.")
+    return [
+        Finding(str(pk), detail % {"integration": name, "count": count})
+        for pk, name, count in dead
+        if count >= rule.threshold
+    ]
+
+
 READINGS: dict[str, Reading] = {
     AlertRule.Kind.LLM_ERROR_RATE: llm_error_rate,
     AlertRule.Kind.MODEL_FAILING: model_failing,
@@ -154,4 +172,5 @@ READINGS: dict[str, Reading] = {
     AlertRule.Kind.NO_UPDATES: no_updates,
     AlertRule.Kind.UNDELIVERED: undelivered,
     AlertRule.Kind.SYNC_FAILED: sync_failed,
+    AlertRule.Kind.CRM_DEAD: crm_dead,
 }

@@ -16,6 +16,7 @@ from bot.models import InboundUpdate
 from conversations.models import Message
 from sync.models import SyncSource
 from tests.factories import MessageFactory
+from tests.integrations.test_admin import dead_delivery
 from tests.running_bot import ManualClock
 
 STAFF_CHAT = -100777
@@ -298,5 +299,19 @@ async def test_a_failing_sync_source_is_told_until_it_syncs_again(monitor, fake_
 
     drive.last_error = ""
     await sync_to_async(drive.save)()
+    await monitor.check()
+    assert (await told(fake_telegram, 2))[1].startswith("✅ Recovered")
+
+
+async def test_crm_deliveries_failed_for_good_are_told_per_integration(monitor, fake_telegram):
+    await sync_to_async(rule)(AlertRule.Kind.CRM_DEAD, 1)
+    delivery = await sync_to_async(dead_delivery)()
+    await monitor.check()
+    [alert] = await told(fake_telegram, 1)
+    assert alert.startswith("🔴 CRM deliveries failed for good: ")
+    assert alert.endswith(": 1 deliveries failed for good and wait to be sent again.")
+
+    delivery.status = "delivered"
+    await sync_to_async(delivery.save)()
     await monitor.check()
     assert (await told(fake_telegram, 2))[1].startswith("✅ Recovered")

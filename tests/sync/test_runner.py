@@ -12,6 +12,7 @@ from django.utils import timezone
 from conversations.models import Prompt
 from sync import runner
 from sync.models import SyncRun
+from sync.services import sync_source
 from tests.bot.test_inbox_worker import until
 from tests.sync.test_sync import PROMPTS, source
 
@@ -105,3 +106,21 @@ def test_staff_sync_now_and_read_what_changed(admin_client, prompts_path, tmp_pa
     assert "<pre>+ prompt" in page
     form = admin_client.get(reverse("admin:sync_syncsource_change", args=[broken.pk]))
     assert "expected a list" in form.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_source_another_process_claimed_meanwhile_is_left_to_it(prompts_path, monkeypatch):
+    await sync_to_async(source)(prompts_path)
+    monkeypatch.setattr(runner, "claim", lambda source_id, now: False)
+    await runner.sync_due_sources()
+    assert not await sync_to_async(SyncRun.objects.exists)()
+
+
+@pytest.mark.django_db
+def test_staff_read_the_runs(admin_client, prompts_path, settings):
+    settings.LANGUAGE_CODE = "en"
+    drive = source(prompts_path)
+    sync_source(drive.pk)
+    page = admin_client.get(reverse("admin:sync_syncrun_changelist")).content.decode()
+    assert "Shared drive" in page
+    assert "Applied" in page

@@ -9,7 +9,7 @@ from django.utils import timezone
 from catalog.models import Service
 from conversations.models import Prompt
 from sync.models import SyncRun, SyncSource
-from sync.services import sync_source
+from sync.services import describe_changes, sync_source
 from tests.factories import PromptFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +136,8 @@ def test_a_long_value_is_cut_in_the_account(prompts_file):
 def test_a_sync_now_by_staff_is_marked(prompts_file):
     run = sync_source(source(prompts_file("Hi")).pk, by_staff=True, now=timezone.now())
     assert run.by_staff
+
+
+def test_a_row_gone_is_listed_as_removed():
+    before = {("conversations.Prompt", 1): ("prompt «greeting»", {"text": "Hi"})}
+    assert describe_changes(before, {}) == "- prompt «greeting»"
