@@ -24,7 +24,7 @@ from alerts.readings import READINGS
 from bot.registry import BotApplications
 from bot.staff_news import tell_staff_chats
 from core.db import db_call
-from core.pausing import pause
+from core.pausing import repeat
 
 logger = logging.getLogger(__name__)
 
@@ -103,11 +103,13 @@ class AlertMonitor:
         """A check every `every` seconds until `stopping` is set, the first after one period
         (a process that has just started has no history of its own counters yet)."""
         self.counters.sample()
-        while not await pause(stopping, every):
-            try:
-                await self.check()
-            except Exception as error:  # the next check tries again
-                logger.warning("Could not check the alert rules: %s", error)
+        await repeat(
+            stopping,
+            self.check,
+            every=every,
+            first_wait=every,
+            failure="Could not check the alert rules: %s",
+        )
 
     async def check(self) -> None:
         self.counters.sample()

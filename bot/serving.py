@@ -32,7 +32,7 @@ from bot.registry import RELOAD_SECONDS, BotApplications, Changes, ServedBot
 from bot.retention import RETENTION_FIRST_SECONDS, RETENTION_SECONDS, apply_retention
 from bot.signals import serving_started
 from core.db import db_call
-from core.pausing import pause
+from core.pausing import repeat
 from integrations.courier import CrmCourier
 
 logger = logging.getLogger(__name__)
@@ -122,13 +122,13 @@ async def _keep_within_retention(stopping: asyncio.Event) -> None:
     """The retention period applied a minute after the start, then once an hour (every
     process does it; doing it twice at once changes nothing), until `stopping` is set. The
     first waits so a starting process does its urgent work first: the updates that waited."""
-    wait = RETENTION_FIRST_SECONDS
-    while not await pause(stopping, wait):
-        try:
-            await db_call(apply_retention)()
-        except Exception as error:  # the next hour tries again; handling goes on meanwhile
-            logger.warning("Could not apply the retention period: %s", error)
-        wait = RETENTION_SECONDS
+    await repeat(
+        stopping,
+        db_call(apply_retention),
+        every=RETENTION_SECONDS,
+        first_wait=RETENTION_FIRST_SECONDS,
+        failure="Could not apply the retention period: %s",
+    )
 
 
 async def _no_intake(_changes: Changes) -> None:

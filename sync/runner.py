@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.db import db_call
-from core.pausing import pause
+from core.pausing import repeat
 from sync.models import SyncSource
 from sync.services import sync_source
 
@@ -48,11 +48,13 @@ async def sync_due_sources() -> None:
 
 
 async def keep_in_sync(stopping: asyncio.Event) -> None:
-    while not await pause(stopping, LOOK_SECONDS):
-        try:
-            await sync_due_sources()
-        except Exception as error:  # the next look tries again
-            logger.warning("Could not sync the sources: %s", error)
+    await repeat(
+        stopping,
+        sync_due_sources,
+        every=LOOK_SECONDS,
+        first_wait=LOOK_SECONDS,
+        failure="Could not sync the sources: %s",
+    )
 
 
 def start_syncing(sender, *, stopping: asyncio.Event, **_kwargs) -> asyncio.Task:

@@ -19,13 +19,12 @@ from assistant.channel import Button
 from assistant.usecases.buttons import FORGET, action
 from assistant.usecases.contacts import contact_request, invite_to_private_chat
 from assistant.usecases.exchange import Exchange
-from assistant.usecases.staff import notify_staff
+from assistant.usecases.staff import discovery_lines, notify_staff, reach_lines
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations.models import StaffNotice
 from conversations.services import ContactInfo
 from core.db import db_call
-from discovery import selectors as discovery_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -61,18 +60,11 @@ def _what_is_kept(contact_id: int, language: str) -> str:
     lines = [
         _("What we keep about you:"),
         _("Name: %(name)s") % {"name": contact.display_name},
-        _("Username: %(username)s")
-        % {"username": f"@{contact.username}" if contact.username else "—"},
-        _("Phone: %(phone)s") % {"phone": contact.phone or "—"},
-        _("E-mail: %(email)s") % {"email": contact.email or "—"},
+        *reach_lines(contact),
         _consent_line(contact),
         _("Messages: %(count)d, since %(time)s") % {"count": count, "time": _when(first_at)},
+        *discovery_lines(contact_id, language),
     ]
-    interests = discovery_selectors.contact_interests(contact_id=contact_id, language=language)
-    if interests:
-        lines.append(_("Interested in: %(services)s") % {"services": ", ".join(interests)})
-    card = discovery_selectors.lead_card(contact_id=contact_id, language=language)
-    lines += [f"{entry.label}: {entry.display}" for entry in card if entry.is_known]
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from assistant.usecases.exchange import Exchange
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
 from conversations.models import Message, StaffNotice
+from conversations.services import ContactInfo
 from core.db import db_call
 from discovery import selectors as discovery_selectors
 
@@ -73,19 +74,30 @@ def lead_summary(contact_id: int) -> str:
     contact = conversation_selectors.contact_info(contact_id=contact_id)
     if contact.erased_at:
         return contact.display_name
-    interests = discovery_selectors.contact_interests(
-        contact_id=contact_id, language=settings.LANGUAGE_CODE
-    )
     lines = [
         _("New lead: %(name)s") % {"name": contact.display_name},
+        *reach_lines(contact),
+        _("Source: %(source)s") % {"source": contact.source or "—"},
+        *discovery_lines(contact_id, settings.LANGUAGE_CODE),
+    ]
+    return "\n".join(lines)
+
+
+def reach_lines(contact: ContactInfo) -> list[str]:
+    """How to reach the person, a line each (the staff card and `/privacy` show them)."""
+    return [
         _("Username: %(username)s")
         % {"username": f"@{contact.username}" if contact.username else "—"},
         _("Phone: %(phone)s") % {"phone": contact.phone or "—"},
         _("E-mail: %(email)s") % {"email": contact.email or "—"},
-        _("Source: %(source)s") % {"source": contact.source or "—"},
     ]
+
+
+def discovery_lines(contact_id: int, language: str) -> list[str]:
+    """The services the lead was interested in and the card's known values, in `language`."""
+    interests = discovery_selectors.contact_interests(contact_id=contact_id, language=language)
+    lines = []
     if interests:
         lines.append(_("Interested in: %(services)s") % {"services": ", ".join(interests)})
-    card = discovery_selectors.lead_card(contact_id=contact_id)
-    lines += [f"{entry.label}: {entry.display}" for entry in card if entry.is_known]
-    return "\n".join(lines)
+    card = discovery_selectors.lead_card(contact_id=contact_id, language=language)
+    return lines + [f"{entry.label}: {entry.display}" for entry in card if entry.is_known]
