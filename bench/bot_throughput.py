@@ -82,18 +82,12 @@ PROMPTS = {
 
 
 def seed(llm_url: str) -> None:
-    """The fake's bot, one default model on the fake LLM, prompts in both languages, a small
-    catalog."""
+    """One default model on the fake LLM, prompts in both languages, a small catalog (the
+    fake's bot is made by the migration from `TELEGRAM_BOT_TOKEN`, as on an upgraded install)."""
     from assistant.models import LLMModel, LLMProvider
-    from bots.models import Bot
-    from bots.tokens import ENV_BOT_VARIABLE, telegram_id_of
     from catalog.models import Service
     from conversations.models import Prompt
-    from tests.fakes.telegram_server import TOKEN
 
-    Bot.objects.create(
-        name="Bench", telegram_id=telegram_id_of(TOKEN), token_variable=ENV_BOT_VARIABLE
-    )
     provider = LLMProvider.objects.create(name="Fake", base_url=llm_url, api_key_env="")
     LLMModel.objects.create(
         provider=provider, model_id="fake-model", display_name="Fake", is_default=True
