@@ -50,7 +50,14 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m black --check .
 
-pytest: $(VENV)/.installed .env
+# Debian's Chromium for the web chat's browser test (Playwright drives it; no browser download).
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser test (apt-get; needs root)"
+	apt-get install -y -q chromium >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+
+pytest: $(VENV)/.installed .env $(CHROMIUM)
 	$(PY) -m pytest --cov --cov-report=term-missing $(PYTEST_ARGS)
 
 test: lint pytest

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from conversations.models import Message
+from conversations.services import ContactInfo
 
 
 @dataclass(frozen=True)
@@ -114,5 +115,80 @@ class Channel(Protocol):
     async def drop_staff_topic(self, thread_id: int) -> None:
         """Remove a topic made twice for one lead; a failure is only logged."""
 
-    def to_person(self, external_id: str) -> Channel:
-        """The same bot, talking to a person in their private chat (an operator's reply)."""
+    def to_person(self, person: ContactInfo) -> Channel:
+        """The same bot, talking to `person` in their private chat (an operator's reply).
+
+        A person on a channel this one cannot send to (a web chat visitor, from a bot
+        process) gets a `Mailbox`: their window fetches what was kept for them."""
+
+
+def buttons_part(buttons: Keyboard) -> dict:
+    """The buttons under a message as its delivery record keeps them (a window that fetches
+    its messages later draws them from there)."""
+    return {
+        "buttons": [
+            [{"label": str(b.label), "action": b.action, "url": b.url} for b in row]
+            for row in buttons
+        ]
+    }
+
+
+class WithoutStaffChat:
+    """The staff half of a channel that has no staff chat: staff follow its people in the
+    admin (leads, the operator desk)."""
+
+    has_staff_chat = False
+    staff_chat = ""
+
+    def private_address(self) -> tuple[str, str]:
+        return "", ""
+
+    async def tell_staff(self, *, card: str, news: str, card_message_id: int | None) -> Outcome:
+        return SHOWN
+
+    async def open_staff_topic(self, *, title: str, card: str) -> int | None:
+        return None
+
+    async def tell_topic(self, thread_id: int, text: str) -> Outcome:
+        return SHOWN
+
+    async def drop_staff_topic(self, thread_id: int) -> None:
+        """Never made without a staff chat: nothing to remove."""
+
+
+class MailboxStream:
+    """An answer for a person who is not watching: only the final text counts."""
+
+    def start_thinking(self) -> None:
+        """Nobody is watching for a sign of life."""
+
+    async def update(self, text: str) -> None:
+        """Previews are not kept."""
+
+    async def stop(self) -> bool:
+        return False
+
+    async def finish(self, text: str, buttons: Keyboard = ()) -> Outcome:
+        return Outcome(Message.Delivery.PENDING, parts=(buttons_part(buttons),))
+
+
+class Mailbox(WithoutStaffChat):
+    """A person who reads by fetching (a web chat window): what is said to them is kept with
+    its buttons, *pending* until their window fetches it, which records it delivered."""
+
+    name = "mailbox"
+
+    async def acknowledge(self, note: str = "") -> None:
+        """Nobody pressed anything here."""
+
+    async def say(self, note: Note) -> Outcome:
+        return Outcome(Message.Delivery.PENDING, parts=(buttons_part(note.buttons),))
+
+    async def replace_buttons(self, buttons: Keyboard) -> None:
+        """No pressed message to change."""
+
+    def answer_stream(self) -> MailboxStream:
+        return MailboxStream()
+
+    def to_person(self, person: ContactInfo) -> Mailbox:
+        return self

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant.channel import SHOWN, Button, Keyboard, Note, Outcome
+from assistant.channel import SHOWN, Button, Keyboard, Note, Outcome, WithoutStaffChat
 from conversations.models import Contact
+from conversations.services import ContactInfo
 
 
 class TerminalPrinter:
@@ -46,9 +47,8 @@ class TerminalPrinter:
         return SHOWN
 
 
-class TerminalChannel:
+class TerminalChannel(WithoutStaffChat):
     name = Contact.Channel.TERMINAL
-    has_staff_chat = False
 
     def __init__(self, output):
         self.output = output
@@ -77,24 +77,6 @@ class TerminalChannel:
     def answer_stream(self) -> TerminalPrinter:
         return TerminalPrinter(self.output, self.show_buttons)
 
-    def private_address(self) -> tuple[str, str]:
-        return "", ""
-
-    async def tell_staff(self, *, card: str, news: str, card_message_id: int | None) -> Outcome:
-        return SHOWN
-
-    staff_chat = ""
-
-    async def open_staff_topic(self, *, title: str, card: str) -> int | None:
-        """The terminal has no staff chat: operators work in admin."""
-        return None
-
-    async def tell_topic(self, thread_id: int, text: str) -> Outcome:
-        return SHOWN
-
-    async def drop_staff_topic(self, thread_id: int) -> None:
-        """Never made here: nothing to remove."""
-
-    def to_person(self, external_id: str) -> TerminalChannel:
+    def to_person(self, person: ContactInfo) -> TerminalChannel:
         """Whoever sits at the terminal is the person."""
         return self

@@ -12,11 +12,12 @@ from django.conf import settings
 from telegram import CallbackQuery, ReplyParameters
 from telegram.error import TelegramError
 
-from assistant.channel import Keyboard, Note, Outcome
+from assistant.channel import Keyboard, Mailbox, Note, Outcome
 from bot.delivery import Courier, Delivery
 from bot.keyboards import inline_keyboard, reply_markup
 from bot.streaming import ReplyStreamer
 from conversations.models import Contact
+from conversations.services import ContactInfo
 
 logger = logging.getLogger(__name__)
 
@@ -152,9 +153,11 @@ class TelegramChannel:
         except TelegramError as error:
             logger.warning("Could not delete a topic of the staff chat: %s", error)
 
-    def to_person(self, external_id: str) -> TelegramChannel:
+    def to_person(self, person: ContactInfo) -> TelegramChannel | Mailbox:
+        if person.channel != Contact.Channel.TELEGRAM:
+            return Mailbox()
         return TelegramChannel(
-            self.bot, int(external_id), private=True, staff_chat_id=self.staff_chat_id
+            self.bot, int(person.external_id), private=True, staff_chat_id=self.staff_chat_id
         )
 
     async def tell_staff(self, *, card: str, news: str, card_message_id: int | None) -> Outcome:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ops",
     "alerts",
     "sync",
+    "webchat",
     # /healthz and /readyz (see ops/views.py).
     "health_check",
     # The job queue of the workers (PostgreSQL only: see config/routers.py and bot/job_queue.py).

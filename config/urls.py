@@ -10,4 +10,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("telegram/webhook/<int:bot_id>/", telegram_webhook, name="telegram_webhook"),
     path("", include("ops.urls")),
+    path("", include("webchat.urls")),
 ]

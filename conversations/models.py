@@ -40,6 +40,7 @@ class Contact(models.Model):
     class Channel(models.TextChoices):
         TELEGRAM = "telegram", _("Telegram")
         TERMINAL = "terminal", _("Terminal chat")
+        WEB = "web", _("Web chat")
 
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -63,7 +64,7 @@ class Contact(models.Model):
     external_id = models.CharField(
         _("user id on the channel"),
         max_length=64,
-        help_text=_("Telegram user id for Telegram contacts."),
+        help_text=_("Telegram user id for Telegram contacts; the visitor's id for the web chat."),
     )
     username = models.CharField(_("username"), max_length=64, blank=True)
     first_name = models.CharField(_("first name"), max_length=128, blank=True)

@@ -5,26 +5,9 @@ with the use case to run; everything else (storing, limits, the LLM, the lead ca
 news) happens here, through the `assistant.channel.Channel` it was given.
 """
 
-from assistant.usecases.buttons import (
-    CARD,
-    CATALOG,
-    CONTACT,
-    FORGET,
-    INTEREST,
-    LANGUAGE,
-    MODEL,
-    OPERATOR,
-    RATE,
-    SERVICE,
-    SURVEY,
-    ButtonRoute,
-    press,
-    stale_button,
-)
-from assistant.usecases.catalog import note_interest, show_service, show_services
+from assistant.usecases.buttons import INTEREST, ButtonRoute, press, stale_button
 from assistant.usecases.commands import COMMANDS, Command
-from assistant.usecases.confirmation import card_pressed
-from assistant.usecases.contacts import ask_for_contact, shared_contact
+from assistant.usecases.contacts import contact_form, shared_contact
 from assistant.usecases.conversation import (
     answer_text,
     keep_edit,
@@ -33,32 +16,17 @@ from assistant.usecases.conversation import (
     unknown_command,
 )
 from assistant.usecases.exchange import Exchange, Incoming, Turn, Unreachable, handle
-from assistant.usecases.feedback import rate_pressed, survey_idle, survey_pressed
-from assistant.usecases.language import choose_language
-from assistant.usecases.model_choice import choose_model
+from assistant.usecases.feedback import survey_idle
 from assistant.usecases.operator_desk import carry_out
-from assistant.usecases.operators import TopicMessage, operator_wrote, request_operator
-from assistant.usecases.privacy import forget_pressed
+from assistant.usecases.operators import TopicMessage, operator_wrote
+from assistant.usecases.routing import BUTTONS, command_act, press_act
 from assistant.usecases.waiting import offer_call_back, remind_operators
-
-#: Every button the assistant offers, by the action it sends back.
-BUTTONS = (
-    ButtonRoute(rf"{CATALOG}:", show_services),
-    ButtonRoute(rf"{CONTACT}:", ask_for_contact),
-    ButtonRoute(rf"{SERVICE}:\d+", show_service),
-    ButtonRoute(rf"{INTEREST}:\d+", note_interest),
-    ButtonRoute(rf"{MODEL}:\d+", choose_model),
-    ButtonRoute(rf"{LANGUAGE}:[a-z-]{{2,10}}", choose_language),
-    ButtonRoute(rf"{CARD}:(ok|fix)", card_pressed),
-    ButtonRoute(rf"{OPERATOR}:", request_operator),
-    ButtonRoute(rf"{FORGET}:(yes|no)", forget_pressed),
-    ButtonRoute(rf"{RATE}:\d+:(up|down|skip)", rate_pressed),
-    ButtonRoute(rf"{SURVEY}:\d+:([1-5]|skip)", survey_pressed),
-)
 
 __all__ = [
     "BUTTONS",
     "COMMANDS",
+    "INTEREST",
+    "ButtonRoute",
     "Command",
     "Exchange",
     "Incoming",
@@ -67,12 +35,15 @@ __all__ = [
     "Unreachable",
     "answer_text",
     "carry_out",
+    "command_act",
+    "contact_form",
     "handle",
     "keep_edit",
     "note_unsupported",
     "offer_call_back",
     "operator_wrote",
     "press",
+    "press_act",
     "remind_operators",
     "shared_contact",
     "stale_button",

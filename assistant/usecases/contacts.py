@@ -18,6 +18,7 @@ from conversations.contact_details import (
     find_email,
     find_phone,
     looks_like_phone_attempt,
+    normalize_email,
     normalize_phone,
 )
 from conversations.models import StaffNotice
@@ -108,6 +109,30 @@ async def shared_contact(exchange: Exchange, phone: str, own: bool) -> None:
     update = await db_call(record_details)(exchange.contact.id, normalized, None, scenario)
     exchange = exchange.with_contact(update.contact)
     await thank_for_contact(exchange, update.contact.phone, update)
+    await update_card_if_admitted(exchange, scenario)
+
+
+async def contact_form(exchange: Exchange, phone: str, email: str) -> None:
+    """A contact form (the web chat's): a phone and/or an e-mail, given with consent (the
+    channel's form asks for it), saved as a shared card is."""
+    normalized = normalize_phone(phone) if phone.strip() else None
+    if phone.strip() and normalized is None:
+        await exchange.say(_("I could not read this phone number, sorry."))
+        return
+    address = normalize_email(email) if email.strip() else None
+    if email.strip() and address is None:
+        await exchange.say(_("This doesn't look like an e-mail address. Please check it."))
+        return
+    if not (normalized or address):
+        await exchange.say(_("Please give a phone number or an e-mail."))
+        return
+    scenario = await db_call(discovery_selectors.scenario_for_contact)(
+        contact_id=exchange.contact.id
+    )
+    update = await db_call(record_details)(exchange.contact.id, normalized, address, scenario)
+    exchange = exchange.with_contact(update.contact)
+    saved = ", ".join(detail for detail in (update.contact.phone, address) if detail)
+    await thank_for_contact(exchange, saved, update)
     await update_card_if_admitted(exchange, scenario)
 
 

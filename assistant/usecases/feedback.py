@@ -126,7 +126,7 @@ async def survey_idle(channel: Channel, target: SurveyTarget) -> None:
         text=question,
         role=Message.Role.SYSTEM,
     )
-    outcome = await channel.to_person(contact.external_id).say(Note(question, buttons=buttons))
+    outcome = await channel.to_person(contact).say(Note(question, buttons=buttons))
     await db_call(record_unprompted)(contact.id, message_id, outcome)
 
 

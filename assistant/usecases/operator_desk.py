@@ -56,7 +56,7 @@ async def _deliver_reply(staff: Channel, item: OutboxItem, bot: BotInfo) -> None
     """To the person first; what became of it and the entry's end are one write, so a reply
     recorded as sent is never sent again. Operators then see it (or why it did not arrive)."""
     signature = item.author_name if bot.sign_operator_messages else ""
-    person = staff.to_person(item.contact.external_id)
+    person = staff.to_person(item.contact)
     outcome = await person.say(Note(signed(item.text, signature)))
     await db_call(_reply_done)(item, outcome)
     mirrored = _("🧑‍💼 %(name)s (admin): %(text)s") % {"name": item.author_name, "text": item.text}

@@ -241,7 +241,7 @@ async def reply_to_person(staff: Channel, contact_id: int, topic_message: TopicM
     if stored.delivered_before:
         return
     contact = await db_call(conversation_selectors.contact_info)(contact_id=contact_id)
-    person = staff.to_person(contact.external_id)
+    person = staff.to_person(contact)
     outcome = await person.say(Note(signed(topic_message.text, topic_message.signature)))
     await db_call(record_unprompted)(contact_id, stored.id, outcome)
     if outcome.state != Message.Delivery.DELIVERED:

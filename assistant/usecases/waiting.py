@@ -42,7 +42,7 @@ async def offer_call_back(staff: Channel, lead: WaitingLead, minutes: int) -> No
     message_id = await db_call(conversation_services.message_record_reply)(
         contact_id=contact.id, text=apology, role=Message.Role.SYSTEM
     )
-    outcome = await staff.to_person(contact.external_id).say(Note(apology, buttons=buttons))
+    outcome = await staff.to_person(contact).say(Note(apology, buttons=buttons))
     await db_call(record_unprompted)(contact.id, message_id, outcome)
     with translation.override(settings.LANGUAGE_CODE):
         news = ngettext(

@@ -113,11 +113,12 @@ def message_record_reply(
 def message_record_delivery(
     *, message_id: int, delivery: str, parts: list[dict], error: str = ""
 ) -> None:
-    """What became of a message of the bot: each part's state and Telegram message id."""
+    """What became of a message of the bot: each part's state and Telegram message id (or
+    its buttons, for a window that fetches it later: *pending* is no failure)."""
     Message.objects.filter(pk=message_id).update(
         delivery=delivery, delivery_parts=parts, delivery_error=storable_text(error)[:500]
     )
-    if delivery != Message.Delivery.DELIVERED:
+    if delivery in (Message.Delivery.UNCERTAIN, Message.Delivery.UNDELIVERED):
         logger.warning("Message %s is %s: %s", message_id, delivery, error)
 
 

@@ -11,7 +11,7 @@ import pytest
 from assistant.terminal import TerminalChannel
 from assistant.usecases.operators import HandingOver, asked_for_a_person, waiting_note
 from conversations.models import Handoff, StaffTopic
-from conversations.services import handoff_request, handoff_take
+from conversations.services import ContactInfo, handoff_request, handoff_take
 from conversations.services import handoffs as handoff_services
 from tests.bots.test_business_hours import hours
 from tests.factories import ContactFactory
@@ -62,13 +62,18 @@ def test_only_the_call_for_a_person_hands_over(call, expected):
     assert asked_for_a_person(call) == expected
 
 
-async def test_the_terminal_has_no_staff_chat_and_its_person_sits_at_it():
+async def test_the_terminal_has_no_staff_chat():
     channel = TerminalChannel(io.StringIO())
 
     assert channel.staff_chat == ""
     assert await channel.open_staff_topic(title="Anna", card="card") is None
     assert (await channel.tell_topic(1, "text")).state == "delivered"
-    assert channel.to_person("42") is channel
+
+
+def test_the_terminals_person_sits_at_it(db):
+    channel = TerminalChannel(io.StringIO())
+
+    assert channel.to_person(ContactInfo.from_contact(ContactFactory())) is channel
 
 
 def test_a_handoff_opened_at_the_same_moment_elsewhere_is_the_one_returned(db, monkeypatch):

@@ -1,7 +1,6 @@
 """`manage.py chat`: talk to the assistant in the terminal, to try prompts and models."""
 
 import asyncio
-import functools
 import getpass
 import re
 import sys
@@ -60,7 +59,7 @@ class Command(BaseCommand):
         if pressed:
             kind, text, act = Kind.CALLBACK, *self.press(channel, int(pressed[1]))
         elif text.startswith("/"):
-            kind, act = Kind.COMMAND, self.command(text)
+            kind, act = Kind.COMMAND, usecases.command_act(text)
         incoming = usecases.Incoming(
             channel=Contact.Channel.TERMINAL,
             external_id=user,
@@ -73,20 +72,9 @@ class Command(BaseCommand):
 
     @staticmethod
     def press(channel: TerminalChannel, number: int):
-        """The label to store and the use case of button `number` of the latest note."""
+        """The label to store and the use case of button `number` of the latest note (none
+        there: a stale button)."""
         if not 1 <= number <= len(channel.buttons):
-            return f"#{number}", functools.partial(
-                usecases.press, act=usecases.stale_button, data=""
-            )
+            return f"#{number}", usecases.press_act("")
         button = channel.buttons[number - 1]
-        route = next((r for r in usecases.BUTTONS if r.matches(button.action)), None)
-        act = route.act if route else usecases.stale_button
-        return button.label, functools.partial(usecases.press, act=act, data=button.action)
-
-    @staticmethod
-    def command(text: str):
-        name, _space, argument = text[1:].partition(" ")
-        command = next((c for c in usecases.COMMANDS if c.name == name), None)
-        if command is None:
-            return usecases.unknown_command
-        return lambda exchange: command.act(exchange, argument.strip())
+        return button.label, usecases.press_act(button.action)
