@@ -8,7 +8,7 @@ no longer be reached (they blocked the bot) is an outcome too.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -118,8 +118,27 @@ class Channel(Protocol):
     def to_person(self, person: ContactInfo) -> Channel:
         """The same bot, talking to `person` in their private chat (an operator's reply).
 
-        A person on a channel this one cannot send to (a web chat visitor, from a bot
-        process) gets a `Mailbox`: their window fetches what was kept for them."""
+        A person on another channel is reached through that channel (`reach`)."""
+
+
+#: How a process reaches a person on a channel it serves beside its own (VK from a bot
+#: process), by the channel's name; registered by the channel's app while it serves.
+_reachers: dict[str, Callable[[ContactInfo], Channel | None]] = {}
+
+
+def reach_by(channel: str, reacher: Callable[[ContactInfo], Channel | None] | None) -> None:
+    """Register (or, with None, forget) how this process reaches people on `channel`."""
+    if reacher is None:
+        _reachers.pop(channel, None)
+    else:
+        _reachers[channel] = reacher
+
+
+def reach(person: ContactInfo) -> Channel:
+    """A channel to `person` on their own channel; a `Mailbox` where this process cannot send
+    there (a web chat visitor: their window fetches what is kept for them)."""
+    reacher = _reachers.get(person.channel)
+    return (reacher and reacher(person)) or Mailbox()
 
 
 def buttons_part(buttons: Keyboard) -> dict:

@@ -12,7 +12,7 @@ from django.conf import settings
 from telegram import CallbackQuery, ReplyParameters
 from telegram.error import TelegramError
 
-from assistant.channel import Keyboard, Mailbox, Note, Outcome
+from assistant.channel import Channel, Keyboard, Note, Outcome, reach
 from bot.delivery import Courier, Delivery
 from bot.keyboards import inline_keyboard, reply_markup
 from bot.streaming import ReplyStreamer
@@ -153,9 +153,9 @@ class TelegramChannel:
         except TelegramError as error:
             logger.warning("Could not delete a topic of the staff chat: %s", error)
 
-    def to_person(self, person: ContactInfo) -> TelegramChannel | Mailbox:
+    def to_person(self, person: ContactInfo) -> Channel:
         if person.channel != Contact.Channel.TELEGRAM:
-            return Mailbox()
+            return reach(person)
         return TelegramChannel(
             self.bot, int(person.external_id), private=True, staff_chat_id=self.staff_chat_id
         )

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "alerts",
     "sync",
     "webchat",
+    "vk",
     # /healthz and /readyz (see ops/views.py).
     "health_check",
     # The job queue of the workers (PostgreSQL only: see config/routers.py and bot/job_queue.py).
@@ -161,6 +162,8 @@ TELEGRAM_DELIVERY_DEADLINE = ENV.float("TELEGRAM_DELIVERY_DEADLINE", 60.0, minim
 SHUTDOWN_DRAIN_SECONDS = ENV.float("SHUTDOWN_DRAIN_SECONDS", 30.0, minimum=0.0)
 # Webhook mode (README *Webhook*): the view answers only when the token and the secret are set.
 TELEGRAM_WEBHOOK_URL = ENV.url("TELEGRAM_WEBHOOK_URL")
+#: VK's API (communities' keys are set per community in admin); a fake's address in tests.
+VK_API_BASE_URL = ENV.url("VK_API_BASE_URL", "https://api.vk.com")
 TELEGRAM_WEBHOOK_SECRET = ENV.secret(
     "TELEGRAM_WEBHOOK_SECRET",
     r"[A-Za-z0-9_-]{1,256}",

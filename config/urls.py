@@ -11,4 +11,5 @@ urlpatterns = [
     path("telegram/webhook/<int:bot_id>/", telegram_webhook, name="telegram_webhook"),
     path("", include("ops.urls")),
     path("", include("webchat.urls")),
+    path("", include("vk.urls")),
 ]

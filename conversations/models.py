@@ -41,6 +41,7 @@ class Contact(models.Model):
         TELEGRAM = "telegram", _("Telegram")
         TERMINAL = "terminal", _("Terminal chat")
         WEB = "web", _("Web chat")
+        VK = "vk", _("VK")
 
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -64,7 +65,10 @@ class Contact(models.Model):
     external_id = models.CharField(
         _("user id on the channel"),
         max_length=64,
-        help_text=_("Telegram user id for Telegram contacts; the visitor's id for the web chat."),
+        help_text=_(
+            "Telegram user id for Telegram contacts; the visitor's id for the web chat; "
+            "community id:user id for VK."
+        ),
     )
     username = models.CharField(_("username"), max_length=64, blank=True)
     first_name = models.CharField(_("first name"), max_length=128, blank=True)

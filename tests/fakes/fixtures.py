@@ -5,6 +5,7 @@ import pytest
 from tests.fakes.crm_servers import FakeAmoCrm, FakeBitrix24, FakeWebhookReceiver
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.vk_server import FakeVk
 
 
 @pytest.fixture
@@ -34,4 +35,10 @@ def fake_bitrix():
 @pytest.fixture
 def fake_amocrm():
     with FakeAmoCrm() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_vk():
+    with FakeVk() as fake:
         yield fake
