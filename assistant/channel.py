@@ -52,6 +52,11 @@ class Outcome:
     unreachable: bool = False
 
     @property
+    def missed(self) -> bool:
+        """Not (surely) with the person: neither delivered nor kept for them to fetch."""
+        return self.state not in (Message.Delivery.DELIVERED, Message.Delivery.PENDING)
+
+    @property
     def first_message_id(self) -> int | None:
         return next((p["message_id"] for p in self.parts if p.get("message_id")), None)
 
@@ -173,6 +178,40 @@ class WithoutStaffChat:
 
     async def drop_staff_topic(self, thread_id: int) -> None:
         """Never made without a staff chat: nothing to remove."""
+
+
+class BorrowedStaffChat(WithoutStaffChat):
+    """The staff half of a channel whose staff read another channel's staff chat (VK's and the
+    web chat's leads, in their bot's Telegram staff chat): `staff`, when there is one."""
+
+    staff: Channel | None = None
+
+    @property
+    def has_staff_chat(self) -> bool:
+        return self.staff is not None and self.staff.has_staff_chat
+
+    @property
+    def staff_chat(self) -> str:
+        return self.staff.staff_chat if self.staff is not None else ""
+
+    async def tell_staff(self, *, card: str, news: str, card_message_id: int | None) -> Outcome:
+        if self.staff is None:
+            return SHOWN
+        return await self.staff.tell_staff(card=card, news=news, card_message_id=card_message_id)
+
+    async def open_staff_topic(self, *, title: str, card: str) -> int | None:
+        if self.staff is None:
+            return None
+        return await self.staff.open_staff_topic(title=title, card=card)
+
+    async def tell_topic(self, thread_id: int, text: str) -> Outcome:
+        if self.staff is None:
+            return SHOWN
+        return await self.staff.tell_topic(thread_id, text)
+
+    async def drop_staff_topic(self, thread_id: int) -> None:
+        if self.staff is not None:
+            await self.staff.drop_staff_topic(thread_id)
 
 
 class MailboxStream:

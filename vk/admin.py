@@ -6,9 +6,11 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from bots.admin_scope import BotListFilter, PerBotAdmin
 from bots.tokens import can_encrypt
+from core.admin_names import ModelNames, ModelNamesMixin
 from core.admin_origin import PublicOriginMixin, public_origin
 from vk.models import VkCommunity, VkEvent
 
@@ -64,7 +66,12 @@ class VkCommunityForm(forms.ModelForm):
 
 
 @admin.register(VkCommunity)
-class VkCommunityAdmin(PublicOriginMixin, PerBotAdmin, admin.ModelAdmin):
+class VkCommunityAdmin(ModelNamesMixin, PublicOriginMixin, PerBotAdmin, admin.ModelAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "VK community"),
+        genitive=pgettext_lazy("genitive", "VK community"),
+        counted=ngettext_lazy("%(count)s VK community", "%(count)s VK communities", "count"),
+    )
     form = VkCommunityForm
     list_display = ("name", "group_id", "bot", "is_active", "callback_api", "key_state")
     list_filter = ("is_active", ("bot", BotListFilter))
@@ -96,8 +103,14 @@ class VkCommunityAdmin(PublicOriginMixin, PerBotAdmin, admin.ModelAdmin):
 
 
 @admin.register(VkEvent)
-class VkEventAdmin(PerBotAdmin, admin.ModelAdmin):
+class VkEventAdmin(ModelNamesMixin, PerBotAdmin, admin.ModelAdmin):
     """What VK sent, for following a message that was not answered; staff do not edit it."""
+
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "VK event"),
+        genitive=pgettext_lazy("genitive", "VK event"),
+        counted=ngettext_lazy("%(count)s VK event", "%(count)s VK events", "count"),
+    )
 
     bot_path = "community__bot"
     list_display = ("event_id", "community", "kind", "peer_id", "state", "received_at")

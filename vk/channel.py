@@ -15,14 +15,13 @@ import secrets
 from dataclasses import dataclass
 
 from assistant.channel import (
-    SHOWN,
     UNREACHABLE,
+    BorrowedStaffChat,
     Button,
     Channel,
     Keyboard,
     Note,
     Outcome,
-    WithoutStaffChat,
     reach,
 )
 from conversations.models import Contact, Message
@@ -125,7 +124,7 @@ class VkAnswer:
         return await self.channel.say(Note(text, buttons=buttons))
 
 
-class VkChannel(WithoutStaffChat):
+class VkChannel(BorrowedStaffChat):
     """One VK conversation (`peer_id`) of a community; `staff` is the bot's Telegram staff
     chat (None: staff follow VK leads in the admin)."""
 
@@ -225,33 +224,6 @@ class VkChannel(WithoutStaffChat):
     def private_address(self) -> tuple[str, str]:
         address = f"vk.me/club{self.community.group_id}"
         return address, f"https://{address}"
-
-    @property
-    def has_staff_chat(self) -> bool:
-        return self.staff is not None and self.staff.has_staff_chat
-
-    @property
-    def staff_chat(self) -> str:
-        return self.staff.staff_chat if self.staff is not None else ""
-
-    async def tell_staff(self, *, card: str, news: str, card_message_id: int | None) -> Outcome:
-        if self.staff is None:
-            return SHOWN
-        return await self.staff.tell_staff(card=card, news=news, card_message_id=card_message_id)
-
-    async def open_staff_topic(self, *, title: str, card: str) -> int | None:
-        if self.staff is None:
-            return None
-        return await self.staff.open_staff_topic(title=title, card=card)
-
-    async def tell_topic(self, thread_id: int, text: str) -> Outcome:
-        if self.staff is None:
-            return SHOWN
-        return await self.staff.tell_topic(thread_id, text)
-
-    async def drop_staff_topic(self, thread_id: int) -> None:
-        if self.staff is not None:
-            await self.staff.drop_staff_topic(thread_id)
 
     def to_person(self, person: ContactInfo) -> Channel:
         if person.channel != Contact.Channel.VK:

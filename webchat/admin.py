@@ -4,14 +4,21 @@ the limits; the page shows the snippet to paste into the site."""
 from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from bots.admin_scope import BotListFilter, PerBotAdmin
+from core.admin_names import ModelNames, ModelNamesMixin
 from core.admin_origin import PublicOriginMixin, public_origin
 from webchat.models import WebSite
 
 
 @admin.register(WebSite)
-class WebSiteAdmin(PublicOriginMixin, PerBotAdmin, admin.ModelAdmin):
+class WebSiteAdmin(ModelNamesMixin, PublicOriginMixin, PerBotAdmin, admin.ModelAdmin):
+    names = ModelNames(
+        accusative=pgettext_lazy("accusative", "web chat site"),
+        genitive=pgettext_lazy("genitive", "web chat site"),
+        counted=ngettext_lazy("%(count)s web chat site", "%(count)s web chat sites", "count"),
+    )
     list_display = ("name", "bot", "is_active", "origins")
     list_filter = ("is_active", ("bot", BotListFilter))
     search_fields = ("name", "allowed_origins")

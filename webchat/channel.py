@@ -4,7 +4,8 @@ Each request from the window (a message, a press, the contact form) runs one use
 its response streams what the assistant says as JSON lines: a sign of life at once, the
 answer as it grows, notes with their buttons. Everything is stored by the use case first; a
 window that went away before the end finds the rest kept for it (*pending* until it fetches
-them), so nothing said is lost.
+them), so nothing said is lost. Staff hear of web leads in the site's bot's Telegram staff
+chat, and take them over in its topics, as of the bot's own.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from assistant.channel import (
+    BorrowedStaffChat,
+    Channel,
     Keyboard,
     Mailbox,
     Note,
     Outcome,
-    WithoutStaffChat,
     buttons_part,
 )
 from conversations.models import Contact, Message
@@ -55,14 +57,16 @@ class WindowStream:
         return self.window.outcome(buttons)
 
 
-class WebChannel(WithoutStaffChat):
-    """One request's window. `events()` yields what to send until the use case ends."""
+class WebChannel(BorrowedStaffChat):
+    """One request's window. `events()` yields what to send until the use case ends; `staff`
+    is the site's bot's Telegram staff chat (None: staff follow web leads in the admin)."""
 
     name = Contact.Channel.WEB
 
-    def __init__(self):
+    def __init__(self, staff: Channel | None = None):
         self.queue: asyncio.Queue = asyncio.Queue()
         self.watching = True
+        self.staff = staff
 
     def put(self, event) -> None:
         if self.watching:

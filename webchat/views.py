@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from django.views.decorators.http import require_GET, require_POST
 from assistant import usecases
 from assistant.runtime import Runtime
 from assistant.usecases.exchange import supported_language
+from bot.staff_side import StaffSides
 from bots.selectors import bot_info
 from conversations.models import Contact, Message
 from core.db import db_call
@@ -51,7 +53,22 @@ ASSET_TYPES = {
 }
 #: Use cases still running for a window that stopped reading (kept so they finish).
 RUNNING: set[asyncio.Task] = set()
-_runtimes: dict[asyncio.AbstractEventLoop, Runtime] = {}
+
+
+@dataclass
+class LoopServices:
+    """What the use cases need, made once per event loop (the clients are bound to it): the
+    LLM clients and flood limits, and the bots' staff chats."""
+
+    runtime: Runtime
+    staff_sides: StaffSides
+
+    async def close(self) -> None:
+        await self.runtime.close()
+        await self.staff_sides.close()
+
+
+_services: dict[asyncio.AbstractEventLoop, LoopServices] = {}
 
 
 class Refused(Exception):
@@ -68,14 +85,15 @@ class Refused(Exception):
         return response
 
 
-def runtime() -> Runtime:
-    """The LLM clients of this process's event loop (one per loop: clients are bound to it)."""
+def loop_services() -> LoopServices:
+    """This event loop's services (`make run`'s development server runs each request in a
+    loop of its own: those of loops that are gone are forgotten)."""
     loop = asyncio.get_running_loop()
-    if loop not in _runtimes:
-        for stale in [known for known in _runtimes if known.is_closed()]:
-            del _runtimes[stale]
-        _runtimes[loop] = Runtime.from_settings()
-    return _runtimes[loop]
+    if loop not in _services:
+        for stale in [known for known in _services if known.is_closed()]:
+            del _services[stale]
+        _services[loop] = LoopServices(Runtime.from_settings(), StaffSides())
+    return _services[loop]
 
 
 @cache
@@ -279,14 +297,17 @@ def _incoming(site: SiteInfo, visitor: str, body: dict, text: str, kind: str):
     )
 
 
-def _stream(incoming, act) -> StreamingHttpResponse:
+def _stream(site: SiteInfo, incoming, act) -> StreamingHttpResponse:
     """Run `act` for `incoming`, streaming what the window is told as JSON lines."""
     channel = WebChannel()
     language = translation.get_language()
 
     async def run() -> None:
         try:
-            await usecases.handle(incoming, channel, runtime(), act)
+            here = loop_services()
+            bot = await db_call(bot_info)(bot_id=site.bot_id)
+            channel.staff = await here.staff_sides.channel(bot)
+            await usecases.handle(incoming, channel, here.runtime, act)
         except Exception:
             logger.exception("A web chat message could not be handled")
             with translation.override(language):
@@ -322,7 +343,7 @@ async def _take(request: HttpRequest, key: str, read) -> HttpResponse:
         await _admit(request, site, visitor)
     except Refused as refused:
         return refused.response()
-    return _stream(_incoming(site, visitor, body, text, kind), act)
+    return _stream(site, _incoming(site, visitor, body, text, kind), act)
 
 
 def _message(site: SiteInfo, body: dict):

@@ -23,7 +23,7 @@ from assistant.usecases.operators import (
 )
 from bots.selectors import BotInfo
 from conversations import services as conversation_services
-from conversations.models import Message, OutboxEntry
+from conversations.models import OutboxEntry
 from conversations.selectors import OutboxItem
 from core.db import db_call
 
@@ -61,7 +61,7 @@ async def _deliver_reply(staff: Channel, item: OutboxItem, bot: BotInfo) -> None
     await db_call(_reply_done)(item, outcome)
     mirrored = _("🧑‍💼 %(name)s (admin): %(text)s") % {"name": item.author_name, "text": item.text}
     await _tell_topic(staff, item, mirrored)
-    if outcome.state != Message.Delivery.DELIVERED:
+    if outcome.missed:
         await _tell_topic(staff, item, not_delivered(outcome))
 
 

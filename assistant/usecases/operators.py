@@ -244,7 +244,7 @@ async def reply_to_person(staff: Channel, contact_id: int, topic_message: TopicM
     person = staff.to_person(contact)
     outcome = await person.say(Note(signed(topic_message.text, topic_message.signature)))
     await db_call(record_unprompted)(contact_id, stored.id, outcome)
-    if outcome.state != Message.Delivery.DELIVERED:
+    if outcome.missed:
         await staff.tell_topic(topic_message.thread_id, not_delivered(outcome))
 
 

@@ -15,7 +15,11 @@ SITE_ORIGIN = "https://shop.example"
 
 
 @pytest.fixture
-def site(transactional_db, telegram_bot, prompts, llm_model, bot_settings):  # noqa: F811
+def site(
+    transactional_db, telegram_bot, prompts, llm_model, bot_settings, fake_telegram  # noqa: F811
+):
+    """A site of the fake's bot; the web process reaches its staff chat on the fake only."""
+    bot_settings.TELEGRAM_API_BASE_URL = fake_telegram.base_url
     return WebSite.objects.create(
         name="Shop", bot=telegram_bot, allowed_origins=f"{SITE_ORIGIN}\nhttp://127.0.0.1:9"
     )
@@ -66,7 +70,7 @@ class Window:
 async def window(site):
     opened = await Window(site).open()
     yield opened
-    for runtime in list(views._runtimes.values()):
-        await runtime.close()
-    views._runtimes.clear()
+    for made in list(views._services.values()):
+        await made.close()
+    views._services.clear()
     await sync_to_async(connections.close_all, thread_sensitive=True)()

@@ -1,6 +1,8 @@
 """The web chat window's conversation: answers stream, everything is kept, the page reloads,
 buttons and the contact form work as in Telegram, operators reach the window."""
 
+import asyncio
+
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
@@ -9,7 +11,9 @@ from bot.operator_desk import OperatorDesk
 from bot.registry import BotApplications
 from conversations.models import AnswerRating, Contact, Handoff, Message
 from conversations.services import desk_reply
+from tests.bot.test_e2e_operators import operator_says, wait_topic
 from tests.fakes.openai_server import BrokenStream, Fail, Reply
+from tests.running_bot import STAFF
 from tests.webchat.conftest import Window
 
 
@@ -318,3 +322,41 @@ async def test_a_closed_site_gives_no_new_visitors(site):
     refused = await Window(site).client.post(f"/webchat/s/{site.key}/visitor")
 
     assert refused.status_code == 403
+
+
+async def test_staff_hear_of_a_web_lead_in_the_bots_telegram_staff_chat(
+    window, fake_telegram, staff_forum
+):
+    await window.events("contact", {"phone": "+7 912 345-67-89", "email": "", "consent": True})
+
+    card = fake_telegram.sent_messages(STAFF)[0].visible_text
+    assert card.startswith("New lead:")
+    assert "+79123456789" in card
+
+
+async def test_a_web_visitor_handed_over_is_answered_by_an_operator_in_the_topic(
+    window, fake_telegram, staff_forum, running_bots
+):
+    await window.events("press", {"action": "operator:", "label": "Talk to a person"})
+    topic, posted = await wait_topic(fake_telegram, 2)
+    assert posted[1].visible_text.endswith("asks for an operator.")
+
+    operator_says(fake_telegram, topic.message_thread_id, "Hello from the topic.")
+
+    async with asyncio.timeout(30):
+        while not (shown := await window.messages()) or shown[-1]["role"] != "operator":
+            await asyncio.sleep(0.05)
+    assert (shown[-1]["text"], shown[-1]["author"]) == ("Hello from the topic.", "Olga")
+    reply = await Message.objects.aget(role="operator")
+    assert reply.delivery == "delivered"
+
+
+async def test_a_bot_whose_token_telegram_refuses_has_no_staff_side_here(
+    window, fake_telegram, staff_forum, caplog
+):
+    fake_telegram.stop()
+
+    events = await window.events("contact", {"phone": "+79123456789", "consent": True})
+
+    assert events[-1]["text"].startswith("Thank you!")
+    assert "cannot tell its staff chat from here" in caplog.text
