@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import (
     Http404,
     HttpRequest,
@@ -260,6 +261,8 @@ def _messages_for(site: SiteInfo, visitor: str, after: int) -> list[dict]:
 def _json_body(request: HttpRequest) -> dict:
     try:
         body = json.loads(request.body or b"{}")
+    except RequestDataTooBig as error:
+        raise Refused(413, "The request is too large.") from error
     except (ValueError, UnicodeDecodeError):
         body = None
     if not isinstance(body, dict):

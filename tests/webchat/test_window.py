@@ -102,6 +102,14 @@ async def test_a_body_that_is_not_json_is_refused(window):
     assert refused.status_code == 400
 
 
+async def test_a_request_larger_than_django_takes_is_refused(window, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    refused = await window.post("send", {"text": "x" * 1500})
+
+    assert (refused.status_code, refused.json()) == (413, {"error": "The request is too large."})
+
+
 async def test_a_visitor_writing_too_fast_waits(window, fake_openai, site):
     site.visitor_messages_per_minute = 2
     await sync_to_async(site.save)()
