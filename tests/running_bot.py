@@ -25,6 +25,7 @@ from tests.factories import (
     ServiceFactory,
 )
 from tests.fakes.telegram_server import TOKEN
+from vk import serving as vk_serving
 
 PROMPTS = {
     "system": ("Ты вежливый консультант.", "You are a polite consultant."),
@@ -70,10 +71,11 @@ def bot_settings(settings, monkeypatch):
     settings.PRIVACY_POLICY_URL = "https://example.com/privacy"
     settings.LLM_DEFAULT_MODEL = ""
     settings.LLM_FALLBACK_MODEL = ""
-    # A test of alerts or syncs runs them when it means to: their database work must not
+    # A test of alerts, syncs or VK runs them when it means to: their database work must not
     # meet the test's own writes in SQLite's shared in-memory database (locked tables).
     settings.ALERT_CHECK_SECONDS = 3600
     monkeypatch.setattr(sync_runner, "LOOK_SECONDS", 3600)
+    monkeypatch.setattr(vk_serving, "LOOK_SECONDS", 3600)
     return settings
 
 

@@ -30,7 +30,7 @@ from conversations.models import Contact
 from conversations.services import ContactInfo
 from core.backoff import Backoff
 from core.db import db_call
-from core.pausing import pause
+from core.pausing import repeat
 from vk import selectors, services
 from vk.channel import Community, VkChannel, user_of
 from vk.client import VkApi, VkError
@@ -244,15 +244,17 @@ class Communities:
         )
 
     async def run(self, stopping: asyncio.Event) -> None:
+        """Look at the communities every `LOOK_SECONDS` (the first look too: a process starts
+        serving its bots first) until the process stops."""
         reach_by(Contact.Channel.VK, self.reach)
         try:
-            while True:
-                try:
-                    await self.look()
-                except Exception as error:
-                    logger.warning("Could not look at the VK communities: %s", error)
-                if await pause(stopping, LOOK_SECONDS):
-                    break
+            await repeat(
+                stopping,
+                self.look,
+                every=LOOK_SECONDS,
+                first_wait=LOOK_SECONDS,
+                failure="Could not look at the VK communities: %s",
+            )
         finally:
             reach_by(Contact.Channel.VK, None)
             for community_id in list(self.serving):

@@ -32,7 +32,9 @@ def sending_count(*, site: SiteInfo, visitor: str, address: str, now: datetime) 
 
 
 def messages_fetched(*, message_ids: Iterable[int]) -> None:
-    """What was kept for the person while their window was away has now reached it."""
-    Message.objects.filter(pk__in=list(message_ids), delivery=Message.Delivery.PENDING).update(
-        delivery=Message.Delivery.DELIVERED
-    )
+    """What was kept for the person while their window was away has now reached it (also
+    what was fetched before its outcome was recorded: that record keeps it delivered)."""
+    waiting = (Message.Delivery.PENDING, "")
+    Message.objects.filter(pk__in=list(message_ids), delivery__in=waiting).exclude(
+        role=Message.Role.USER
+    ).update(delivery=Message.Delivery.DELIVERED)

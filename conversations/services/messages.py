@@ -114,10 +114,15 @@ def message_record_delivery(
     *, message_id: int, delivery: str, parts: list[dict], error: str = ""
 ) -> None:
     """What became of a message of the bot: each part's state and Telegram message id (or
-    its buttons, for a window that fetches it later: *pending* is no failure)."""
-    Message.objects.filter(pk=message_id).update(
-        delivery=delivery, delivery_parts=parts, delivery_error=storable_text(error)[:500]
-    )
+    its buttons, for a window that fetches it later: *pending* is no failure, and a window
+    that fetched the message before this was recorded already made it *delivered*)."""
+    rows = Message.objects.filter(pk=message_id)
+    recorded = {"delivery_parts": parts, "delivery_error": storable_text(error)[:500]}
+    if delivery == Message.Delivery.PENDING:
+        rows.update(**recorded)
+        rows = rows.exclude(delivery=Message.Delivery.DELIVERED)
+        recorded = {}
+    rows.update(delivery=delivery, **recorded)
     if delivery in (Message.Delivery.UNCERTAIN, Message.Delivery.UNDELIVERED):
         logger.warning("Message %s is %s: %s", message_id, delivery, error)
 

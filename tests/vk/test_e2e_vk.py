@@ -38,7 +38,7 @@ async def test_a_message_is_answered_and_the_lead_is_kept(served_community, fake
 
 
 async def test_the_catalog_buttons_work_and_the_press_is_answered(
-    served_community, fake_vk, services
+    services, served_community, fake_vk
 ):
     fake_vk.push_press(PERSON, {"a": "catalog:", "l": "Services"})
     listed = await wait_sent(fake_vk, PERSON, 1)

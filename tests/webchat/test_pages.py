@@ -206,3 +206,21 @@ def test_a_sending_window_reads_as_sender_minute_and_count(page_site):
     window = SendingWindow(site=page_site, sender="visitor:abc", minute=minute, count=3)
 
     assert str(window) == "visitor:abc @ 09:30: 3"
+
+
+def test_a_reply_fetched_before_its_outcome_was_recorded_stays_delivered(page_site):
+    from conversations.services import message_record_delivery
+    from tests.factories import ConversationFactory, MessageFactory
+    from webchat.services import messages_fetched
+
+    conversation = ConversationFactory(contact__channel="web", contact__bot=page_site.bot)
+    reply = MessageFactory(conversation=conversation, role="operator", text="Hi")
+    question = MessageFactory(conversation=conversation, role="user", text="?")
+
+    messages_fetched(message_ids=[reply.pk, question.pk])
+    message_record_delivery(message_id=reply.pk, delivery="pending", parts=[{"buttons": []}])
+
+    reply.refresh_from_db()
+    question.refresh_from_db()
+    assert (reply.delivery, reply.delivery_parts) == ("delivered", [{"buttons": []}])
+    assert question.delivery == ""
