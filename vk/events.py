@@ -79,6 +79,6 @@ def _incoming(event, community, user_id, text, kind, names, language, message):
         last_name=names[1],
         language_code=language,
         group_chat_id=str(peer_id) if peer_id >= CHAT_PEERS else "",
-        event_key=f"vk:{community.id}:{event.event_id}",
+        event_key=usecases.event_key("vk", community.id, event.event_id),
         bot_id=community.bot_id,
     )

@@ -296,7 +296,7 @@ def _incoming(site: SiteInfo, visitor: str, body: dict, text: str, kind: str):
         content_type=kind,
         language_code=_text(body, "language"),
         bot_id=site.bot_id,
-        event_key=f"web:{site.id}:{visitor}:{message_id}" if message_id else None,
+        event_key=usecases.event_key("web", site.id, visitor, message_id) if message_id else None,
     )
 
 

@@ -15,7 +15,14 @@ from assistant.usecases.conversation import (
     start,
     unknown_command,
 )
-from assistant.usecases.exchange import Exchange, Incoming, Turn, Unreachable, handle
+from assistant.usecases.exchange import (
+    Exchange,
+    Incoming,
+    Turn,
+    Unreachable,
+    event_key,
+    handle,
+)
 from assistant.usecases.feedback import survey_idle
 from assistant.usecases.operator_desk import carry_out
 from assistant.usecases.operators import TopicMessage, operator_wrote
@@ -37,6 +44,7 @@ __all__ = [
     "carry_out",
     "command_act",
     "contact_form",
+    "event_key",
     "handle",
     "keep_edit",
     "note_unsupported",

@@ -13,6 +13,7 @@ answer already generated is delivered, not generated again.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -45,6 +46,20 @@ def supported_language(code: str | None, bot: BotInfo | None = None) -> str:
     if short in supported:
         return short
     return settings.LANGUAGE_CODE if settings.LANGUAGE_CODE in supported else supported[0]
+
+
+#: How long an event key may be (`Message.event_key`).
+EVENT_KEY_LENGTH = 64
+
+
+def event_key(channel: str, *parts: object) -> str:
+    """A message's unique key on its channel, `channel:part:part`; one that would be longer
+    than the column keeps the channel and a digest of the rest (still unique)."""
+    key = ":".join([channel, *map(str, parts)])
+    if len(key) <= EVENT_KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"{channel}:{digest}"[:EVENT_KEY_LENGTH]
 
 
 @dataclass(frozen=True)

@@ -224,3 +224,14 @@ def test_a_reply_fetched_before_its_outcome_was_recorded_stays_delivered(page_si
     question.refresh_from_db()
     assert (reply.delivery, reply.delivery_parts) == ("delivered", [{"buttons": []}])
     assert question.delivery == ""
+
+
+def test_an_event_key_longer_than_its_column_is_a_digest_of_it():
+    from assistant.usecases import event_key
+
+    long = event_key("web", 12, "v" * 32, "3f2b8c1e-8d4a-4b5e-9a7c-0e1f2a3b4c5d")
+
+    assert len(long) == 64
+    assert long.startswith("web:")
+    assert long != event_key("web", 12, "v" * 32, "another-message")
+    assert event_key("vk", 1, "abc") == "vk:1:abc"
