@@ -12,7 +12,15 @@ from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from assistant.api_keys import is_api_key_variable
 from assistant.gateway import ping_model
-from assistant.models import BotModels, LLMModel, LLMProvider, ModelChoice
+from assistant.models import (
+    BotModels,
+    Capability,
+    LLMModel,
+    LLMProvider,
+    ModelChoice,
+    VoiceChoice,
+    with_capability,
+)
 from assistant.services import llm_model_mark_default
 from bots.admin import BotAdmin
 from bots.models import Bot
@@ -60,6 +68,47 @@ class LLMProviderAdmin(ModelNamesMixin, admin.ModelAdmin):
         return request.user.is_superuser
 
 
+class LLMModelForm(forms.ModelForm):
+    """Capabilities as boxes to tick rather than JSON to type."""
+
+    capabilities = forms.MultipleChoiceField(
+        label=_("capabilities"),
+        choices=Capability.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=LLMModel._meta.get_field("capabilities").help_text,
+    )
+
+    class Meta:
+        model = LLMModel
+        fields = (
+            "provider",
+            "model_id",
+            "display_name",
+            "capabilities",
+            "is_active",
+            "supports_tools",
+            "temperature",
+            "max_output_tokens",
+            "context_window",
+            "input_price_per_million",
+            "output_price_per_million",
+            "position",
+        )
+
+
+class CapabilityFilter(admin.SimpleListFilter):
+    title = _("capability")
+    parameter_name = "capability"
+
+    def lookups(self, request, model_admin):
+        return Capability.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Capability.values:
+            return queryset.filter(with_capability(self.value()))
+        return queryset
+
+
 @admin.register(LLMModel)
 class LLMModelAdmin(ModelNamesMixin, admin.ModelAdmin):
     names = ModelNames(
@@ -72,6 +121,7 @@ class LLMModelAdmin(ModelNamesMixin, admin.ModelAdmin):
         "title",
         "provider",
         "model_id",
+        "used_for",
         "is_active",
         "is_default",
         "tools",
@@ -79,15 +129,21 @@ class LLMModelAdmin(ModelNamesMixin, admin.ModelAdmin):
         "input_price",
         "output_price",
     )
-    list_filter = ("provider", "is_active", "is_default", "supports_tools")
+    list_filter = ("provider", CapabilityFilter, "is_active", "is_default", "supports_tools")
     list_select_related = ("provider",)
     search_fields = ("display_name", "model_id")
     readonly_fields = ("is_default",)
     actions = ("mark_default", "test_connection")
+    form = LLMModelForm
 
     @admin.display(description=_("title"), ordering="display_name")
     def title(self, model):
         return model.display_name
+
+    @admin.display(description=_("for"))
+    def used_for(self, model):
+        labels = dict(Capability.choices)
+        return ", ".join(str(labels.get(name, name)) for name in model.capabilities)
 
     @admin.display(description=_("tools"), boolean=True, ordering="supports_tools")
     def tools(self, model):
@@ -139,30 +195,48 @@ class ModelChoiceInline(ParentPermissionsInline, admin.StackedInline):
     raw_id_fields = ("model",)
 
 
-class LeadModelAdmin(LeadAdmin):
-    """Leads, with the model each chose to answer them."""
+class VoiceChoiceInline(ParentPermissionsInline, admin.StackedInline):
+    model = VoiceChoice
 
-    inlines = (*LeadAdmin.inlines, ModelChoiceInline)
+
+class LeadModelAdmin(LeadAdmin):
+    """Leads, with the model each chose to answer them and whether they want voice answers."""
+
+    inlines = (*LeadAdmin.inlines, ModelChoiceInline, VoiceChoiceInline)
 
 
 admin.site.extend(Contact, LeadModelAdmin)
 
 
 class BotModelsForm(forms.ModelForm):
-    """Offers the active models, and the model already chosen even if it has been switched
-    off since (the bot answers with it again once it is back on)."""
+    """Offers the active models that can do each job, and the model already chosen even if it
+    has been switched off since (the bot uses it again once it is back on)."""
 
-    MODEL_FIELDS = ("default_model", "fallback_model")
+    MODEL_FIELDS = {
+        "default_model": Capability.CHAT,
+        "fallback_model": Capability.CHAT,
+        "transcription_model": Capability.TRANSCRIPTION,
+        "speech_model": Capability.SPEECH,
+    }
 
     class Meta:
         model = BotModels
-        fields = ("default_model", "fallback_model")
+        fields = (
+            "default_model",
+            "fallback_model",
+            "transcription_model",
+            "speech_model",
+            "speech_voice",
+            "speaks_answers",
+        )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in self.MODEL_FIELDS:
+        for name, capability in self.MODEL_FIELDS.items():
             chosen = getattr(self.instance, f"{name}_id")
-            self.fields[name].queryset = LLMModel.objects.filter(Q(is_active=True) | Q(pk=chosen))
+            self.fields[name].queryset = LLMModel.objects.filter(
+                with_capability(capability), Q(is_active=True) | Q(pk=chosen)
+            )
 
 
 class BotModelsInline(ParentPermissionsInline, admin.StackedInline):

@@ -85,9 +85,15 @@ class AnswerStream(Protocol):
         """Deliver the final answer, `buttons` under its last part (where the channel can)."""
 
 
+class AudioUnavailable(Exception):
+    """The channel could not hand over the audio of a voice message (gone, refused, too big)."""
+
+
 class Channel(Protocol):
     name: str  #: a `Contact.Channel` value
     has_staff_chat: bool
+    #: People hear voice messages here (`send_voice`); where not (a terminal), answers stay text.
+    plays_voice: bool
 
     async def acknowledge(self, note: str = "") -> None:
         """A button press was seen (with a short note, if any)."""
@@ -99,6 +105,13 @@ class Channel(Protocol):
         was pressed: a choice made becomes a thank-you. Best effort."""
 
     def answer_stream(self) -> AnswerStream: ...
+
+    async def fetch_audio(self, ref: str) -> bytes:
+        """The audio of a voice message or audio file the person sent (`Incoming.media`'s
+        `ref`); raises `AudioUnavailable`. Only a channel people send audio through is asked."""
+
+    async def send_voice(self, audio: bytes) -> Outcome:
+        """An answer read aloud (OGG/Opus), as a voice message; only asked where `plays_voice`."""
 
     def private_address(self) -> tuple[str, str]:
         """How to reach the bot privately: a handle to name and a link."""
@@ -235,6 +248,7 @@ class Mailbox(WithoutStaffChat):
     its buttons, *pending* until their window fetches it, which records it delivered."""
 
     name = "mailbox"
+    plays_voice = False
 
     async def acknowledge(self, note: str = "") -> None:
         """Nobody pressed anything here."""

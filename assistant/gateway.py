@@ -40,6 +40,7 @@ class ModelSpec:
     input_price_per_million: Decimal = Decimal(0)
     output_price_per_million: Decimal = Decimal(0)
     supports_tools: bool = True
+    capabilities: tuple[str, ...] = ("chat",)
 
     @classmethod
     def from_model(cls, model) -> ModelSpec:
@@ -58,6 +59,7 @@ class ModelSpec:
             input_price_per_million=model.input_price_per_million,
             output_price_per_million=model.output_price_per_million,
             supports_tools=model.supports_tools,
+            capabilities=tuple(model.capabilities),
         )
 
     def api_key(self) -> str:
@@ -218,6 +220,46 @@ async def complete_chat(
         prompt_tokens=usage.prompt_tokens if usage else None,
         completion_tokens=usage.completion_tokens if usage else None,
     )
+
+
+async def transcribe(
+    spec: ModelSpec,
+    audio: bytes,
+    *,
+    filename: str,
+    clients: ClientPool,
+    read_timeout: float | None = None,
+) -> str:
+    """The words of a voice message or audio file (`audio/transcriptions`); the file name's
+    extension tells the provider the format (Telegram's voice notes are OGG/Opus)."""
+    client = clients.client(spec)
+    transcription = await client.audio.transcriptions.create(
+        model=spec.model_id,
+        file=(filename, audio),
+        response_format="json",
+        timeout=_timeout(spec, read_timeout),
+    )
+    return transcription.text
+
+
+async def speak(
+    spec: ModelSpec,
+    text: str,
+    *,
+    voice: str,
+    clients: ClientPool,
+    read_timeout: float | None = None,
+) -> bytes:
+    """`text` read aloud (`audio/speech`) as OGG/Opus, the format of Telegram's voice notes."""
+    client = clients.client(spec)
+    response = await client.audio.speech.create(
+        model=spec.model_id,
+        voice=voice,
+        input=text,
+        response_format="opus",
+        timeout=_timeout(spec, read_timeout),
+    )
+    return response.content
 
 
 def ping_model(model) -> PingResult:

@@ -31,3 +31,16 @@ def count_answer(model: str, *, latency_ms: int, tokens: TokenCounts) -> None:
 def count_error(model: str, error: Exception) -> None:
     """The error's type names its kind (RateLimitError, APITimeoutError, CutShortError, …)."""
     ERRORS.labels(model, type(error).__name__).inc()
+
+
+AUDIO_SECONDS = Histogram(
+    "consult_llm_audio_seconds",
+    "Time to a transcript or a spoken answer, retries included, by model and kind.",
+    ["model", "kind"],
+    buckets=(0.5, 1, 2, 4, 8, 15, 30, 60, 120),
+)
+
+
+def count_audio(model: str, kind: str, *, latency_ms: int) -> None:
+    """A voice message transcribed or an answer spoken ("transcription", "speech")."""
+    AUDIO_SECONDS.labels(model, kind).observe(latency_ms / 1000)

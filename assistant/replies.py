@@ -111,10 +111,10 @@ async def generate_reply(
                     remaining,
                 )
             except Exception as error:  # every failure is classified below
-                last_error = _record_failure(spec, error)
+                last_error = record_failure(spec, error)
                 if attempt.text.strip():
                     best_partial = max(best_partial, attempt.text, key=len)
-                delay = _retry_delay(error, attempt_number)
+                delay = retry_delay(error, attempt_number)
                 if delay is None or attempt_number == max_retries:
                     break
                 if time.monotonic() + delay >= deadline:
@@ -179,7 +179,7 @@ async def _stream_into(
         raise CutShortError(attempt.finish_reason)
 
 
-def _retry_delay(error: Exception, attempt_number: int) -> float | None:
+def retry_delay(error: Exception, attempt_number: int) -> float | None:
     """Seconds to wait before retrying the same model, or None when retrying is pointless."""
     backoff = RETRY_BACKOFF.delay(attempt_number)
     if isinstance(error, CutShortError) and error.finish_reason == CONTENT_FILTER:
@@ -201,7 +201,7 @@ def _retry_after_seconds(error: openai.APIStatusError) -> float:
         return 0.0
 
 
-def _record_failure(spec: ModelSpec, error: Exception) -> str:
+def record_failure(spec: ModelSpec, error: Exception) -> str:
     count_error(spec.model_id, error)
     if isinstance(error, asyncio.TimeoutError):
         description = "deadline exceeded"

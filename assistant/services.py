@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assistant.models import LLMModel, LLMProvider, ModelChoice
+from assistant.models import Capability, LLMModel, LLMProvider, ModelChoice, VoiceChoice
 from core.data_sources import (
     LoadResult,
     SourceRecord,
@@ -25,6 +25,7 @@ MODEL_FIELDS = (
     "is_active",
     "is_default",
     "supports_tools",
+    "capabilities",
     "temperature",
     "max_output_tokens",
     "context_window",
@@ -47,6 +48,13 @@ def contact_set_model(*, contact_id: int, model_id: int | None) -> None:
         ModelChoice.objects.filter(contact_id=contact_id).delete()
     else:
         ModelChoice.objects.update_or_create(contact_id=contact_id, defaults={"model_id": model_id})
+
+
+def contact_set_voice(*, contact_id: int, speaks_answers: bool) -> None:
+    """Remember whether the lead wants answers read aloud too (/voice on|off)."""
+    VoiceChoice.objects.update_or_create(
+        contact_id=contact_id, defaults={"speaks_answers": speaks_answers}
+    )
 
 
 def llm_registry_load(
@@ -184,6 +192,7 @@ def _model_row(record: SourceRecord, provider: str) -> _ModelRow:
         "is_active": record.boolean("is_active", default=True),
         "is_default": record.boolean("is_default", default=False),
         "supports_tools": record.boolean("supports_tools", default=True),
+        "capabilities": _capabilities(record),
         "temperature": record.number("temperature", default=0.3),
         "max_output_tokens": record.integer("max_output_tokens", default=800),
         "context_window": record.integer("context_window", default=8192),
@@ -193,6 +202,15 @@ def _model_row(record: SourceRecord, provider: str) -> _ModelRow:
     }
     record.validate(LLMModel(model_id=model_id, **values), exclude=["provider"])
     return _ModelRow(record, (provider, model_id), values)
+
+
+def _capabilities(record: SourceRecord) -> list[str]:
+    """A list, or text such as "transcription" or "chat, speech"; chat when not given."""
+    given = record.data.get("capabilities")
+    if isinstance(given, list):
+        return [str(item).strip() for item in given]
+    named = record.text("capabilities", default=Capability.CHAT)
+    return [item for item in named.replace(",", " ").split() if item]
 
 
 def llm_model_mark_default(*, model: LLMModel) -> None:

@@ -49,6 +49,8 @@ class TerminalPrinter:
 
 class TerminalChannel(WithoutStaffChat):
     name = Contact.Channel.TERMINAL
+    #: Text only: nobody sends voice from a terminal, and /voice says answers stay text here.
+    plays_voice = False
 
     def __init__(self, output):
         self.output = output

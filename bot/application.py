@@ -96,6 +96,8 @@ def register_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(new_message & filters.CONTACT, handlers.shared_contact))
     application.add_handler(MessageHandler(new_message & filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(new_message & filters.TEXT, handlers.text_message))
+    spoken = filters.VOICE | filters.AUDIO
+    application.add_handler(MessageHandler(new_message & spoken, handlers.voice_message))
     application.add_handler(
         MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.edited_message)
     )

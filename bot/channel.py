@@ -12,7 +12,7 @@ from django.conf import settings
 from telegram import CallbackQuery, ReplyParameters
 from telegram.error import TelegramError
 
-from assistant.channel import Channel, Keyboard, Note, Outcome, reach
+from assistant.channel import AudioUnavailable, Channel, Keyboard, Note, Outcome, reach
 from bot.delivery import Courier, Delivery
 from bot.keyboards import inline_keyboard, reply_markup
 from bot.streaming import ReplyStreamer
@@ -55,6 +55,7 @@ class TelegramChannel:
     """One chat of the bot; `query` is the button press being answered, if any."""
 
     name = Contact.Channel.TELEGRAM
+    plays_voice = True
 
     def __init__(
         self,
@@ -107,6 +108,17 @@ class TelegramChannel:
             )
         except TelegramError as error:
             logger.info("Could not replace the buttons of a message: %s", error)
+
+    async def fetch_audio(self, ref: str) -> bytes:
+        """getFile, then the download (Telegram lets bots fetch files up to 20 MB)."""
+        try:
+            file = await self.bot.get_file(ref)
+            return bytes(await file.download_as_bytearray())
+        except TelegramError as error:
+            raise AudioUnavailable(str(error)) from error
+
+    async def send_voice(self, audio: bytes) -> Outcome:
+        return outcome_of(await self._courier().send_voice(audio))
 
     def answer_stream(self) -> TelegramAnswerStream:
         """The stream of the sign of life shown early, if any; else a new one."""

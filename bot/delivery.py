@@ -165,6 +165,28 @@ class Courier:
         edited = PartOutcome(State.DELIVERED, message_id)
         return Delivery((edited, *following.parts), following.blocked_by)
 
+    async def send_voice(self, audio: bytes) -> Delivery:
+        """A voice message (OGG/Opus); retried like a text within the deadline."""
+        deadline = self.clock() + self.deadline_seconds
+
+        def send():
+            return self.bot.send_voice(
+                self.chat_id,
+                audio,
+                message_thread_id=self.thread_id,
+                rate_limit_args=RETRIED_BY_CALLER,
+            )
+
+        try:
+            message = await self._attempt(send, deadline)
+        except Forbidden as error:
+            return Delivery.blocked(1, error)
+        except _Uncertain as error:
+            return Delivery((PartOutcome(State.UNCERTAIN, error=str(error)),))
+        except (_Undelivered, _Refused) as error:
+            return Delivery((PartOutcome(State.UNDELIVERED, error=str(error)),))
+        return Delivery((PartOutcome(State.DELIVERED, message.message_id),))
+
     async def _send_all(self, parts: list[TelegramPart], deadline: float, extra: dict) -> Delivery:
         outcomes: list[PartOutcome] = []
         for index, part in enumerate(parts):

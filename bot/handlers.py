@@ -124,8 +124,17 @@ async def shared_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await run(update, context, Kind.CONTACT, share)
 
 
+async def voice_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A voice note or audio file, to transcribe and answer; in groups it cannot be addressed
+    to the bot (no mention), so it is other people's traffic: ignored."""
+    if update.effective_chat is None or not is_private(update):
+        return
+    kind = Kind.VOICE if update.effective_message.voice else Kind.AUDIO
+    await run(update, context, kind, usecases.answer_voice, show_life=True)
+
+
 async def other_content(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stickers, photos, files, voice, locations; in groups other people's traffic: ignored."""
+    """Stickers, photos, files, locations; in groups other people's traffic: ignored."""
     if update.effective_chat is None or not is_private(update):
         return
     await run(update, context, unsupported_kind(update), usecases.note_unsupported)

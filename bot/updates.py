@@ -7,7 +7,7 @@ import re
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatType, MessageEntityType
 
-from assistant.usecases import INTEREST, Incoming
+from assistant.usecases import INTEREST, Incoming, Media
 from assistant.usecases.buttons import CHOSEN_MARK, parse_action
 from conversations.models import Contact, Message
 
@@ -16,8 +16,6 @@ UNSUPPORTED_KINDS = {
     "sticker": Kind.STICKER,
     "photo": Kind.PHOTO,
     "document": Kind.DOCUMENT,
-    "voice": Kind.VOICE,
-    "audio": Kind.VOICE,
     "video": Kind.VIDEO,
     "video_note": Kind.VIDEO,
     "animation": Kind.VIDEO,
@@ -48,7 +46,23 @@ def incoming_from(update: Update, content_type: str, *, bot_id: int) -> Incoming
         group_chat_id="" if is_private(update) else str(update.effective_chat.id),
         event_key=f"telegram:{update.get_bot().id}:{update.update_id}",
         bot_id=bot_id,
+        media=media_of(message) if message else None,
     )
+
+
+def media_of(message) -> Media | None:
+    """A voice note or audio file as Telegram announces it: its file id, duration and size
+    (checked against the limits before anything is downloaded)."""
+    if message.voice is not None:
+        voice = message.voice
+        return Media(voice.file_id, voice.duration, voice.file_size, "voice.ogg")
+    if message.audio is not None:
+        audio = message.audio
+        # The name's extension tells a transcription model the format; Telegram's music is
+        # mostly MP3 when a sender's app gives no name.
+        name = audio.file_name or "audio.mp3"
+        return Media(audio.file_id, audio.duration, audio.file_size, name)
+    return None
 
 
 def update_text(update: Update) -> str:

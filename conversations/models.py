@@ -202,6 +202,7 @@ class Message(LLMUsage):
         STICKER = "sticker", _("Sticker")
         DOCUMENT = "document", _("Document")
         VOICE = "voice", _("Voice")
+        AUDIO = "audio", _("Audio file")
         VIDEO = "video", _("Video")
         LOCATION = "location", _("Location")
         CALLBACK = "callback", _("Button press")
@@ -293,6 +294,26 @@ class Message(LLMUsage):
         help_text=_(
             "The text was removed: the person asked to delete their data, or it outlived the "
             "retention period."
+        ),
+    )
+    media_file = models.CharField(
+        _("media file"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "The channel's id of a voice message or audio file the person sent (for Telegram: "
+            "the file id), to fetch it again while it is kept."
+        ),
+    )
+    media_seconds = models.PositiveIntegerField(
+        _("duration, s"), null=True, blank=True, help_text=_("How long a voice message is.")
+    )
+    transcribed = models.BooleanField(
+        _("transcript"),
+        default=False,
+        help_text=_(
+            "The text is the transcript of a voice message or audio file (after its caption, "
+            "if any): it is answered and remembered like typed text."
         ),
     )
     prompt_versions = models.JSONField(

@@ -24,7 +24,7 @@ def load_data(*args):
 def test_a_fresh_database_gets_every_shipped_record():
     output = load_data()
 
-    assert (Prompt.objects.count(), Service.objects.count(), LLMModel.objects.count()) == (10, 2, 3)
+    assert (Prompt.objects.count(), Service.objects.count(), LLMModel.objects.count()) == (10, 2, 5)
     assert output.splitlines() == [
         "prompts: 10 created, 0 updated, 0 unchanged, 0 deactivated",
         "services: 2 created, 0 updated, 0 unchanged, 0 deactivated",
@@ -39,7 +39,7 @@ def test_a_second_run_changes_nothing():
 
     output = load_data()
 
-    assert (Prompt.objects.count(), Service.objects.count(), LLMModel.objects.count()) == (10, 2, 3)
+    assert (Prompt.objects.count(), Service.objects.count(), LLMModel.objects.count()) == (10, 2, 5)
     assert output.splitlines() == [
         "prompts: 0 created, 0 updated, 10 unchanged, 0 deactivated",
         "services: 0 created, 0 updated, 2 unchanged, 0 deactivated",

@@ -62,6 +62,8 @@ class WebChannel(BorrowedStaffChat):
     is the site's bot's Telegram staff chat (None: staff follow web leads in the admin)."""
 
     name = Contact.Channel.WEB
+    #: Answers are text in the window (no player for voice messages there).
+    plays_voice = False
 
     def __init__(self, staff: Channel | None = None):
         self.queue: asyncio.Queue = asyncio.Queue()

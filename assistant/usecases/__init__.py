@@ -18,6 +18,7 @@ from assistant.usecases.conversation import (
 from assistant.usecases.exchange import (
     Exchange,
     Incoming,
+    Media,
     Turn,
     Unreachable,
     event_key,
@@ -27,6 +28,7 @@ from assistant.usecases.feedback import survey_idle
 from assistant.usecases.operator_desk import carry_out
 from assistant.usecases.operators import TopicMessage, operator_wrote
 from assistant.usecases.routing import BUTTONS, command_act, press_act
+from assistant.usecases.voice import answer_voice
 from assistant.usecases.waiting import offer_call_back, remind_operators
 
 __all__ = [
@@ -37,10 +39,12 @@ __all__ = [
     "Command",
     "Exchange",
     "Incoming",
+    "Media",
     "TopicMessage",
     "Turn",
     "Unreachable",
     "answer_text",
+    "answer_voice",
     "carry_out",
     "command_act",
     "contact_form",

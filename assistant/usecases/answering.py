@@ -24,6 +24,7 @@ from assistant.usecases.operators import (
     hand_over,
     waiting_note,
 )
+from assistant.usecases.speech import speak_answer
 from catalog.selectors import active_services
 from conversations import selectors as conversation_selectors
 from conversations import services as conversation_services
@@ -120,7 +121,8 @@ async def answer(exchange: Exchange, scenario: ScenarioInfo | None) -> None:
     """Answer the person's text with the LLM, streaming it, and keep what became of it.
 
     A sign of life shows before anything slow; the reply is stored before it is delivered.
-    An answer a previous attempt stored is delivered as it was, never generated again.
+    An answer a previous attempt stored is delivered as it was, never generated again; a
+    whole one is then also read aloud where the person (or the bot) wants that.
     """
     earlier = exchange.recall(Message.Role.ASSISTANT)
     if earlier is None:
@@ -141,6 +143,8 @@ async def answer(exchange: Exchange, scenario: ScenarioInfo | None) -> None:
         await exchange.record(reply.id, UNREACHABLE)
     buttons = rating_buttons(exchange, reply.id, reply.status)
     await exchange.record(reply.id, await reply.stream.finish(reply.shown, buttons))
+    if reply.status == Message.Status.COMPLETE:
+        await speak_answer(exchange, reply.shown)
     if reply.handing_over is not None:
         await hand_over(exchange, reply.handing_over.why, told=reply.handing_over.told)
 

@@ -16,6 +16,7 @@ from assistant.usecases.language import show_languages
 from assistant.usecases.model_choice import show_models
 from assistant.usecases.operators import request_operator
 from assistant.usecases.privacy import ask_to_forget, show_privacy
+from assistant.usecases.speech import choose_voice
 
 
 async def show_help(exchange: Exchange, _argument: str = "") -> None:
@@ -41,6 +42,9 @@ COMMANDS = (
     Command("operator", gettext_lazy("Talk to a person"), request_operator),
     Command("model", gettext_lazy("Choose the AI model"), show_models),
     Command("language", gettext_lazy("Change the language"), show_languages),
+    Command(
+        "voice", gettext_lazy("Answers also as voice messages: /voice on or off"), choose_voice
+    ),
     Command("new", gettext_lazy("Start a new conversation"), start_over),
     Command(
         "privacy", gettext_lazy("What we keep about you, and the privacy policy"), show_privacy

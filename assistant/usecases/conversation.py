@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from assistant.channel import Button
 from assistant.usecases import confirmation
-from assistant.usecases.admission import admit
+from assistant.usecases.admission import Admission, admit
 from assistant.usecases.answering import answer
 from assistant.usecases.buttons import CATALOG, CONTACT, OPERATOR, action
 from assistant.usecases.contacts import take_contact_details
@@ -58,12 +58,13 @@ async def unknown_command(exchange: Exchange) -> None:
     await exchange.say(_("I don't know this command. See /help."))
 
 
-async def answer_text(exchange: Exchange) -> None:
+async def answer_text(exchange: Exchange, *, admitted: bool = False) -> None:
     """A question in words: contact details, one flood admission, the answer, the lead card
     (or, after a 👎, what was wrong with that answer).
 
     The scenario was read with the message, once for all of it. In a group nothing private
-    is captured or read into the card.
+    is captured or read into the card. `admitted`: the message passed the flood limit
+    already (a voice message, before it was transcribed).
     """
     if exchange.turn.handoff is not None:
         await mirror_to_operators(exchange, exchange.turn.handoff)
@@ -79,7 +80,7 @@ async def answer_text(exchange: Exchange) -> None:
         exchange, handled = await take_contact_details(exchange, scenario)
         if handled:
             return
-    admission = admit(exchange)
+    admission = Admission(True) if admitted else admit(exchange)
     if not admission.allowed:
         if admission.note:
             await exchange.say(admission.note)

@@ -63,6 +63,18 @@ def event_key(channel: str, *parts: object) -> str:
 
 
 @dataclass(frozen=True)
+class Media:
+    """A voice message or audio file as the channel announces it, before it is fetched."""
+
+    #: The channel's id to fetch it with (`Channel.fetch_audio`), e.g. Telegram's file id.
+    ref: str
+    seconds: int | None = None
+    size: int | None = None
+    #: A name whose extension tells a transcription model the format.
+    filename: str = "voice.ogg"
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One inbound message as plain data, whatever the channel."""
 
@@ -81,6 +93,8 @@ class Incoming:
     event_key: str | None = None
     #: The bot it was sent to (`bots.Bot`), on a channel with bots.
     bot_id: int | None = None
+    #: The audio of a voice message or audio file.
+    media: Media | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,9 @@ class Turn:
     bot: BotInfo | None = None
     #: The conversation is handed to operators (never in a group), read with the message.
     handoff: HandoffInfo | None = None
+    media: Media | None = None
+    #: `text` is the transcript of `media`, stored by an earlier attempt.
+    transcribed: bool = False
 
     @property
     def in_group(self) -> bool:
@@ -134,6 +151,8 @@ def receive(incoming: Incoming) -> Turn:
         telegram_message_id=incoming.message_id,
         idle_hours=settings.CONVERSATION_IDLE_HOURS,
         group_chat_id=incoming.group_chat_id,
+        media_file=incoming.media.ref if incoming.media else "",
+        media_seconds=incoming.media.seconds if incoming.media else None,
     )
     earlier = replies_to(message_id=recorded.id) if recorded.duplicate else ()
     if recorded.duplicate:
@@ -145,11 +164,13 @@ def receive(incoming: Incoming) -> Turn:
         recorded.conversation_id,
         created,
         group_chat_id=incoming.group_chat_id,
-        text=incoming.text,
+        text=incoming.text if recorded.transcript is None else recorded.transcript,
         earlier=tuple(earlier),
         scenario=None if in_group else scenario_for_contact(contact_id=contact.id),
         bot=bot,
         handoff=None if in_group else conversation_services.handoff_open(contact_id=contact.id),
+        media=incoming.media,
+        transcribed=recorded.transcript is not None,
     )
 
 
@@ -191,9 +212,14 @@ class Exchange:
 
     def with_contact(self, contact: ContactInfo) -> Exchange:
         """The same exchange after the contact changed (a phone was saved)."""
-        changed = Exchange(
-            dataclasses.replace(self.turn, contact=contact), self.channel, self.runtime
-        )
+        return self._with_turn(contact=contact)
+
+    def heard(self, text: str) -> Exchange:
+        """The same exchange once a voice message was transcribed: `text` is what was said."""
+        return self._with_turn(text=text, transcribed=True)
+
+    def _with_turn(self, **changes) -> Exchange:
+        changed = Exchange(dataclasses.replace(self.turn, **changes), self.channel, self.runtime)
         changed._earlier = self._earlier
         return changed
 

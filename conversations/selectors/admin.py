@@ -25,6 +25,8 @@ SHOWN_MESSAGE_FIELDS = (
     "error",
     "delivery",
     "delivery_error",
+    "media_seconds",
+    "transcribed",
 )
 
 

@@ -49,15 +49,16 @@ def conversation_history(
 ) -> list[HistoryItem]:
     """The last `limit` words of a conversation, oldest first, for the LLM context.
 
-    Only what the person wrote and what the bot said to it: commands, button presses, contact
+    Only what the person wrote (or said: a voice message's transcript) and what the bot said
+    to it: commands, button presses, contact
     cards (someone else's, too) and media are events, not the person's words, and the bot's
     fixed answers to them are left out with them. `up_to_message_id` ends the history at that
     message, whatever was stored after it meanwhile (the answer to it, written concurrently).
     """
     text = Message.ContentType.TEXT
-    words = Q(role=Message.Role.USER, content_type=text) | (
-        ~Q(role=Message.Role.USER) & (Q(reply_to__isnull=True) | Q(reply_to__content_type=text))
-    )
+    said = Q(role=Message.Role.USER) & (Q(content_type=text) | Q(transcribed=True))
+    answered = Q(reply_to__content_type=text) | Q(reply_to__transcribed=True)
+    words = said | (~Q(role=Message.Role.USER) & (Q(reply_to__isnull=True) | answered))
     if up_to_message_id is not None:
         words &= Q(id__lte=up_to_message_id)
     rows = (

@@ -49,6 +49,7 @@ from conversations.services.messages import (
     message_record_delivery,
     message_record_incoming,
     message_record_reply,
+    message_record_transcript,
 )
 from conversations.services.operator_desk import (
     desk_note,
@@ -100,6 +101,7 @@ __all__ = [
     "message_record_delivery",
     "message_record_incoming",
     "message_record_reply",
+    "message_record_transcript",
     "messages_redact_before",
     "operator_record_message",
     "outbox_claim",

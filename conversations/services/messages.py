@@ -17,11 +17,13 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RecordedMessage:
-    """The stored incoming message; `duplicate` is True when it was stored before."""
+    """The stored incoming message; `duplicate` is True when it was stored before, and then
+    `transcript` is the transcript stored by that earlier attempt, if it got that far."""
 
     id: int
     conversation_id: int
     duplicate: bool
+    transcript: str | None = None
 
 
 def message_record_incoming(
@@ -34,6 +36,8 @@ def message_record_incoming(
     telegram_message_id: int | None = None,
     idle_hours: int = 24,
     group_chat_id: str = "",
+    media_file: str = "",
+    media_seconds: int | None = None,
 ) -> RecordedMessage:
     """Store what the person sent, once per event, before anything that can fail.
 
@@ -57,12 +61,21 @@ def message_record_incoming(
                 event_key=event_key,
                 telegram_update_id=telegram_update_id,
                 telegram_message_id=telegram_message_id,
+                media_file=media_file,
+                media_seconds=media_seconds,
             )
     except IntegrityError:
         existing = Message.objects.get(event_key=event_key)
-        return RecordedMessage(existing.pk, existing.conversation_id, duplicate=True)
+        transcript = existing.text if existing.transcribed else None
+        return RecordedMessage(existing.pk, existing.conversation_id, True, transcript)
     logger.debug("Stored message %s of contact %s", message.pk, contact_id)
     return RecordedMessage(message.pk, conversation.pk, duplicate=False)
+
+
+def message_record_transcript(*, message_id: int, text: str) -> None:
+    """The words of a voice message or audio file become its text (kept after a caption), so
+    it is answered, remembered and found like typed text; a message handled again reuses it."""
+    Message.objects.filter(pk=message_id).update(text=storable_text(text), transcribed=True)
 
 
 def message_record_reply(
@@ -81,6 +94,7 @@ def message_record_reply(
     error: str = "",
     delivery: str = Message.Delivery.PENDING,
     prompt_versions: dict[str, int] | None = None,
+    content_type: str = Message.ContentType.TEXT,
 ) -> int:
     """Store what the assistant (or a note of the system) said, before it is sent.
 
@@ -106,6 +120,7 @@ def message_record_reply(
             error=storable_text(error)[:500],
             delivery=delivery,
             prompt_versions=prompt_versions or {},
+            content_type=content_type,
         )
     return message.pk
 

@@ -50,7 +50,7 @@ def contact_erase(*, contact_id: int) -> Erasure:
         was = {"channel": contact.channel, "external_id": contact.external_id}
         now = timezone.now()
         Message.objects.filter(contact_id=contact_id).update(
-            text="", error="", delivery_error="", redacted=True
+            text="", error="", delivery_error="", media_file="", redacted=True
         )
         AnswerRating.objects.filter(contact_id=contact_id).update(
             comment="", awaiting_comment=False
@@ -96,7 +96,7 @@ def messages_redact_before(*, cutoff: datetime, batch_size: int = REDACT_BATCH) 
                 .values_list("pk", flat=True)[:batch_size]
             )
             Message.objects.filter(pk__in=batch).update(
-                text="", error="", delivery_error="", redacted=True
+                text="", error="", delivery_error="", media_file="", redacted=True
             )
             # What was wrong with an answer is the person's text too, kept as their message.
             AnswerRating.objects.filter(comment_message_id__in=batch).update(comment="")

@@ -66,7 +66,7 @@ def test_running_twice_does_not_duplicate():
 
     output = load()
 
-    assert (LLMProvider.objects.count(), LLMModel.objects.count()) == (2, 3)
+    assert (LLMProvider.objects.count(), LLMModel.objects.count()) == (2, 5)
     assert "0 created, 0 updated, 5 unchanged" in output
 
 

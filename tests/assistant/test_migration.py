@@ -53,3 +53,18 @@ def test_going_back_puts_the_choice_on_the_lead_again():
     chosen = dict(Contact.objects.exclude(chosen_model=None).values_list("pk", "chosen_model_id"))
     assert chosen == choices
     assert Contact.objects.filter(chosen_model=None).count() == 1
+
+
+def test_every_model_registered_before_voice_answers_chat(transactional_db):
+    old = migrate([("assistant", "0007_models_per_bot")])
+    try:
+        provider = old.get_model("assistant", "LLMProvider").objects.create(
+            name="Local", base_url="http://127.0.0.1:1/v1"
+        )
+        old.get_model("assistant", "LLMModel").objects.create(
+            provider=provider, model_id="main", display_name="Main"
+        )
+        migrate([("assistant", "0008_voice")])
+    finally:
+        migrate_to_latest()
+    assert model_spec_for(contact_id=ContactFactory().pk)[0].capabilities == ("chat",)

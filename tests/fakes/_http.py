@@ -1,4 +1,5 @@
-"""A threaded HTTP/1.1 server on 127.0.0.1 that stops cleanly, shared by both fakes.
+"""A threaded HTTP/1.1 server on 127.0.0.1 that stops cleanly, shared by both fakes, and
+the multipart forms both read (uploads).
 
 Both fakes run in background threads so the code under test can use its real async clients on
 its own event loop. ``stop()`` must leave no thread behind, even when a client still holds a
@@ -10,7 +11,23 @@ import contextlib
 import json
 import socket
 import threading
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def parse_multipart(content_type: str, raw: bytes) -> dict:
+    """A multipart form's fields: text as text, a file as ``{"filename", "content"}``."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw
+    )
+    fields = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        content = part.get_payload(decode=True)
+        filename = part.get_filename()
+        fields[name] = {"filename": filename, "content": content} if filename else content.decode()
+    return fields
 
 
 class _Server(ThreadingHTTPServer):
@@ -78,6 +95,13 @@ class Exchange(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def send_bytes(self, status: int, body: bytes, content_type: str):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 

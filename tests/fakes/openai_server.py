@@ -1,8 +1,14 @@
 """A fake OpenAI-compatible API on 127.0.0.1 for the real ``openai`` SDK.
 
 Emulated: ``POST /v1/chat/completions`` (plain JSON, or SSE when ``"stream": true``, with the
-final usage chunk when ``stream_options.include_usage`` is set) and ``GET /v1/models``, with the
-wire formats of the OpenAI API. What each completion does is scripted: queued behaviours
+final usage chunk when ``stream_options.include_usage`` is set), ``GET /v1/models``,
+``POST /v1/audio/transcriptions`` (multipart: the file and the form's fields are recorded as
+the request's body, the file as ``{"filename": ..., "content": bytes}``; answers
+``{"text": ...}``) and ``POST /v1/audio/speech`` (answers ``SPOKEN`` bytes, an OGG header
+and nothing playable), with the wire formats of the OpenAI API. Audio requests take their own
+queue (``queue_audio``: ``Transcript``, ``Fail``, ``Stall``), then ``Transcript()``.
+
+What each completion does is scripted: queued behaviours
 (``Reply``, ``ToolCall``, ``Fail``, ``Stall``, ``BrokenStream``) are used one per request in
 arrival order, then ``default``.
 
@@ -28,7 +34,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tests.fakes._http import LoopbackServer
+from tests.fakes._http import LoopbackServer, parse_multipart
 
 _ERROR_TYPES = {
     400: "invalid_request_error",
@@ -290,6 +296,23 @@ class BrokenStream:
         call.exchange.abort()
 
 
+#: What ``/v1/audio/speech`` answers: the start of an OGG stream, enough to tell it apart.
+SPOKEN = b"OggS\x00\x02" + b"\x00" * 20 + b"OpusHead"
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """An audio request answered: a transcription says ``text``; speech sends ``SPOKEN``."""
+
+    text: str = "Hello from a voice message."
+
+    def serve(self, call: _Completion):
+        if call.record is not None and call.record.path.endswith("/audio/speech"):
+            call.exchange.send_bytes(200, SPOKEN, "audio/ogg")
+        else:
+            call.exchange.send_json(200, {"text": self.text})
+
+
 def echo_last_user_message(body: dict) -> Reply:
     """A default responder: answer with the text of the last user message."""
     users = [m for m in body.get("messages", []) if m.get("role") == "user"]
@@ -312,6 +335,7 @@ class FakeOpenAI(LoopbackServer):
         self.report_usage = report_usage
         self._lock = threading.Condition()
         self._queue = deque()
+        self._audio_queue = deque()
         self._requests: list[RecordedRequest] = []
         self._ids = itertools.count(1)
 
@@ -339,6 +363,19 @@ class FakeOpenAI(LoopbackServer):
         with self._lock:
             self._queue.extend(behaviours)
 
+    def audio_requests(self, kind: str = "transcriptions") -> list[RecordedRequest]:
+        """Requests of ``/v1/audio/<kind>``: "transcriptions" or "speech"."""
+        return [r for r in self.requests if r.path == f"/v1/audio/{kind}"]
+
+    def queue_audio(self, *behaviours):
+        """Script the next audio requests (transcriptions and speech alike), in order."""
+        with self._lock:
+            self._audio_queue.extend(behaviours)
+
+    def _next_audio_behaviour(self):
+        with self._lock:
+            return self._audio_queue.popleft() if self._audio_queue else Transcript()
+
     def _next_behaviour(self, body: dict):
         with self._lock:
             if self._queue:
@@ -347,7 +384,11 @@ class FakeOpenAI(LoopbackServer):
 
     def _record(self, exchange) -> RecordedRequest:
         raw = exchange.read_body()
-        body = json.loads(raw) if raw else None
+        content_type = exchange.headers.get("Content-Type", "")
+        if content_type.startswith("multipart/"):
+            body = parse_multipart(content_type, raw)
+        else:
+            body = json.loads(raw) if raw else None
         path = exchange.path.split("?", 1)[0]
         record = RecordedRequest(
             exchange.command,
@@ -366,6 +407,11 @@ class FakeOpenAI(LoopbackServer):
         if record.method == "POST" and record.path == "/v1/chat/completions":
             behaviour = self._next_behaviour(record.body)
             behaviour.serve(_Completion(self, exchange, record.body, record))
+        elif record.method == "POST" and record.path in (
+            "/v1/audio/transcriptions",
+            "/v1/audio/speech",
+        ):
+            self._next_audio_behaviour().serve(_Completion(self, exchange, record.body, record))
         elif record.method == "GET" and record.path == "/v1/models":
             models = [
                 {"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in self.models

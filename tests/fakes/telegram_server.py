@@ -25,9 +25,12 @@ or a late answer to a call that was carried out (``answer_late``). Requests may 
 like Telegram does: empty, longer than 4096 characters (counted in code points after HTML
 parsing), malformed HTML (see ``telegram_html``), "message is not modified".
 
-Not emulated: file uploads and downloads, Markdown/MarkdownV2 validation, entities in returned
-messages (the returned text is the visible text, without entities), allowed_updates filtering,
-posting updates to a webhook itself (``hand_out`` gives a caller the update to post, as
+Files (``telegram_files``): voice notes and audio files people send, with getFile and their
+download, and sendVoice (a multipart upload).
+
+Not emulated: uploads and downloads of other files, Markdown/MarkdownV2 validation, entities
+in returned messages (the returned text is the visible text, without entities), allowed_updates
+filtering, posting updates to a webhook itself (``hand_out`` gives a caller the update to post, as
 ``webhook_poster`` does; Telegram's https and port checks of the URL are not made either), and
 every method not listed (404 Not Found). Chats never seen before are accepted; their type
 follows the sign of the id (positive: private, negative: group). Bots share no chats: the same
@@ -47,11 +50,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import NamedTuple
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.fakes import telegram_html
-from tests.fakes._http import LoopbackServer
+from tests.fakes._http import LoopbackServer, parse_multipart
 from tests.fakes.telegram_errors import ApiError, bad_request
+from tests.fakes.telegram_files import Files
 from tests.fakes.telegram_forum import ForumTopics
 
 TOKEN = "123456789:TEST-fake-token"
@@ -76,6 +80,8 @@ _STRING_PARAMS = {
     "name",
 }
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+#: The methods whose uploads (multipart requests) the fake takes.
+_UPLOADS = {"sendvoice"}
 #: Telegram's default and limits for a webhook's simultaneous connections.
 DEFAULT_MAX_CONNECTIONS = 40
 MAX_CONNECTIONS_RANGE = range(1, 101)
@@ -213,6 +219,9 @@ class _State:
     delivered_at: dict = field(default_factory=dict)
     webhook: Webhook | None = None
     forums: dict = field(default_factory=dict)  # chat id -> telegram_forum.Forum
+    files: dict = field(default_factory=dict)  # file id -> telegram_files.StoredFile
+    downloads: list = field(default_factory=list)
+    voices: list = field(default_factory=list)
 
 
 def _bot_user(token: str, username: str) -> dict:
@@ -228,7 +237,7 @@ def _bot_user(token: str, username: str) -> dict:
     }
 
 
-class FakeBot(ForumTopics):
+class FakeBot(ForumTopics, Files):
     """One bot as the fake serves it: its own updates, chats, messages, commands and webhook.
 
     ``FakeTelegram`` is the first bot and hands out more with ``add_bot``. All public methods
@@ -720,10 +729,6 @@ class FakeBot(ForumTopics):
         extra = {"caption": caption} if caption else {}
         return self._push_message(chat_id, document=document, **extra, **options)
 
-    def push_voice(self, chat_id: int, duration: int = 2, **options):
-        voice = self._file(duration=duration, mime_type="audio/ogg", file_size=4096)
-        return self._push_message(chat_id, voice=voice, **options)
-
     def push_location(self, chat_id: int, latitude=55.7558, longitude=37.6173, **options):
         location = {"latitude": latitude, "longitude": longitude}
         return self._push_message(chat_id, location=location, **options)
@@ -906,6 +911,10 @@ class FakeTelegram(LoopbackServer, FakeBot):
     def handle(self, exchange):
         parts = urlsplit(exchange.path)
         body = exchange.read_body()
+        download = re.fullmatch(r"/file/bot([^/]+)/(.+)", parts.path)
+        if download is not None:
+            self._serve_download(exchange, unquote(download[1]), unquote(download[2]))
+            return
         match = re.fullmatch(r"/bot([^/]+)/(\w+)", parts.path)
         try:
             if match is None:
@@ -914,13 +923,24 @@ class FakeTelegram(LoopbackServer, FakeBot):
             if bot is None:
                 raise ApiError(401, "Unauthorized")
             method = match[2]
-            params = self._params(exchange.headers.get("Content-Type", ""), body, parts.query)
+            content_type = exchange.headers.get("Content-Type", "")
+            if content_type.startswith("multipart/") and method.lower() not in _UPLOADS:
+                raise bad_request("the fake Bot API does not emulate this file upload")
+            params = self._params(content_type, body, parts.query)
             result = bot._call(method, params)
         except ApiError as error:
             exchange.send_json(error.error_code, error.payload())
             return
         time.sleep(bot._answer_delay(method, params))  # carried out already; only the answer waits
         exchange.send_json(200, {"ok": True, "result": result})
+
+    def _serve_download(self, exchange, token: str, file_path: str):
+        bot = self._bots.get(token)
+        content = bot.download(file_path) if bot is not None else None
+        if content is None:
+            exchange.send_json(404, ApiError(404, "Not Found").payload())
+        else:
+            exchange.send_bytes(200, content, "application/octet-stream")
 
     @staticmethod
     def _params(content_type: str, body: bytes, query: str) -> dict:
@@ -931,7 +951,13 @@ class FakeTelegram(LoopbackServer, FakeBot):
             except ValueError:
                 raise bad_request("request body is not valid JSON") from None
         elif content_type.startswith("multipart/"):
-            raise bad_request("the fake Bot API does not emulate file uploads")
+            fields = parse_multipart(content_type, body)
+            params.update(
+                {
+                    k: v if isinstance(v, dict) else _decode_form_value(k, v)
+                    for k, v in fields.items()
+                }
+            )
         else:
             pairs = parse_qsl(body.decode(), keep_blank_values=True)
             params.update({k: _decode_form_value(k, v) for k, v in pairs})

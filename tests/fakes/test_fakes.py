@@ -117,8 +117,8 @@ async def test_unknown_chat_usernames_are_not_found(bot):
         await bot.send_message("@nobody", "Hi")
 
 
-async def test_file_uploads_are_refused_as_not_emulated(bot):
-    with pytest.raises(BadRequest, match="does not emulate file uploads"):
+async def test_uploads_other_than_voice_are_refused_as_not_emulated(bot):
+    with pytest.raises(BadRequest, match="does not emulate this file upload"):
         await bot.send_document(CHAT, document=b"%PDF", filename="a.pdf")
 
 
