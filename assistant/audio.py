@@ -48,9 +48,7 @@ async def _with_retries(
     error_text = "deadline exceeded"
     retries = settings.LLM_MAX_RETRIES
     for attempt_number in range(retries + 1):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
+        remaining = deadline - time.monotonic()  # positive: a retry waits only within it
         try:
             value = await asyncio.wait_for(call(remaining), remaining)
         except Exception as error:  # classified like the chat calls' failures

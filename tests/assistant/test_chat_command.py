@@ -121,3 +121,12 @@ def test_an_answer_is_rated_in_the_terminal_and_what_was_wrong_is_kept(chat_mode
         "Too expensive",
         "fake-model",
     )
+
+
+def test_the_terminal_chat_is_text_only_even_for_a_person_who_wants_voice(chat_model, settings):
+    settings.LANGUAGE_CODE = "en"
+    speaker = LLMModelFactory(provider=chat_model.provider, capabilities=["speech"])
+    output = run_chat("/voice on\nHello\n", "--language", "en")
+    assert "Here answers are text only." in output
+    assert speaker.model_id not in str(Message.objects.values_list("model_name", flat=True))
+    assert not Message.objects.filter(content_type="voice").exists()

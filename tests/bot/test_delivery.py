@@ -43,6 +43,9 @@ class ScriptedBot:
     async def delete_message(self, chat_id, message_id):
         return await self._call("delete", chat_id, "")
 
+    async def send_voice(self, chat_id, voice, **kwargs):
+        return await self._call("voice", chat_id, voice, **kwargs)
+
 
 class FakeTime:
     """A clock that moves only when the courier sleeps."""
@@ -252,3 +255,30 @@ async def test_an_unexpected_telegram_error_is_not_retried():
 
 def test_nothing_to_deliver_counts_as_delivered():
     assert Delivery(()).state == State.DELIVERED
+
+
+@pytest.mark.parametrize(
+    ("outcome", "state"),
+    [
+        (None, State.DELIVERED),
+        (caused_by(TimedOut(), httpx.ReadTimeout("slow")), State.UNCERTAIN),
+        (BadRequest("Wrong file type"), State.UNDELIVERED),
+        (Forbidden("Forbidden: bot was blocked by the user"), State.UNDELIVERED),
+    ],
+)
+async def test_a_voice_message_is_sent_once_and_its_outcome_recorded(outcome, state):
+    bot = ScriptedBot(outcome)
+    courier, _time = courier_for(bot)
+    delivery = await courier.send_voice(b"OggS")
+    assert delivery.state == state
+    assert (delivery.blocked_by is not None) == isinstance(outcome, Forbidden)
+    assert [call[:3] for call in bot.calls] == [("voice", 1, b"OggS")]
+
+
+async def test_a_voice_message_is_retried_within_the_deadline():
+    bot = ScriptedBot(NetworkError("Bad Gateway"), NetworkError("Bad Gateway"))
+    courier, _time = courier_for(bot, deadline=0.6)
+    delivery = await courier.send_voice(b"OggS")
+    assert delivery.state == State.UNDELIVERED
+    assert "deadline exceeded" in delivery.error
+    assert len(bot.calls) == 2

@@ -14,7 +14,7 @@ from tests.bot.test_e2e_basics import wait_messages
 from tests.factories import LLMModelFactory
 from tests.fakes.openai_server import SPOKEN, Fail, Reply, Transcript
 from tests.fakes.telegram_files import VOICE_BYTES
-from tests.running_bot import in_thread, inbox_settled
+from tests.running_bot import in_thread, inbox_settled, renew_runtime
 
 CHAT = 7301
 HEARD = "How much is a consultation?"
@@ -240,3 +240,64 @@ async def test_voice_on_without_a_speech_model_says_answers_stay_text(
     fake_telegram.push_message(CHAT, "/voice on", language_code="en")
     [reply] = await wait_messages(fake_telegram, CHAT, 1)
     assert "not available right now" in reply.visible_text
+
+
+async def test_a_voice_telegram_will_not_hand_over_gets_a_polite_note(
+    running_bot, fake_telegram, fake_openai, transcriber
+):
+    fake_telegram.fail_next("getFile", 400, "Bad Request: wrong file_id")
+    fake_telegram.push_voice(CHAT, language_code="en")
+    [reply] = await wait_messages(fake_telegram, CHAT, 1, timeout=15)
+    assert "could not make out your voice message" in reply.visible_text
+    assert fake_openai.audio_requests() == []
+
+
+async def test_a_voice_with_no_words_in_it_gets_a_polite_note(
+    running_bot, fake_telegram, fake_openai, transcriber
+):
+    fake_openai.queue_audio(Transcript("  "))
+    fake_telegram.push_voice(CHAT, language_code="en")
+    [reply] = await wait_messages(fake_telegram, CHAT, 1, timeout=15)
+    assert "could not make out your voice message" in reply.visible_text
+    assert fake_openai.completion_requests() == []
+
+
+async def test_a_voice_over_the_flood_limit_is_not_transcribed(
+    running_bot, fake_telegram, fake_openai, transcriber, bot_settings
+):
+    bot_settings.ASSISTANT_RATE_LIMIT_CALLS = 1
+    renew_runtime(running_bot)
+    fake_telegram.push_message(CHAT, "Price?", language_code="en")
+    await wait_messages(fake_telegram, CHAT, 1, timeout=15)
+    fake_telegram.push_voice(CHAT, language_code="en")
+    slow_down = (await wait_messages(fake_telegram, CHAT, 2, timeout=15))[1]
+    assert "faster than I can answer" in slow_down.visible_text
+    assert fake_openai.audio_requests() == []
+    assert fake_telegram.downloads == []
+
+
+async def test_a_voice_in_a_group_is_other_peoples_traffic(
+    running_bot, fake_telegram, fake_openai, transcriber
+):
+    fake_telegram.push_voice(-7301, chat_type="group", language_code="en")
+    await inbox_settled()
+    assert fake_telegram.sent_messages(-7301) == []
+    assert fake_openai.audio_requests() == []
+
+
+async def test_an_answer_too_long_to_speak_stays_text(
+    running_bot, fake_telegram, fake_openai, speaker
+):
+    fake_telegram.push_message(CHAT, "/voice on", language_code="en")
+    await wait_messages(fake_telegram, CHAT, 1)
+    fake_openai.queue(Reply("word " * 1000))
+    fake_telegram.push_message(CHAT, "Tell me everything", language_code="en")
+    await wait_messages(fake_telegram, CHAT, 3, timeout=15)
+    await inbox_settled()
+    assert fake_openai.audio_requests("speech") == []
+
+
+async def test_voice_alone_says_how_answers_come(running_bot, fake_telegram, fake_openai, speaker):
+    fake_telegram.push_message(CHAT, "/voice", language_code="en")
+    [reply] = await wait_messages(fake_telegram, CHAT, 1)
+    assert "My answers come as text" in reply.visible_text

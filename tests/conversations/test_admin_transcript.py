@@ -91,6 +91,31 @@ def test_transcript_shows_role_model_and_failure(admin_client, db):
     assert "Failed: timeout" in content
 
 
+def test_transcript_shows_a_voice_message_with_its_duration_and_transcript(admin_client, db):
+    heard = MessageFactory(
+        content_type=Message.ContentType.VOICE,
+        media_seconds=42,
+        transcribed=True,
+        text="How much is it?",
+    )
+    MessageFactory(
+        contact=heard.contact,
+        conversation=heard.conversation,
+        role=Message.Role.SYSTEM,
+        content_type=Message.ContentType.VOICE,
+        text="",
+        model_name="fake-tts",
+    )
+
+    content = admin_client.get(transcript_url(heard.contact)).content.decode()
+
+    assert "Voice" in content
+    assert "42 s" in content
+    assert "transcript" in content
+    assert "How much is it?" in content
+    assert "(the answer above, read aloud)" in content
+
+
 def test_transcript_shows_who_of_the_operators_wrote_and_their_notes(admin_client, db):
     reply = MessageFactory(role=Message.Role.OPERATOR, author_name="Olga", text="I am here")
     MessageFactory(
@@ -183,3 +208,12 @@ def test_an_operator_s_message_shows_whether_it_arrived(admin_client):
 
     assert "· Delivered" in page
     assert "· Sending" in page
+
+
+def test_the_messages_search_finds_what_was_said_in_a_voice_message(admin_client, db):
+    MessageFactory(content_type=Message.ContentType.VOICE, transcribed=True, text="a sauna price")
+    MessageFactory(text="something else")
+
+    page = admin_client.get(reverse("admin:conversations_message_changelist"), {"q": "sauna"})
+
+    assert [message.text for message in page.context["cl"].result_list] == ["a sauna price"]

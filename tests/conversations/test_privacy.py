@@ -104,6 +104,18 @@ def test_texts_older_than_the_cutoff_are_removed_in_batches():
     assert texts[recent.pk] == "recent"
 
 
+def test_a_voice_messages_file_id_goes_with_its_transcript():
+    now = timezone.now()
+    erased = MessageFactory(text="my words", content_type="voice", media_file="file-1")
+    aged = MessageFactory(text="old words", content_type="voice", media_file="file-2")
+    Message.objects.filter(pk=aged.pk).update(created_at=now - timedelta(days=40))
+
+    services.contact_erase(contact_id=erased.contact_id)
+    services.messages_redact_before(cutoff=now - timedelta(days=30))
+
+    assert set(Message.objects.values_list("text", "media_file")) == {("", "")}
+
+
 def personal_data_url(contact):
     return reverse("admin:conversations_contact_personal_data", args=[contact.pk])
 
