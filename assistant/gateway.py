@@ -263,17 +263,22 @@ async def speak(
 
 
 def ping_model(model) -> PingResult:
-    """Make a one-token call so staff can check a provider and key from the admin."""
+    """Make a one-token call so staff can check a provider and key from the admin; a model
+    that does not chat (transcription, speech: their calls need audio, or cost a voice) is
+    looked up instead (`GET /models/<id>`)."""
     spec = ModelSpec.from_model(model)
     client = openai.OpenAI(base_url=spec.base_url, api_key=spec.api_key(), max_retries=0)
     started = time.monotonic()
     try:
-        client.chat.completions.create(
-            model=spec.model_id,
-            messages=[{"role": "user", "content": "ping"}],
-            max_tokens=1,
-            timeout=_timeout(spec),
-        )
+        if "chat" in spec.capabilities:
+            client.chat.completions.create(
+                model=spec.model_id,
+                messages=[{"role": "user", "content": "ping"}],
+                max_tokens=1,
+                timeout=_timeout(spec),
+            )
+        else:
+            client.models.retrieve(spec.model_id, timeout=_timeout(spec))
     except openai.OpenAIError as error:
         return PingResult(ok=False, latency_ms=elapsed_ms(started), error=describe_error(error))
     finally:

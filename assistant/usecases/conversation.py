@@ -91,14 +91,17 @@ async def answer_text(exchange: Exchange, *, admitted: bool = False) -> None:
         await confirmation.follow_up(exchange, await reading)
 
 
-async def note_unsupported(exchange: Exchange) -> None:
-    """Stickers, photos, files, voice, locations: stored with their kind, answered politely
-    (while an operator holds the conversation: shown to the operator instead)."""
+async def note_unsupported(exchange: Exchange, note: str = "") -> None:
+    """Stickers, photos, files, locations, voice that cannot be read: stored with their kind,
+    answered politely with `note` or that only text is read (while an operator holds the
+    conversation: shown to the operator instead)."""
     if exchange.turn.handoff is not None:
         await mirror_to_operators(exchange, exchange.turn.handoff)
         if exchange.turn.handoff.taken:
             return
-    await exchange.say(_("I can read only text for now. Please write your question in words."))
+    await exchange.say(
+        note or _("I can read only text for now. Please write your question in words.")
+    )
 
 
 async def keep_edit(exchange: Exchange) -> None:

@@ -1,5 +1,8 @@
 """Voice messages and audio files: transcribed, then answered exactly like typed text.
 
+One that cannot be read (too long or big, no transcription model, the provider failing) gets a
+note, or, while operators hold the conversation, is shown to them as a message that is not text.
+
 The message was stored first (its kind, duration and the channel's file id); limits are
 checked on what the channel announced, before anything is downloaded. A transcript is stored
 on the message (its text, after a caption), so a message handled again is not transcribed
@@ -63,7 +66,7 @@ async def _transcribe(exchange: Exchange) -> Exchange | None:
     media = exchange.turn.media
     too_much = _over_limits(media)
     if too_much:
-        await exchange.say(too_much)
+        await note_unsupported(exchange, too_much)
         return None
     spec = await db_call(transcription_model_spec)(exchange.contact.bot_id)
     if spec is None:
@@ -91,7 +94,7 @@ async def _transcribe(exchange: Exchange) -> Exchange | None:
             exchange.turn.message_id,
             result.error or "no words heard",
         )
-        await exchange.say(_not_understood())
+        await note_unsupported(exchange, _not_understood())
         return None
     caption = exchange.turn.text.strip()
     text = f"{caption}\n\n{result.value.strip()}" if caption else result.value.strip()

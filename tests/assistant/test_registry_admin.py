@@ -189,6 +189,20 @@ def test_connection_test_reports_the_error(admin_client, fake_openai, db):
     assert "HTTP 500" in message
 
 
+def test_connection_test_looks_up_a_model_that_does_not_chat(admin_client, fake_openai, db):
+    provider = LLMProviderFactory(base_url=fake_openai.base_url)
+    listener = LLMModelFactory(provider=provider, model_id="fake-model", capabilities=["speech"])
+    unknown = LLMModelFactory(provider=provider, model_id="gone", capabilities=["transcription"])
+
+    response = run_action(admin_client, "test_connection", [listener, unknown])
+
+    answered, failed = sorted(shown_messages(response))
+    assert answered.startswith(f"{listener} answered in ")
+    assert failed.startswith(f"{unknown} failed after ") and "HTTP 404" in failed
+    assert fake_openai.completion_requests() == []
+    assert [r.path for r in fake_openai.requests] == ["/v1/models/fake-model", "/v1/models/gone"]
+
+
 def test_connection_test_never_sends_a_project_secret(admin_client, fake_openai, monkeypatch, db):
     monkeypatch.setenv("SECRET_KEY", SECRET)
     model = LLMModelFactory(provider=LLMProviderFactory(base_url=fake_openai.base_url))

@@ -11,6 +11,7 @@ from assistant.models import BotModels
 from bot.channel import TelegramAnswerStream
 from conversations.models import Message
 from tests.bot.test_e2e_basics import wait_messages
+from tests.bot.test_e2e_operators import PERSON, asked_and_taken, wait_topic
 from tests.factories import LLMModelFactory
 from tests.fakes.openai_server import SPOKEN, Fail, Reply, Transcript
 from tests.fakes.telegram_files import VOICE_BYTES
@@ -301,3 +302,18 @@ async def test_voice_alone_says_how_answers_come(running_bot, fake_telegram, fak
     fake_telegram.push_message(CHAT, "/voice", language_code="en")
     [reply] = await wait_messages(fake_telegram, CHAT, 1)
     assert "My answers come as text" in reply.visible_text
+
+
+async def test_while_an_operator_talks_the_transcript_goes_to_the_operator_only(
+    running_bot, fake_telegram, fake_openai, transcriber, staff_forum
+):
+    await asked_and_taken(fake_telegram)
+    fake_openai.queue_audio(Transcript(HEARD))
+    fake_telegram.push_voice(PERSON, language_code="en")
+    _topic, posted = await wait_topic(fake_telegram, 3)
+    assert posted[2].visible_text == f"👤 {HEARD}"
+    fake_telegram.push_voice(PERSON, duration=600, language_code="en")
+    _topic, posted = await wait_topic(fake_telegram, 4)
+    assert posted[3].visible_text == "👤 (not text)"
+    assert len(fake_telegram.sent_messages(PERSON)) == 2
+    assert fake_openai.completion_requests() == []

@@ -1,7 +1,8 @@
 """A fake OpenAI-compatible API on 127.0.0.1 for the real ``openai`` SDK.
 
 Emulated: ``POST /v1/chat/completions`` (plain JSON, or SSE when ``"stream": true``, with the
-final usage chunk when ``stream_options.include_usage`` is set), ``GET /v1/models``,
+final usage chunk when ``stream_options.include_usage`` is set), ``GET /v1/models`` and
+``GET /v1/models/<id>`` (404 for an id not in ``models``),
 ``POST /v1/audio/transcriptions`` (multipart: the file and the form's fields are recorded as
 the request's body, the file as ``{"filename": ..., "content": bytes}``; answers
 ``{"text": ...}``) and ``POST /v1/audio/speech`` (answers ``SPOKEN`` bytes, an OGG header
@@ -313,6 +314,10 @@ class Transcript:
             call.exchange.send_json(200, {"text": self.text})
 
 
+def _model_object(model_id: str) -> dict:
+    return {"id": model_id, "object": "model", "created": 0, "owned_by": "fake"}
+
+
 def echo_last_user_message(body: dict) -> Reply:
     """A default responder: answer with the text of the last user message."""
     users = [m for m in body.get("messages", []) if m.get("role") == "user"]
@@ -413,10 +418,10 @@ class FakeOpenAI(LoopbackServer):
         ):
             self._next_audio_behaviour().serve(_Completion(self, exchange, record.body, record))
         elif record.method == "GET" and record.path == "/v1/models":
-            models = [
-                {"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in self.models
-            ]
+            models = [_model_object(m) for m in self.models]
             exchange.send_json(200, {"object": "list", "data": models})
+        elif record.method == "GET" and record.path.removeprefix("/v1/models/") in self.models:
+            exchange.send_json(200, _model_object(record.path.removeprefix("/v1/models/")))
         else:
             Fail(status=404, message=f"Unknown path {record.path}").serve(
                 _Completion(self, exchange, {})
