@@ -16,6 +16,22 @@ CHAT = 8101
 CHATS = (8101, 8102, 8103)
 
 
+def break_the_first_delivery(monkeypatch) -> list[str]:
+    """The database goes away just as the first answer is to be delivered (its handling breaks
+    off and is tried again); the list gets the text that was not delivered then."""
+    real_finish = TelegramAnswerStream.finish
+    failures = []
+
+    async def finish_once_broken(self, text, buttons=()):
+        if not failures:
+            failures.append(text)
+            raise OperationalError("server closed the connection unexpectedly")
+        return await real_finish(self, text, buttons)
+
+    monkeypatch.setattr(TelegramAnswerStream, "finish", finish_once_broken)
+    return failures
+
+
 def stored(role: str) -> list[str]:
     return list(Message.objects.filter(role=role).order_by("pk").values_list("text", flat=True))
 
@@ -57,16 +73,7 @@ async def test_an_answer_stored_before_a_failure_is_delivered_not_generated_agai
     """The worker broke after the answer and a note were stored and the note was sent: the
     retry delivers the stored answer, does not repeat the note and does not ask the model."""
     bot_settings.ASSISTANT_MAX_INPUT_CHARS = 10
-    real_finish = TelegramAnswerStream.finish
-    failures = []
-
-    async def finish_once_broken(self, text, buttons=()):
-        if not failures:
-            failures.append(text)
-            raise OperationalError("server closed the connection unexpectedly")
-        return await real_finish(self, text, buttons)
-
-    monkeypatch.setattr(TelegramAnswerStream, "finish", finish_once_broken)
+    failures = break_the_first_delivery(monkeypatch)
     fake_telegram.push_message(CHAT, "очень длинный вопрос", language_code="en")
     note, answer = await wait_messages(fake_telegram, CHAT, 2, timeout=15)
     [inbound] = await inbox_settled()

@@ -4,13 +4,12 @@ fake OpenAI server's audio endpoints."""
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db import OperationalError
 from prometheus_client import REGISTRY
 
 from assistant.models import BotModels
-from bot.channel import TelegramAnswerStream
 from conversations.models import Message
 from tests.bot.test_e2e_basics import wait_messages
+from tests.bot.test_e2e_intake import break_the_first_delivery
 from tests.bot.test_e2e_operators import PERSON, asked_and_taken, wait_topic
 from tests.factories import LLMModelFactory
 from tests.fakes.openai_server import SPOKEN, Fail, Reply, Transcript
@@ -152,16 +151,7 @@ async def test_a_failing_provider_gets_a_polite_note_keeps_the_message_and_is_co
 async def test_a_voice_note_handled_again_is_not_transcribed_twice(
     running_bot, fake_telegram, fake_openai, transcriber, monkeypatch
 ):
-    real_finish = TelegramAnswerStream.finish
-    failures = []
-
-    async def finish_once_broken(self, text, buttons=()):
-        if not failures:
-            failures.append(text)
-            raise OperationalError("server closed the connection unexpectedly")
-        return await real_finish(self, text, buttons)
-
-    monkeypatch.setattr(TelegramAnswerStream, "finish", finish_once_broken)
+    break_the_first_delivery(monkeypatch)
     fake_openai.queue_audio(Transcript(HEARD))
     fake_telegram.push_voice(CHAT, language_code="en")
     [answer] = await wait_messages(fake_telegram, CHAT, 1, timeout=15)
