@@ -47,7 +47,7 @@ def _over_limits(media: Media) -> str:
         return _(
             "This recording is too big for me (%(megabytes)s MB at most). "
             "Please send a shorter one or type your question."
-        ) % {"megabytes": round(settings.VOICE_MAX_BYTES / 1_000_000, 1)}
+        ) % {"megabytes": f"{settings.VOICE_MAX_BYTES / 1_000_000:.3g}"}
     return ""
 
 
@@ -83,7 +83,7 @@ async def _transcribe(exchange: Exchange) -> Exchange | None:
         logger.warning(
             "Could not fetch the voice of message %s: %s", exchange.turn.message_id, error
         )
-        await exchange.say(_not_understood())
+        await note_unsupported(exchange, _not_understood())
         return None
     result = await transcribe_voice(
         spec, audio, filename=media.filename, clients=exchange.runtime.clients

@@ -100,7 +100,7 @@ async def test_the_transcript_is_history_for_the_next_question(
     ("push", "note"),
     [
         ({"duration": 121}, "too long for me: I can listen to 120 seconds"),
-        ({"file_size": 20_000_001}, "too big for me (20.0 MB at most)"),
+        ({"file_size": 20_000_001}, "too big for me (20 MB at most)"),
     ],
 )
 async def test_a_voice_note_over_the_limits_gets_a_note_and_is_not_downloaded(
