@@ -20,13 +20,20 @@ STAGES = (
 )
 STARTED = 1
 QUALIFIED_STATUSES = (Contact.Status.QUALIFIED, Contact.Status.IN_WORK, Contact.Status.WON)
+#: What a person sends that counts as asking: text, or words said in a voice message or an
+#: audio file (counted when stored, before their transcript is).
+QUESTION_KINDS = (
+    Message.ContentType.TEXT,
+    Message.ContentType.VOICE,
+    Message.ContentType.AUDIO,
+)
 
 
 def furthest_stage() -> Case:
     """1..5 for a `Contact` query: the last stage of `STAGES` it reached without skipping one."""
     wrote = Exists(
         Message.objects.filter(
-            contact=OuterRef("pk"), role=Message.Role.USER, content_type=Message.ContentType.TEXT
+            contact=OuterRef("pk"), role=Message.Role.USER, content_type__in=QUESTION_KINDS
         )
     )
     shared = ~Q(phone="") | ~Q(email="")
@@ -44,4 +51,4 @@ def furthest_stage() -> Case:
 
 def is_question(*, role: str, content_type: str) -> bool:
     """A message that moves its lead past "started" (the `wrote` test of `furthest_stage`)."""
-    return role == Message.Role.USER and content_type == Message.ContentType.TEXT
+    return role == Message.Role.USER and content_type in QUESTION_KINDS

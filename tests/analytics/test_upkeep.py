@@ -88,6 +88,19 @@ def test_a_first_question_moves_the_lead_past_started(db):
     assert cohort_of(DAY.date()) == [1, 1, 0, 0, 0]
 
 
+def test_a_voice_message_is_a_question_too(db):
+    contact = lead(DAY)
+    talk = conversation(contact)
+    message(talk, text="", content_type=Message.ContentType.STICKER)
+    assert cohort_of(DAY.date()) == [1, 0, 0, 0, 0]
+
+    message(talk, text="", content_type=Message.ContentType.VOICE)
+
+    assert cohort_of(DAY.date()) == [1, 1, 0, 0, 0]
+    rollup_rebuild()
+    assert cohort_of(DAY.date()) == [1, 1, 0, 0, 0]
+
+
 def test_a_source_set_later_takes_the_leads_numbers_along(asker):
     extraction_run(asker, DAY, model_name="gpt-x", prompt_tokens=50)
 
