@@ -9,6 +9,7 @@ gets a note asking for text, an answer that cannot be spoken stays text.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,6 +28,16 @@ TRANSCRIPTION = "transcription"
 SPEECH = "speech"
 #: OpenAI's `audio/speech` reads at most 4,096 characters; a longer answer stays text only.
 SPEECH_MAX_CHARS = 4096
+
+
+#: Markdown a voice would read out: emphasis, code and heading marks, quote marks at a line's start.
+_MARKS = re.compile(r"[*`#~]+|^>\s?", re.MULTILINE)
+_LINK = re.compile(r"\[([^\]]+)\]\([^)\s]+\)")
+
+
+def speakable(text: str) -> str:
+    """An answer as it should be heard: a link reads as its words, Markdown marks go."""
+    return _MARKS.sub("", _LINK.sub(r"\1", text))
 
 
 @dataclass(frozen=True)
@@ -81,9 +92,10 @@ async def transcribe_voice(
 async def speak_text(
     spec: ModelSpec, text: str, *, voice: str, clients: ClientPool
 ) -> AudioResult[bytes]:
-    """`text` read aloud as OGG/Opus."""
+    """`text` (Markdown, as the model writes) read aloud as OGG/Opus."""
+    heard = speakable(text)
 
     async def call(read_timeout: float) -> bytes:
-        return await speak(spec, text, voice=voice, clients=clients, read_timeout=read_timeout)
+        return await speak(spec, heard, voice=voice, clients=clients, read_timeout=read_timeout)
 
     return await _with_retries(spec, SPEECH, call)

@@ -169,12 +169,12 @@ async def test_voice_on_sends_each_answer_also_as_a_voice_message(
     fake_telegram.push_message(CHAT, "/voice on", language_code="en")
     [confirmation] = await wait_messages(fake_telegram, CHAT, 1)
     assert "also send my answers as voice messages" in confirmation.visible_text
-    fake_openai.queue(Reply("Consultations cost 3000."))
+    fake_openai.queue(Reply("**Consultations** cost [3000](https://example.com/prices)."))
     fake_telegram.push_message(CHAT, "Price?", language_code="en")
     await fake_telegram.wait_for_async(lambda: fake_telegram.voices_sent(CHAT), 15, "a voice")
     [voice] = fake_telegram.voices_sent(CHAT)
     assert voice.content == SPOKEN
-    assert fake_telegram.sent_messages(CHAT)[-1].visible_text == "Consultations cost 3000."
+    assert fake_telegram.sent_messages(CHAT)[-1].visible_text.startswith("Consultations cost 3000")
     [request] = fake_openai.audio_requests("speech")
     assert request.body == {
         "model": "fake-tts",
