@@ -85,7 +85,7 @@ def test_a_lead_who_asked_for_voice_gets_none_without_a_speech_model():
     assert speech_plan_for(contact_id=lead.pk).model.pk == speaker.pk
 
 
-@pytest.mark.parametrize("value", [[], ["chat", "chat"], ["embedding"], "chat", None])
+@pytest.mark.parametrize("value", [[], ["chat", "chat"], ["dreaming"], "chat", None])
 def test_capabilities_must_be_a_list_of_known_ones(value):
     with pytest.raises(ValidationError):
         validate_capabilities(value)
