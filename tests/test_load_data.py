@@ -30,7 +30,7 @@ def test_a_fresh_database_gets_every_shipped_record():
         "services: 2 created, 0 updated, 0 unchanged, 0 deactivated",
         "scenarios and their fields: 9 created, 0 updated, 0 unchanged, 0 deactivated, "
         "0 fields deleted",
-        "LLM providers and models: 5 created, 0 updated, 0 unchanged, 0 deactivated",
+        "LLM providers and models: 7 created, 0 updated, 0 unchanged, 0 deactivated",
     ]
 
 
@@ -45,7 +45,7 @@ def test_a_second_run_changes_nothing():
         "services: 0 created, 0 updated, 2 unchanged, 0 deactivated",
         "scenarios and their fields: 0 created, 0 updated, 9 unchanged, 0 deactivated, "
         "0 fields deleted",
-        "LLM providers and models: 0 created, 0 updated, 5 unchanged, 0 deactivated",
+        "LLM providers and models: 0 created, 0 updated, 7 unchanged, 0 deactivated",
     ]
 
 

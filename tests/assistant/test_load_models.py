@@ -67,7 +67,7 @@ def test_running_twice_does_not_duplicate():
     output = load()
 
     assert (LLMProvider.objects.count(), LLMModel.objects.count()) == (2, 5)
-    assert "0 created, 0 updated, 5 unchanged" in output
+    assert "0 created, 0 updated, 7 unchanged" in output
 
 
 def test_a_new_default_in_the_file_replaces_the_old_one(tmp_path):
