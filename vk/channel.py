@@ -129,6 +129,8 @@ class VkChannel(BorrowedStaffChat):
     chat (None: staff follow VK leads in the admin)."""
 
     name = Contact.Channel.VK
+    #: Answers stay text here: sending voice to VK (an upload server first) is not built.
+    plays_voice = False
 
     def __init__(
         self,
