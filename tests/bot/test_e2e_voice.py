@@ -14,7 +14,7 @@ from tests.bot.test_e2e_operators import PERSON, asked_and_taken, wait_topic
 from tests.factories import LLMModelFactory
 from tests.fakes.openai_server import SPOKEN, Fail, Reply, Transcript
 from tests.fakes.telegram_files import VOICE_BYTES
-from tests.running_bot import in_thread, inbox_settled, renew_runtime
+from tests.running_bot import inbox_settled, renew_runtime
 
 CHAT = 7301
 HEARD = "How much is a consultation?"
@@ -28,6 +28,8 @@ def last_question(fake_openai) -> str:
 
 @pytest.fixture
 def transcriber(llm_model):
+    """Tests list the models before `running_bot`: registered while the bot already reads the
+    configuration, a model's write can meet the in-memory SQLite's table lock."""
     return LLMModelFactory(
         provider=llm_model.provider,
         model_id="fake-whisper",
@@ -46,6 +48,12 @@ def speaker(llm_model):
     )
 
 
+@pytest.fixture
+def speaking_bot(telegram_bot, speaker):
+    """The fake's bot reads every answer aloud, in the voice "nova"."""
+    return BotModels.objects.create(bot=telegram_bot, speaks_answers=True, speech_voice="nova")
+
+
 def user_messages():
     return list(Message.objects.filter(role="user").order_by("pk"))
 
@@ -55,7 +63,7 @@ def spoken_records():
 
 
 async def test_a_voice_note_is_transcribed_stored_and_answered_like_text(
-    running_bot, fake_telegram, fake_openai, transcriber
+    transcriber, running_bot, fake_telegram, fake_openai
 ):
     fake_openai.queue_audio(Transcript(HEARD))
     fake_telegram.push_voice(CHAT, duration=7, language_code="en")
@@ -72,7 +80,7 @@ async def test_a_voice_note_is_transcribed_stored_and_answered_like_text(
 
 
 async def test_an_audio_file_is_transcribed_after_its_caption(
-    running_bot, fake_telegram, fake_openai, transcriber
+    transcriber, running_bot, fake_telegram, fake_openai
 ):
     fake_openai.queue_audio(Transcript(HEARD))
     fake_telegram.push_audio(CHAT, caption="From my colleague:", language_code="en")
@@ -85,7 +93,7 @@ async def test_an_audio_file_is_transcribed_after_its_caption(
 
 
 async def test_the_transcript_is_history_for_the_next_question(
-    running_bot, fake_telegram, fake_openai, transcriber
+    transcriber, running_bot, fake_telegram, fake_openai
 ):
     fake_openai.queue_audio(Transcript(HEARD))
     fake_telegram.push_voice(CHAT, language_code="en")
@@ -104,7 +112,7 @@ async def test_the_transcript_is_history_for_the_next_question(
     ],
 )
 async def test_a_voice_note_over_the_limits_gets_a_note_and_is_not_downloaded(
-    running_bot, fake_telegram, fake_openai, transcriber, push, note
+    transcriber, running_bot, fake_telegram, fake_openai, push, note
 ):
     fake_telegram.push_voice(CHAT, language_code="en", **push)
     [reply] = await wait_messages(fake_telegram, CHAT, 1, timeout=15)
@@ -115,7 +123,7 @@ async def test_a_voice_note_over_the_limits_gets_a_note_and_is_not_downloaded(
 
 
 async def test_the_limit_note_is_in_the_persons_language(
-    running_bot, fake_telegram, fake_openai, transcriber
+    transcriber, running_bot, fake_telegram, fake_openai
 ):
     fake_telegram.push_voice(CHAT, duration=500, language_code="ru")
     [reply] = await wait_messages(fake_telegram, CHAT, 1, timeout=15)
@@ -132,7 +140,7 @@ async def test_without_a_transcription_model_voice_gets_the_text_only_note(
 
 
 async def test_a_failing_provider_gets_a_polite_note_keeps_the_message_and_is_counted(
-    running_bot, fake_telegram, fake_openai, transcriber, bot_settings
+    transcriber, running_bot, fake_telegram, fake_openai, bot_settings
 ):
     bot_settings.LLM_MAX_RETRIES = 1
     labels = {"model": "fake-whisper", "error": "InternalServerError"}
@@ -149,7 +157,7 @@ async def test_a_failing_provider_gets_a_polite_note_keeps_the_message_and_is_co
 
 
 async def test_a_voice_note_handled_again_is_not_transcribed_twice(
-    running_bot, fake_telegram, fake_openai, transcriber, monkeypatch
+    transcriber, running_bot, fake_telegram, fake_openai, monkeypatch
 ):
     break_the_first_delivery(monkeypatch)
     fake_openai.queue_audio(Transcript(HEARD))
@@ -164,7 +172,7 @@ async def test_a_voice_note_handled_again_is_not_transcribed_twice(
 
 
 async def test_voice_on_sends_each_answer_also_as_a_voice_message(
-    running_bot, fake_telegram, fake_openai, speaker
+    speaker, running_bot, fake_telegram, fake_openai
 ):
     fake_telegram.push_message(CHAT, "/voice on", language_code="en")
     [confirmation] = await wait_messages(fake_telegram, CHAT, 1)
@@ -192,13 +200,8 @@ async def test_voice_on_sends_each_answer_also_as_a_voice_message(
 
 
 async def test_voice_off_keeps_answers_text_even_where_the_bot_speaks(
-    running_bot, fake_telegram, fake_openai, speaker, telegram_bot
+    speaking_bot, running_bot, fake_telegram, fake_openai
 ):
-    await in_thread(
-        lambda: BotModels.objects.create(
-            bot_id=telegram_bot.pk, speaks_answers=True, speech_voice="nova"
-        )
-    )
     fake_telegram.push_message(CHAT, "Price?", language_code="en")
     await fake_telegram.wait_for_async(lambda: fake_telegram.voices_sent(CHAT), 15, "a voice")
     assert fake_openai.audio_requests("speech")[0].body["voice"] == "nova"
@@ -210,7 +213,7 @@ async def test_voice_off_keeps_answers_text_even_where_the_bot_speaks(
 
 
 async def test_failing_speech_still_delivers_the_text_answer_and_is_recorded(
-    running_bot, fake_telegram, fake_openai, speaker
+    speaker, running_bot, fake_telegram, fake_openai
 ):
     fake_telegram.push_message(CHAT, "/voice on", language_code="en")
     await wait_messages(fake_telegram, CHAT, 1)
@@ -234,7 +237,7 @@ async def test_voice_on_without_a_speech_model_says_answers_stay_text(
 
 
 async def test_a_voice_telegram_will_not_hand_over_gets_a_polite_note(
-    running_bot, fake_telegram, fake_openai, transcriber
+    transcriber, running_bot, fake_telegram, fake_openai
 ):
     fake_telegram.fail_next("getFile", 400, "Bad Request: wrong file_id")
     fake_telegram.push_voice(CHAT, language_code="en")
@@ -244,7 +247,7 @@ async def test_a_voice_telegram_will_not_hand_over_gets_a_polite_note(
 
 
 async def test_a_voice_with_no_words_in_it_gets_a_polite_note(
-    running_bot, fake_telegram, fake_openai, transcriber
+    transcriber, running_bot, fake_telegram, fake_openai
 ):
     fake_openai.queue_audio(Transcript("  "))
     fake_telegram.push_voice(CHAT, language_code="en")
@@ -254,7 +257,7 @@ async def test_a_voice_with_no_words_in_it_gets_a_polite_note(
 
 
 async def test_a_voice_over_the_flood_limit_is_not_transcribed(
-    running_bot, fake_telegram, fake_openai, transcriber, bot_settings
+    transcriber, running_bot, fake_telegram, fake_openai, bot_settings
 ):
     bot_settings.ASSISTANT_RATE_LIMIT_CALLS = 1
     renew_runtime(running_bot)
@@ -268,7 +271,7 @@ async def test_a_voice_over_the_flood_limit_is_not_transcribed(
 
 
 async def test_a_voice_in_a_group_is_other_peoples_traffic(
-    running_bot, fake_telegram, fake_openai, transcriber
+    transcriber, running_bot, fake_telegram, fake_openai
 ):
     fake_telegram.push_voice(-7301, chat_type="group", language_code="en")
     await inbox_settled()
@@ -277,7 +280,7 @@ async def test_a_voice_in_a_group_is_other_peoples_traffic(
 
 
 async def test_an_answer_too_long_to_speak_stays_text(
-    running_bot, fake_telegram, fake_openai, speaker
+    speaker, running_bot, fake_telegram, fake_openai
 ):
     fake_telegram.push_message(CHAT, "/voice on", language_code="en")
     await wait_messages(fake_telegram, CHAT, 1)
@@ -288,14 +291,14 @@ async def test_an_answer_too_long_to_speak_stays_text(
     assert fake_openai.audio_requests("speech") == []
 
 
-async def test_voice_alone_says_how_answers_come(running_bot, fake_telegram, fake_openai, speaker):
+async def test_voice_alone_says_how_answers_come(speaker, running_bot, fake_telegram, fake_openai):
     fake_telegram.push_message(CHAT, "/voice", language_code="en")
     [reply] = await wait_messages(fake_telegram, CHAT, 1)
     assert "My answers come as text" in reply.visible_text
 
 
 async def test_while_an_operator_talks_the_transcript_goes_to_the_operator_only(
-    running_bot, fake_telegram, fake_openai, transcriber, staff_forum
+    transcriber, running_bot, fake_telegram, fake_openai, staff_forum
 ):
     await asked_and_taken(fake_telegram)
     fake_openai.queue_audio(Transcript(HEARD))
