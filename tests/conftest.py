@@ -3,12 +3,25 @@
 import pytest
 from asgiref.sync import SyncToAsync
 from django.db import connections
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 from django.utils import translation
 
 from core.db import DatabaseThreads
 from tests.factories import UserFactory
 
 pytest_plugins = ["tests.fakes.fixtures", "tests.file_server", "tests.running_bot"]
+
+
+@receiver(connection_created, dispatch_uid="tests.readers_take_no_table_locks")
+def readers_take_no_table_locks(sender, connection, **_kwargs):
+    """SQLite's test database is one in-memory database shared between connections (shared
+    cache), where a reader locks each table it reads and a writer then fails at once ("database
+    table is locked"): a running bot's periodic reads (its bots, the configuration) met a
+    test's writes. Readers there take no table locks, as readers of a file database (the
+    product's SQLite) never block a writer."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        connection.cursor().execute("PRAGMA read_uncommitted = true")
 
 
 @pytest.fixture(autouse=True)
