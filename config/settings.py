@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "sync",
     "webchat",
     "vk",
+    "api",
+    # The API's docs page takes Swagger UI from the package's static files, not from a CDN.
+    "ninja",
     # /healthz and /readyz (see ops/views.py).
     "health_check",
     # The job queue of the workers (PostgreSQL only: see config/routers.py and bot/job_queue.py).

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/analytics/", include("analytics.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
     path("telegram/webhook/<int:bot_id>/", telegram_webhook, name="telegram_webhook"),
     path("", include("ops.urls")),
     path("", include("webchat.urls")),

@@ -4,12 +4,12 @@ The bot, the terminal chat, the admin and commands share them. They return plain
 dataclasses so async callers never touch lazy ORM relations from the event loop.
 Text from a person or a model is made `storable_text` here, where it enters storage.
 
-By topic: `contacts` (the lead and its details), `messages` (what either side said, and its
-conversation), `staff_notices` (news told to staff, once), `prompts` (loading them),
-`handoffs` (conversations handed to operators, what they write, the leads' staff topics),
-`operator_desk` (what operators do in admin, left for the bot processes to carry out),
-`privacy` (a person's data deleted at their request, texts past the retention period) and
-`feedback` (ratings of answers and the satisfaction survey).
+By topic: `contacts` (the lead and its details, its status), `messages` (what either side
+said, and its conversation), `staff_notices` (news told to staff, once), `prompts` (loading
+them, a change through the API), `handoffs` (conversations handed to operators, what they
+write, the leads' staff topics), `operator_desk` (what operators do in admin, left for the bot
+processes to carry out), `privacy` (a person's data deleted at their request, texts past the
+retention period) and `feedback` (ratings of answers and the satisfaction survey).
 """
 
 from conversations.services.contacts import (
@@ -19,6 +19,7 @@ from conversations.services.contacts import (
     contact_record_details,
     contact_set_language,
     contact_set_source,
+    contact_set_status,
     contact_touch,
     contacts_adopt,
 )
@@ -62,7 +63,7 @@ from conversations.services.operator_desk import (
     outbox_done,
 )
 from conversations.services.privacy import Erasure, contact_erase, messages_redact_before
-from conversations.services.prompts import prompts_load
+from conversations.services.prompts import prompt_update, prompts_load
 from conversations.services.staff_notices import (
     StaffNoticeClaim,
     staff_notice_claim,
@@ -84,6 +85,7 @@ __all__ = [
     "contact_record_details",
     "contact_set_language",
     "contact_set_source",
+    "contact_set_status",
     "contact_touch",
     "contacts_adopt",
     "conversation_start_new",
@@ -106,6 +108,7 @@ __all__ = [
     "operator_record_message",
     "outbox_claim",
     "outbox_done",
+    "prompt_update",
     "prompts_load",
     "rating_record",
     "rating_skip_comment",

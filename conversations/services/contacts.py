@@ -155,6 +155,20 @@ def contact_set_source(*, contact_id: int, source: str) -> bool:
     return True
 
 
+def contact_set_status(*, contact_id: int, status: str) -> None:
+    """Staff set a lead's status (the public API; the admin saves the form itself).
+
+    Saved whole, as the admin saves a lead, so the model signals the apps above listen to
+    (the CRM's "status changed" event with the status before, the analytics rollup) fire
+    exactly as for a change made in the admin.
+    """
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update().get(pk=contact_id)
+        if contact.status != status:
+            contact.status = status
+            contact.save()
+
+
 def contact_mark_blocked(*, contact_id: int, blocked: bool = True) -> None:
     """Remember that the person blocked the bot (or came back), so we stop writing to them."""
     contacts = Contact.objects.filter(pk=contact_id)

@@ -1,6 +1,8 @@
-"""Loading the staff's prompts from a file or URL."""
+"""Writes of the staff's prompts: loading them from a file or URL, a change through the API."""
 
 from __future__ import annotations
+
+from django.contrib.auth import get_user_model
 
 from conversations.models import Prompt
 from core.data_sources import (
@@ -51,3 +53,26 @@ def _prompt_row(record: SourceRecord) -> tuple[tuple[str, str], dict]:
     }
     record.validate(Prompt(key=key, language=language, **values))
     return (key, language), values
+
+
+def prompt_update(
+    *,
+    prompt_id: int,
+    user_id: int,
+    reason: str,
+    text: str | None = None,
+    active: bool | None = None,
+) -> None:
+    """Change a prompt as an admin save does: through the model, so its history gets an entry
+    (by `user_id`, with `reason`) and the bots read the new text with their next message
+    (the configuration's version changes with the save)."""
+    prompt = Prompt.objects.get(pk=prompt_id)
+    if text is not None:
+        prompt.text = text
+    if active is not None:
+        prompt.is_active = active
+    prompt.full_clean()
+    prompt.updated_by_id = user_id
+    prompt._history_user = get_user_model().objects.get(pk=user_id)
+    prompt._change_reason = reason[:100]
+    prompt.save()

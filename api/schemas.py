@@ -1,0 +1,74 @@
+"""The shapes of what the API answers that every part shares: errors and pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from django.utils import timezone
+from ninja import Path, Query, Schema
+from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, model_validator
+
+from api.cursors import MAX_LIMIT
+
+
+class Body(Schema):
+    """A request's JSON body: an object (ninja's `Schema` would read fields off anything)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def an_object(cls, value):
+        if not isinstance(value, dict):
+            raise ValueError("a JSON object is expected")
+        return value
+
+
+class Error(Schema):
+    detail: str
+    #: The scope the token lacks (403).
+    scope: str | None = None
+    #: What was wrong with each part of the request (422).
+    errors: list[dict[str, Any]] | None = None
+
+
+#: The errors any operation may answer with, beside its own.
+ERRORS = {400: Error, 401: Error, 403: Error, 429: Error}
+WITH_INPUT = {**ERRORS, 422: Error}
+ONE = {**WITH_INPUT, 404: Error}
+
+#: The largest id a database keeps (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+#: A row's id: larger numbers are not ids, and refused as such rather than sent to the database.
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+PathId = Path(..., ge=1, le=MAX_ID)
+
+
+def _iso_text(pattern: str):
+    """Dates and times only as the schema writes them (pydantic would also read a number as
+    seconds since 1970)."""
+
+    def check(value):
+        if isinstance(value, str) and re.fullmatch(pattern, value):
+            return value
+        if isinstance(value, date):
+            return value
+        raise ValueError("an ISO 8601 date (and time) is expected")
+
+    return BeforeValidator(check)
+
+
+def _aware(value: datetime) -> datetime:
+    """A time without an offset is read in the site's time zone."""
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+IsoDate = Annotated[date, _iso_text(r"\d{4}-\d{2}-\d{2}")]
+IsoDateTime = Annotated[
+    datetime, _iso_text(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*"), AfterValidator(_aware)
+]
+
+Limit = Query(50, ge=1, le=MAX_LIMIT, description="How many items per page (at most 100).")
+Cursor = Query(
+    None, max_length=200, description="`next_cursor` of the previous page; none: the first page."
+)
