@@ -45,9 +45,6 @@ class TokenAuth(HttpBearer):
 
 
 def token(scope: str | None = None) -> dict:
-    """An operation's auth and, in its schema, the scope it needs (OpenAPI 3.1 lets any
-    security requirement list the roles it needs)."""
-    return {
-        "auth": TokenAuth(scope),
-        "openapi_extra": {"security": [{"TokenAuth": [scope] if scope else []}]},
-    }
+    """An operation's auth and, in its schema, the scope it needs (`x-scope`, which
+    `urls.ScopedApi` puts into the operation's security requirement)."""
+    return {"auth": TokenAuth(scope), "openapi_extra": {"x-scope": scope}}

@@ -8,20 +8,14 @@ from typing import Annotated, Any
 
 from django.utils import timezone
 from ninja import Path, Query, Schema
-from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StrictInt
 
 from api.cursors import MAX_LIMIT
 
 
-class Body(Schema):
-    """A request's JSON body: an object (ninja's `Schema` would read fields off anything)."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def an_object(cls, value):
-        if not isinstance(value, dict):
-            raise ValueError("a JSON object is expected")
-        return value
+class Body(BaseModel):
+    """A request's JSON body: a plain Pydantic model, which takes an object only (ninja's
+    `Schema` reads fields off any value, so `[null]` would pass as an empty change)."""
 
 
 class Error(Schema):

@@ -18,7 +18,21 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from api.auth import MissingScope, RateLimited
 from api.routes import analytics, catalog, leads, prompts
 
-api = NinjaAPI(
+
+class ScopedApi(NinjaAPI):
+    """Each operation's security requirement names the scope it needs: OpenAPI 3.1 lets a
+    bearer scheme list roles, which django-ninja leaves empty."""
+
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                scope = operation.pop("x-scope", None)
+                operation["security"] = [{"TokenAuth": [scope] if scope else []}]
+        return schema
+
+
+api = ScopedApi(
     title="Consult assistant API",
     version="1",
     description=(

@@ -77,11 +77,12 @@ def _service_out(service: Service) -> dict:
     }
 
 
-def _save(service: Service, change: ServiceIn, *, partial: bool) -> Service:
+def _save(service: Service, change: ServiceIn) -> Service:
     """Fill the admin's form with the service as it is and the change over it, then save."""
-    given = change.model_dump(exclude_unset=partial)
-    current = _service_out(service) if service.pk else {}
-    values = {**current, **{key: value for key, value in given.items() if value is not None}}
+    given = change.model_dump(exclude_unset=True)
+    # null is "no change", but for the price, where it means "price on request".
+    given = {key: value for key, value in given.items() if value is not None or key == "price"}
+    values = {**(_service_out(service) if service.pk else {}), **given}
     languages = {code for code, _name in settings.LANGUAGES}
     data = {
         "slug": values.get("slug") or "",
@@ -132,7 +133,7 @@ def get_service(request, service_id: int = PathId):
 )
 def create_service(request, service: ServiceIn):
     """Scope `catalog:write`."""
-    return Status(201, _service_out(_save(Service(), service, partial=False)))
+    return Status(201, _service_out(_save(Service(), service)))
 
 
 @router.patch(
@@ -142,7 +143,7 @@ def update_service(request, change: ServiceIn, service_id: int = PathId):
     """Only the fields given change; a text map given replaces that text in every language.
     Scope `catalog:write`."""
     service = get_object_or_404(Service, pk=service_id)
-    return _service_out(_save(service, change, partial=True))
+    return _service_out(_save(service, change))
 
 
 @router.delete("/services/{service_id}", response={204: None, **ONE}, **token(Scope.CATALOG_WRITE))

@@ -45,7 +45,8 @@ class Api:
 
     def __init__(self, client, secret: str | None):
         self.client = client
-        self.headers = bearer(secret) if secret else {}
+        # Answers speak the language asked for (Django's LocaleMiddleware), else the site's.
+        self.headers = {"Accept-Language": "en", **(bearer(secret) if secret else {})}
 
     def _call(self, method: str, path: str, body=None, **params):
         kwargs = {"headers": self.headers}

@@ -7,8 +7,8 @@ Few examples per operation, derandomized, so the run is short and the same each 
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
 from config.wsgi import application
