@@ -64,8 +64,8 @@ class ApiTokenAdmin(ModelNamesMixin, admin.ModelAdmin):
         return (*self.readonly_fields, *fixed)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "bots":
-            kwargs["queryset"] = visible_bots(request.user)
+        """Its one many-to-many field, the bots: only those the issuer works with."""
+        kwargs["queryset"] = visible_bots(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description=_("scopes"))

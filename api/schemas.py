@@ -39,13 +39,11 @@ PathId = Path(..., ge=1, le=MAX_ID)
 
 
 def _iso_text(pattern: str):
-    """Dates and times only as the schema writes them (pydantic would also read a number as
-    seconds since 1970)."""
+    """Dates and times of a query only as the schema writes them (pydantic would also read a
+    number as seconds since 1970)."""
 
     def check(value):
         if isinstance(value, str) and re.fullmatch(pattern, value):
-            return value
-        if isinstance(value, date):
             return value
         raise ValueError("an ISO 8601 date (and time) is expected")
 
