@@ -4,12 +4,13 @@ rate (429 with Retry-After)."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from api.models import ApiToken
 from api.scopes import Scope
 from api.services import secret_hash, token_admit, tokens_revoke
-from tests.api.conftest import EVERY_SCOPE, issue
+from tests.api.conftest import EVERY_SCOPE, Api, issue
 from tests.factories import BotFactory, ContactFactory, PromptFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +162,10 @@ def test_a_refused_request_still_counts_nothing_more(secret):
 
     token.refresh_from_db()
     assert token.window_requests == 2
+
+
+def test_a_token_needs_no_csrf_token(issuer, rows):
+    """Scripts send no cookies: the bearer token is the whole proof."""
+    api = Api(Client(enforce_csrf_checks=True), issue(user=issuer))
+
+    assert api.patch(f"/services/{rows['service']}", {"position": 2}).status_code == 200
