@@ -1,6 +1,7 @@
 """The tokens of the public API: issued in admin, kept hashed, each with scopes and a rate."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,7 @@ class ApiToken(models.Model):
     rate_per_minute = models.PositiveIntegerField(
         _("requests per minute"),
         default=60,
+        validators=[MinValueValidator(1)],
         help_text=_("More requests within a minute are refused with 429 until the next one."),
     )
     created_by = models.ForeignKey(

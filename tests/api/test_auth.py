@@ -1,9 +1,12 @@
 """Who may call: a valid token (401 otherwise), with the operation's scope (403), within its
 rate (429 with Retry-After)."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -169,3 +172,26 @@ def test_a_token_needs_no_csrf_token(issuer, rows):
     api = Api(Client(enforce_csrf_checks=True), issue(user=issuer))
 
     assert api.patch(f"/services/{rows['service']}", {"position": 2}).status_code == 200
+
+
+def test_requests_racing_from_several_processes_are_counted_together(transactional_db, issuer):
+    """Threads with connections of their own stand for web processes: of 12 requests at
+    once against a rate of 5, exactly 5 pass, also when a new minute starts among them."""
+    issue(user=issuer)
+    token = ApiToken.objects.get()
+    ApiToken.objects.update(window_start=MINUTE - timedelta(minutes=1), window_requests=5)
+    start = threading.Barrier(12)
+
+    def admit():
+        start.wait()
+        try:
+            return token_admit(token_id=token.pk, rate_per_minute=5, now=MINUTE)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(lambda _n: admit(), range(12)))
+
+    assert outcomes.count(None) == 5
+    token.refresh_from_db()
+    assert (token.window_start, token.window_requests) == (MINUTE, 5)
