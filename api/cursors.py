@@ -44,10 +44,11 @@ def paginate(
     items = list(rows.order_by(*order)[: limit + 1])
     more = len(items) > limit
     items = items[:limit]
-    return Page(items, _encode(getattr(items[-1], time_field), items[-1].pk) if more else None)
+    return Page(items, cursor_of(getattr(items[-1], time_field), items[-1].pk) if more else None)
 
 
-def _encode(time: datetime, row_id: int) -> str:
+def cursor_of(time: datetime, row_id: int) -> str:
+    """The cursor of the page after the row of this time and id."""
     raw = json.dumps([time.isoformat(), row_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

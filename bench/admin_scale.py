@@ -113,6 +113,9 @@ MESSAGE_COLUMNS = (
     "delivery_parts",
     "delivery_error",
     "tokens_estimated",
+    "author_name",
+    "redacted",
+    "prompt_versions",
 )
 
 
@@ -132,7 +135,7 @@ def _message_row(n, whale, whale_conversations, contact_ids, conversation_of, st
     text = f"Hello! How much does the audit cost and how long does it take? #{n}"
     return (
         *(conversation_id, contact_id, role, text, "text", created_at, model, "complete", ""),
-        *(delivery, "[]", "", False),
+        *(delivery, "[]", "", False, "", False, "{}"),
     )
 
 
