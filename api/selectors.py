@@ -10,6 +10,7 @@ from django.utils import timezone
 from api.models import ApiToken
 from api.services import secret_hash
 from bots.selectors import visible_bot_ids
+from conversations.services import desk_author_name
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def token_for_secret(*, secret: str) -> TokenInfo | None:
         bot_ids=_reach(token, visible_bot_ids(issuer)),
         rate_per_minute=token.rate_per_minute,
         user_id=issuer.pk,
-        author_name=issuer.first_name or issuer.get_username(),
+        author_name=desk_author_name(issuer),
     )
 
 

@@ -43,13 +43,6 @@ PERMISSION = "conversations.operate_handoff"
 DESK_MESSAGES = 30
 #: How often the pages fetch what changed, in milliseconds.
 LIVE_EVERY_MS = 3000
-#: Longer replies would be cut into several Telegram messages; a reply box is for a message.
-MAX_TEXT = 4000
-
-
-def author_name(user) -> str:
-    """How the person and the staff chat see an operator from admin: their first name."""
-    return user.first_name or user.get_username()
 
 
 class OpenOrStateFilter(admin.SimpleListFilter):
@@ -74,7 +67,7 @@ class OpenOrStateFilter(admin.SimpleListFilter):
 
 class DeskTextForm(forms.Form):
     text = forms.CharField(
-        max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4, "cols": 80})
+        max_length=services.DESK_TEXT_MAX, widget=forms.Textarea(attrs={"rows": 4, "cols": 80})
     )
 
 
@@ -194,7 +187,7 @@ class HandoffAdmin(LeadBotColumn, PerBotAdmin, ModelNamesMixin, admin.ModelAdmin
         return TemplateResponse(request, self.desk_template, context)
 
     def _switch(self, request, contact: Contact, action: str) -> None:
-        name = author_name(request.user)
+        name = services.desk_author_name(request.user)
         if action == "take":
             services.desk_take(contact_id=contact.pk, user_id=request.user.pk, author_name=name)
             messages.success(request, _("You hold the conversation: the assistant is silent."))
@@ -215,7 +208,7 @@ class HandoffAdmin(LeadBotColumn, PerBotAdmin, ModelNamesMixin, admin.ModelAdmin
         write(
             contact_id=contact.pk,
             user_id=request.user.pk,
-            author_name=author_name(request.user),
+            author_name=services.desk_author_name(request.user),
             text=form.cleaned_data["text"],
         )
         if action == "reply":

@@ -17,9 +17,8 @@ from api.auth import token
 from api.cursors import paginate
 from api.schemas import ERRORS, MAX_ID, ONE, Body, Cursor, Error, IsoDateTime, Limit, PathId
 from api.scopes import Scope
-from conversations.admin_handoffs import MAX_TEXT
 from conversations.models import Contact, Conversation, Message
-from conversations.services import contact_set_status, desk_reply
+from conversations.services import DESK_TEXT_MAX, contact_set_status, desk_reply
 from discovery.selectors import contact_interests, lead_card
 
 router = Router(tags=["leads"])
@@ -100,7 +99,7 @@ class MessagePage(Schema):
 
 
 class MessageIn(Body):
-    text: str = Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S")
+    text: str = Field(min_length=1, max_length=DESK_TEXT_MAX, pattern=r"\S")
 
 
 class MessageQueued(Schema):

@@ -7,9 +7,10 @@ Text from a person or a model is made `storable_text` here, where it enters stor
 By topic: `contacts` (the lead and its details, its status), `messages` (what either side
 said, and its conversation), `staff_notices` (news told to staff, once), `prompts` (loading
 them, a change through the API), `handoffs` (conversations handed to operators, what they
-write, the leads' staff topics), `operator_desk` (what operators do in admin, left for the bot
-processes to carry out), `privacy` (a person's data deleted at their request, texts past the
-retention period) and `feedback` (ratings of answers and the satisfaction survey).
+write, the leads' staff topics), `operator_desk` (what operators do in admin or through the
+API, left for the bot processes to carry out), `privacy` (a person's data deleted at their
+request, texts past the retention period) and `feedback` (ratings of answers and the
+satisfaction survey).
 """
 
 from conversations.services.contacts import (
@@ -53,6 +54,8 @@ from conversations.services.messages import (
     message_record_transcript,
 )
 from conversations.services.operator_desk import (
+    DESK_TEXT_MAX,
+    desk_author_name,
     desk_note,
     desk_release,
     desk_reply,
@@ -72,6 +75,7 @@ from conversations.services.staff_notices import (
 )
 
 __all__ = [
+    "DESK_TEXT_MAX",
     "ContactInfo",
     "ContactUpdate",
     "Erasure",
@@ -89,6 +93,7 @@ __all__ = [
     "contact_touch",
     "contacts_adopt",
     "conversation_start_new",
+    "desk_author_name",
     "desk_note",
     "desk_release",
     "desk_reply",

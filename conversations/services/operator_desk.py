@@ -26,6 +26,15 @@ from core.storable import storable_text
 
 logger = logging.getLogger(__name__)
 
+#: Longer replies would be cut into several Telegram messages; a reply is one message.
+DESK_TEXT_MAX = 4000
+
+
+def desk_author_name(user) -> str:
+    """How the person and the staff chat see an operator writing from admin (or through the
+    API, as the token's issuer): their first name."""
+    return user.first_name or user.get_username()
+
 
 def _enqueue(contact_id: int, kind: str, author_name: str, message_id: int | None = None):
     """Leave the Telegram part to the bot processes; a lead of no bot (the terminal chat) has
