@@ -95,9 +95,10 @@ def _save(service: Service, change: ServiceIn) -> Service:
         data["is_active"] = "on"
     errors = {}
     for field, prefix in _TEXTS.items():
-        texts = values.get(field) or {}
-        if unknown := sorted(set(texts) - languages):
+        # Texts in languages the site no longer offers are kept by the form; new ones refused.
+        if unknown := sorted(set(given.get(field) or {}) - languages):
             errors[field] = [_("Languages the site does not offer: %s.") % ", ".join(unknown)]
+        texts = values.get(field) or {}
         for code in languages:
             data[f"{prefix}_{code}"] = texts.get(code, "")
     form = ServiceForm(data=data, instance=service)

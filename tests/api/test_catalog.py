@@ -88,3 +88,11 @@ def test_services_are_listed_in_the_catalogs_order(api):
 
     assert [s["id"] for s in listed] == [first.pk, second.pk]
     assert api.get(f"/services/{second.pk}").json()["slug"] == second.slug
+
+
+def test_texts_kept_in_a_language_no_longer_offered_stay_through_a_change(api):
+    service = ServiceFactory(titles={"ru": "Аудит", "de": "Prüfung"})
+
+    assert api.patch(f"/services/{service.pk}", {"position": 9}).status_code == 200
+    service.refresh_from_db()
+    assert service.titles == {"ru": "Аудит", "de": "Prüfung"}
