@@ -54,23 +54,44 @@ KEEP_EVENTS = timedelta(days=2)
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
-class CommunityServer:
-    """One community: its poller (long poll mode) and the handling of its stored events."""
+class CommunitySender:
+    """A community's VK client for sending: every process reaches the community's people
+    (operators' replies, reminders, surveys), whichever process serves the community."""
 
     def __init__(self, info: CommunityInfo, token: str, bots: BotApplications):
         self.info = info
         self.api = VkApi(token, base_url=settings.VK_API_BASE_URL)
         self.bots = bots
+
+    @property
+    def community(self) -> Community:
+        return Community(self.info.id, self.info.group_id, self.info.bot_id)
+
+    def channel(self, peer_id: int, **options) -> VkChannel:
+        served = self.bots.get(self.info.bot_telegram_id)
+        staff = staff_channel(served) if served is not None else None
+        return VkChannel(self.api, self.community, peer_id, staff=staff, **options)
+
+    def reach(self, person: ContactInfo) -> VkChannel | None:
+        group_id, user_id = user_of(person)
+        return self.channel(user_id) if group_id == self.info.group_id else None
+
+    async def close(self) -> None:
+        await self.api.close()
+
+
+class CommunityServer(CommunitySender):
+    """One community served here: its poller (long poll mode) and the handling of its stored
+    events."""
+
+    def __init__(self, info: CommunityInfo, token: str, bots: BotApplications):
+        super().__init__(info, token, bots)
         self.runtime = Runtime.from_settings()
         self.stored = asyncio.Event()
         self.stopping = asyncio.Event()
         self.names: dict[int, tuple[str, str]] = {}
         self.handling: asyncio.Task | None = None
         self.polling: asyncio.Task | None = None
-
-    @property
-    def community(self) -> Community:
-        return Community(self.info.id, self.info.group_id, self.info.bot_id)
 
     def start(self) -> None:
         self.handling = asyncio.ensure_future(self.handle_stored())
@@ -85,13 +106,8 @@ class CommunityServer:
         if self.polling is not None:
             self.polling.cancel()
         await asyncio.gather(*filter(None, (self.polling, self.handling)), return_exceptions=True)
-        await self.api.close()
+        await self.close()
         await self.runtime.close()
-
-    def channel(self, peer_id: int, **options) -> VkChannel:
-        served = self.bots.get(self.info.bot_telegram_id)
-        staff = staff_channel(served) if served is not None else None
-        return VkChannel(self.api, self.community, peer_id, staff=staff, **options)
 
     # --- long poll -----------------------------------------------------------------------
 
@@ -199,17 +215,15 @@ class CommunityServer:
                 return "", ""
         return self.names[user_id]
 
-    def reach(self, person: ContactInfo) -> VkChannel | None:
-        group_id, user_id = user_of(person)
-        return self.channel(user_id) if group_id == self.info.group_id else None
-
 
 class Communities:
-    """The communities this process serves, kept in step with the admin."""
+    """The communities this process serves, kept in step with the admin, and a sender for
+    each of the others."""
 
     def __init__(self, bots: BotApplications):
         self.bots = bots
         self.serving: dict[int, CommunityServer] = {}
+        self.senders: dict[int, CommunitySender] = {}
 
     async def look(self) -> None:
         now = timezone.now()
@@ -230,7 +244,19 @@ class Communities:
                 self.serving[community_id] = server
                 server.start()
                 logger.info("Serving VK community %s", info.name)
+        await self._keep_senders(wanted)
         await db_call(services.events_prune)(before=now - KEEP_EVENTS)
+
+    async def _keep_senders(self, wanted: dict[int, CommunityInfo]) -> None:
+        """A sender for each active community another process serves, as configured now."""
+        for community_id, sender in list(self.senders.items()):
+            info = wanted.get(community_id)
+            if info is None or info.version != sender.info.version or community_id in self.serving:
+                await self.senders.pop(community_id).close()
+        for community_id, info in wanted.items():
+            if community_id not in self.serving and community_id not in self.senders:
+                token = await db_call(selectors.community_token)(community_id=community_id)
+                self.senders[community_id] = CommunitySender(info, token, self.bots)
 
     async def _stop(self, community_id: int) -> None:
         server = self.serving.pop(community_id)
@@ -238,10 +264,8 @@ class Communities:
         await db_call(services.community_release)(community_id=community_id)
 
     def reach(self, person: ContactInfo) -> VkChannel | None:
-        return next(
-            (found for server in self.serving.values() if (found := server.reach(person))),
-            None,
-        )
+        held = [*self.serving.values(), *self.senders.values()]
+        return next((found for sender in held if (found := sender.reach(person))), None)
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Look at the communities every `LOOK_SECONDS` (the first look too: a process starts
@@ -260,6 +284,9 @@ class Communities:
             for community_id in list(self.serving):
                 with contextlib.suppress(*DATABASE_DOWN):
                     await self._stop(community_id)
+            for sender in self.senders.values():
+                await sender.close()
+            self.senders.clear()
 
 
 def start_serving_communities(sender, *, bots, stopping: asyncio.Event, **_kwargs) -> asyncio.Task:

@@ -2,11 +2,13 @@
 cannot be handled, communities switched off and on in admin."""
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
+from assistant.channel import Note
 from conversations.models import Contact
 from conversations.services import ContactInfo
 from core.db import db_call
@@ -44,11 +46,13 @@ async def until_polled(fake_vk, count: int) -> None:
 
 
 async def test_vk_unreachable_at_the_start_is_asked_again(
-    community, fake_vk, fake_openai, running_bots, monkeypatch
+    community, fake_vk, fake_openai, running_bots, monkeypatch, caplog
 ):
     fake_vk.failing["groups.getLongPollServer"] = 10
     monkeypatch.setattr(serving, "RETRY", serving.Backoff(first=0.01, longest=0.05))
-    await asyncio.sleep(0.1)
+    async with asyncio.timeout(30):
+        while "VK error 10" not in caplog.text:
+            await asyncio.sleep(0.01)
     del fake_vk.failing["groups.getLongPollServer"]
 
     await listening(fake_vk)
@@ -137,17 +141,38 @@ def test_a_community_another_process_serves_is_not_taken(community):
     assert community_claim(community_id=community.pk, now=later, lease=lease, holder=False)
 
 
-async def test_a_process_reaches_only_the_people_of_communities_it_serves(
-    served_community, running_bots
+async def test_a_process_that_does_not_serve_the_community_still_reaches_its_people(
+    served_community, running_bots, fake_vk
 ):
-    communities = serving.Communities(running_bots.bots)
-    stranger = await sync_to_async(
+    """Another process (here a second `Communities` beside the running one, which holds the
+    claim) carries out an operator's reply to a VK lead: it sends through VK itself."""
+    other = serving.Communities(running_bots.bots)
+    await other.look()
+    person = await sync_to_async(
         lambda: ContactInfo.from_contact(
-            Contact.objects.create(channel="vk", external_id="1:2", bot=served_community.bot)
+            Contact.objects.create(
+                channel="vk", external_id=f"{GROUP_ID}:{PERSON}", bot=served_community.bot
+            )
         )
     )()
+    stranger = dataclasses.replace(person, external_id=f"1:{PERSON}")
 
-    assert communities.reach(stranger) is None
+    outcome = await other.reach(person).say(Note("An operator's reply"))
+    first_sender = other.senders[served_community.pk]
+    served_community.name = "Renamed"
+    await sync_to_async(served_community.save)()
+    await other.look()
+    renamed = other.senders[served_community.pk]
+    stopped = asyncio.Event()
+    stopped.set()
+    await other.run(stopped)
+
+    assert not other.serving
+    assert outcome.state == "delivered"
+    assert fake_vk.sent_to(PERSON)[0].text == "An operator's reply"
+    assert other.reach(stranger) is None
+    assert renamed is not first_sender and renamed.info.name == "Renamed"
+    assert not other.senders
 
 
 async def test_handled_events_are_deleted_after_two_days(served_community, fake_vk, fake_openai):
