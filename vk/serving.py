@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -49,8 +49,10 @@ POLL_WAIT = 25
 PARALLEL = 16
 #: Pauses of the loops while VK or the database is away.
 RETRY = Backoff(first=0.5, longest=30.0)
-#: Handled events are kept this long (they hold the person's words), then deleted.
+#: Handled events are kept this long (they hold the person's words), then deleted, looked
+#: for this often.
 KEEP_EVENTS = timedelta(days=2)
+PRUNE_EVERY = timedelta(hours=1)
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
@@ -224,6 +226,7 @@ class Communities:
         self.bots = bots
         self.serving: dict[int, CommunityServer] = {}
         self.senders: dict[int, CommunitySender] = {}
+        self.pruned_at: datetime | None = None
 
     async def look(self) -> None:
         now = timezone.now()
@@ -245,7 +248,9 @@ class Communities:
                 server.start()
                 logger.info("Serving VK community %s", info.name)
         await self._keep_senders(wanted)
-        await db_call(services.events_prune)(before=now - KEEP_EVENTS)
+        if self.pruned_at is None or now - self.pruned_at >= PRUNE_EVERY:
+            await db_call(services.events_prune)(before=now - KEEP_EVENTS)
+            self.pruned_at = now
 
     async def _keep_senders(self, wanted: dict[int, CommunityInfo]) -> None:
         """A sender for each active community another process serves, as configured now."""

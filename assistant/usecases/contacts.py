@@ -103,12 +103,18 @@ async def shared_contact(exchange: Exchange, phone: str, own: bool) -> None:
     if normalized is None:
         await exchange.say(_("I could not read this phone number, sorry."))
         return
+    await keep_given_details(exchange, normalized, None)
+
+
+async def keep_given_details(exchange: Exchange, phone: str | None, email: str | None) -> None:
+    """Keep what a person gave on purpose (a shared card, a contact form; normalized), thank
+    them for it, and let the lead card learn from the message."""
     scenario = await db_call(discovery_selectors.scenario_for_contact)(
         contact_id=exchange.contact.id
     )
-    update = await db_call(record_details)(exchange.contact.id, normalized, None, scenario)
+    update = await db_call(record_details)(exchange.contact.id, phone, email, scenario)
     exchange = exchange.with_contact(update.contact)
-    await thank_for_contact(exchange, update.contact.phone, update)
+    await thank_for_contact(exchange, ", ".join(d for d in (phone, email) if d), update)
     await update_card_if_admitted(exchange, scenario)
 
 
@@ -126,14 +132,7 @@ async def contact_form(exchange: Exchange, phone: str, email: str) -> None:
     if not (normalized or address):
         await exchange.say(_("Please give a phone number or an e-mail."))
         return
-    scenario = await db_call(discovery_selectors.scenario_for_contact)(
-        contact_id=exchange.contact.id
-    )
-    update = await db_call(record_details)(exchange.contact.id, normalized, address, scenario)
-    exchange = exchange.with_contact(update.contact)
-    saved = ", ".join(detail for detail in (update.contact.phone, address) if detail)
-    await thank_for_contact(exchange, saved, update)
-    await update_card_if_admitted(exchange, scenario)
+    await keep_given_details(exchange, normalized, address)
 
 
 def is_only_contact_details(text: str) -> bool:

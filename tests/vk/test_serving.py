@@ -175,7 +175,10 @@ async def test_a_process_that_does_not_serve_the_community_still_reaches_its_peo
     assert not other.senders
 
 
-async def test_handled_events_are_deleted_after_two_days(served_community, fake_vk, fake_openai):
+async def test_handled_events_are_deleted_after_two_days(
+    served_community, fake_vk, fake_openai, monkeypatch
+):
+    monkeypatch.setattr(serving, "PRUNE_EVERY", timedelta(0))  # at every look, not hourly
     fake_openai.queue(Reply("Hi."))
     fake_vk.push_message(PERSON, "Hi")
     await wait_sent(fake_vk, PERSON, 1)
