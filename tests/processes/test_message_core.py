@@ -17,6 +17,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
+from bot.job_queue import JOB_CONCURRENCY
 from tests.processes.conftest import knob
 from tests.processes.load import Load
 
@@ -63,8 +64,9 @@ def test_redelivered_updates_are_stored_asked_and_answered_once(
 def test_a_worker_killed_again_and_again_loses_no_update(bot_processes, fake_telegram):
     """SIGKILL, alternately the worker and the bot, while updates come: each is answered,
     in order. An answer Telegram took just before the kill, whose delivery was not yet
-    recorded, is sent again (Telegram has no idempotency key): no more of those than kills.
-    Seen: 0-2 for 5 kills, 6 for 20 (with one database thread for all jobs, before the
+    recorded, is sent again (Telegram has no idempotency key): at most the answers in
+    flight at the kills, JOB_CONCURRENCY per killed process. Seen: 0-2 for 5 kills, 6 for
+    5 on a loaded CI machine, 6 for 20 (with one database thread for all jobs, before the
     database threads, 11 and 23 for 5 kills: the records of delivery waited in line)."""
     load = Load(fake_telegram)
     bot, worker = bot_processes()
@@ -81,7 +83,8 @@ def test_a_worker_killed_again_and_again_loses_no_update(bot_processes, fake_tel
     load.assert_each_stored_once()
     repeated = load.assert_answered_in_order()
     print(f"{kills} kills; {repeated.total()} answers sent again")  # shown with -rP
-    assert repeated.total() <= kills, f"{kills} kills; answers sent again: {repeated}"
+    in_flight = kills * JOB_CONCURRENCY
+    assert repeated.total() <= in_flight, f"{kills} kills; answers sent again: {repeated}"
 
 
 def test_a_database_outage_under_load_loses_no_update(database_proxy, bot_processes, fake_telegram):
