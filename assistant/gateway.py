@@ -262,6 +262,22 @@ async def speak(
     return response.content
 
 
+async def embed(
+    spec: ModelSpec,
+    texts: list[str],
+    *,
+    clients: ClientPool,
+    read_timeout: float | None = None,
+) -> list[list[float]]:
+    """One vector per text (`embeddings`), in the texts' order whatever order the provider
+    lists them in."""
+    client = clients.client(spec)
+    response = await client.embeddings.create(
+        model=spec.model_id, input=texts, timeout=_timeout(spec, read_timeout)
+    )
+    return [item.embedding for item in sorted(response.data, key=lambda item: item.index)]
+
+
 def ping_model(model) -> PingResult:
     """Make a one-token call so staff can check a provider and key from the admin; a model
     that does not chat (transcription, speech: their calls need audio, or cost a voice) is

@@ -45,6 +45,7 @@ class Capability(models.TextChoices):
     CHAT = "chat", _("chat")
     TRANSCRIPTION = "transcription", _("transcription")
     SPEECH = "speech", _("speech")
+    EMBEDDING = "embedding", _("embedding")
 
 
 def chat_only() -> list[str]:
@@ -83,7 +84,8 @@ class LLMModel(models.Model):
         validators=[validate_capabilities],
         help_text=_(
             "What the model is called for: chat answers; transcription of voice messages "
-            "(audio/transcriptions); speech, to read answers aloud (audio/speech)."
+            "(audio/transcriptions); speech, to read answers aloud (audio/speech); embedding, "
+            "to search the knowledge base by meaning (embeddings)."
         ),
     )
     supports_tools = models.BooleanField(

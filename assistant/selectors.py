@@ -149,6 +149,13 @@ def speech_model_spec(bot_id: int | None = None) -> ModelSpec | None:
     return _usable(Capability.SPEECH, _own_models(bot_id).speech)
 
 
+def embedding_model_spec() -> ModelSpec | None:
+    """The model that turns the knowledge base's passages and the questions into vectors: the
+    first active embedding model in the registry's order, for every bot, since all vectors
+    must come from one model to be compared (None: the knowledge base is searched by words)."""
+    return _usable(Capability.EMBEDDING, None)
+
+
 def speaks_answers(*, contact_id: int, bot_id: int | None = None) -> bool:
     """Whether a lead's answers are also read aloud: their /voice choice, else the bot's."""
     chosen = VoiceChoice.objects.filter(contact_id=contact_id).values_list(

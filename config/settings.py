@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sync",
     "webchat",
     "vk",
+    "knowledge",
     "api",
     # The API's docs page takes Swagger UI from the package's static files, not from a CDN.
     "ninja",

@@ -316,6 +316,15 @@ class Message(LLMUsage):
             "if any): it is answered and remembered like typed text."
         ),
     )
+    sources = models.JSONField(
+        _("sources"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "For the model's replies: the knowledge base's passages it was given, each with "
+            "its title (and web page), best first."
+        ),
+    )
     prompt_versions = models.JSONField(
         _("prompt versions"),
         default=dict,
