@@ -8,10 +8,13 @@ from the prompts and the catalog alone.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from assistant.gateway import ClientPool
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,12 @@ def use_finder(finder: Finder | None) -> None:
 async def find_passages(
     *, question: str, bot_id: int | None, language: str, clients: ClientPool
 ) -> Findings:
+    """The passages for `question`. A search that fails leaves the answer to the prompts and
+    the catalog, as without a knowledge base: the person still gets an answer."""
     if _finder is None or not question.strip():
         return Findings()
-    return await _finder(question=question, bot_id=bot_id, language=language, clients=clients)
+    try:
+        return await _finder(question=question, bot_id=bot_id, language=language, clients=clients)
+    except Exception:
+        logger.exception("The knowledge base could not be searched; answering without it")
+        return Findings()

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from assistant import services as assistant_services
 from assistant.channel import UNREACHABLE, AnswerStream
-from assistant.context import ContextParts, build_messages, discovery_brief
+from assistant.context import ContextParts, build_request, discovery_brief
 from assistant.gateway import ModelSpec
+from assistant.grounding import Findings, find_passages
 from assistant.replies import ReplyResult, generate_reply
 from assistant.selectors import fallback_model_spec, model_spec_for
 from assistant.usecases.exchange import Exchange, Turn, Unreachable
@@ -45,10 +46,13 @@ class _Prepared:
     prompt_versions: dict[str, int]
     #: Functions the model may call: handing the conversation to a person (private chats).
     tools: list[dict] | None = None
+    #: The knowledge base's passages in the request, kept with the answer as its sources.
+    sources: list[dict] = dataclasses.field(default_factory=list)
 
 
-def _prepare(turn: Turn, scenario: ScenarioInfo | None) -> _Prepared:
-    """Everything the request needs, in one database hop: models, prompts, catalog, history."""
+def _prepare(turn: Turn, scenario: ScenarioInfo | None, knowledge: Findings) -> _Prepared:
+    """Everything the request needs, in one database hop: models, prompts, catalog, history;
+    and the knowledge base's passages found for the question."""
     contact = turn.contact
     primary, replaced = model_spec_for(contact_id=contact.id, bot_id=contact.bot_id)
     if replaced:
@@ -71,15 +75,17 @@ def _prepare(turn: Turn, scenario: ScenarioInfo | None) -> _Prepared:
         discovery=brief,
         card=card,
         private_chat=not turn.in_group,
+        knowledge=knowledge,
     )
     window = primary.context_window if primary else 8192
     output = primary.max_output_tokens if primary else 800
-    messages = build_messages(parts, context_window=window, max_output_tokens=output)
+    request = build_request(parts, context_window=window, max_output_tokens=output)
     versions = conversation_selectors.prompt_versions(
         language=contact.language_code, bot_id=contact.bot_id
     )
     tools = None if turn.in_group else [HAND_TO_PERSON]
-    return _Prepared(messages, models, replaced, versions, tools)
+    sources = [passage.as_source() for passage in request.passages]
+    return _Prepared(request.messages, models, replaced, versions, tools, sources)
 
 
 def _discovery(contact, scenario: ScenarioInfo) -> tuple[str, dict[str, str]]:
@@ -98,9 +104,7 @@ def _cut(text: str) -> str:
     return text if len(text) <= limit else text[:limit]
 
 
-def _record_reply(
-    turn: Turn, result: ReplyResult, shown_text: str, prompt_versions: dict[str, int]
-) -> int:
+def _record_reply(turn: Turn, result: ReplyResult, shown_text: str, prepared: _Prepared) -> int:
     return conversation_services.message_record_reply(
         contact_id=turn.contact.id,
         conversation_id=turn.conversation_id,
@@ -113,7 +117,8 @@ def _record_reply(
         latency_ms=result.latency_ms,
         status=result.status,
         error=result.error,
-        prompt_versions=prompt_versions,
+        prompt_versions=prepared.prompt_versions,
+        sources=prepared.sources if result.status != Message.Status.FAILED else [],
     )
 
 
@@ -169,7 +174,14 @@ async def _generate(exchange: Exchange, scenario: ScenarioInfo | None) -> _Reply
     conversation to a person becomes the note saying a person will answer."""
     stream = exchange.channel.answer_stream()
     stream.start_thinking()
-    prepared = await db_call(_prepare)(exchange.turn, scenario)
+    contact = exchange.contact
+    knowledge = await find_passages(
+        question=_cut(exchange.turn.text),
+        bot_id=contact.bot_id,
+        language=contact.language_code,
+        clients=exchange.runtime.clients,
+    )
+    prepared = await db_call(_prepare)(exchange.turn, scenario, knowledge)
     result = await generate_reply(
         models=prepared.models,
         messages=prepared.messages,
@@ -185,7 +197,7 @@ async def _generate(exchange: Exchange, scenario: ScenarioInfo | None) -> _Reply
         result = dataclasses.replace(result, text=waiting_note(exchange.turn.bot))
         handing_over = dataclasses.replace(handing_over, told=True)
     shown = _shown_text(result.status, result.text)
-    reply_id = await db_call(_record_reply)(exchange.turn, result, shown, prepared.prompt_versions)
+    reply_id = await db_call(_record_reply)(exchange.turn, result, shown, prepared)
     if result.status != Message.Status.COMPLETE:
         logger.error("No full answer for contact %s: %s", exchange.contact.id, result.error)
     return _Reply(reply_id, result.status, shown, stream, prepared.model_replaced, handing_over)

@@ -27,6 +27,7 @@ SHOWN_MESSAGE_FIELDS = (
     "delivery_error",
     "media_seconds",
     "transcribed",
+    "sources",
 )
 
 

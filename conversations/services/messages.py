@@ -95,6 +95,7 @@ def message_record_reply(
     delivery: str = Message.Delivery.PENDING,
     prompt_versions: dict[str, int] | None = None,
     content_type: str = Message.ContentType.TEXT,
+    sources: list[dict] | None = None,
 ) -> int:
     """Store what the assistant (or a note of the system) said, before it is sent.
 
@@ -121,6 +122,7 @@ def message_record_reply(
             delivery=delivery,
             prompt_versions=prompt_versions or {},
             content_type=content_type,
+            sources=sources or [],
         )
     return message.pk
 

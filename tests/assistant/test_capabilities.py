@@ -9,6 +9,7 @@ from django.urls import reverse
 from assistant.models import BotModels, LLMModel, VoiceChoice, validate_capabilities
 from assistant.selectors import (
     default_model_spec,
+    embedding_model_spec,
     speech_plan_for,
     transcription_model_spec,
     usable_model_specs,
@@ -64,6 +65,22 @@ def test_a_transcription_model_without_its_key_is_skipped(monkeypatch):
     monkeypatch.delenv("ABSENT_API_KEY", raising=False)
     ears(provider=LLMProviderFactory(api_key_env="ABSENT_API_KEY"))
     assert transcription_model_spec() is None
+
+
+def test_the_knowledge_base_embeds_with_the_first_active_embedding_model_with_its_key(
+    monkeypatch,
+):
+    monkeypatch.delenv("ABSENT_API_KEY", raising=False)
+    LLMModelFactory(position=0)
+    assert embedding_model_spec() is None
+    LLMModelFactory(capabilities=["embedding"], is_active=False, position=1)
+    LLMModelFactory(
+        capabilities=["embedding"],
+        provider=LLMProviderFactory(api_key_env="ABSENT_API_KEY"),
+        position=2,
+    )
+    usable = LLMModelFactory(capabilities=["embedding"], position=3)
+    assert embedding_model_spec().pk == usable.pk
 
 
 def test_answers_are_spoken_when_the_bot_says_so_unless_the_lead_says_otherwise():

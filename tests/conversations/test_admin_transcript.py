@@ -217,3 +217,21 @@ def test_the_messages_search_finds_what_was_said_in_a_voice_message(admin_client
     page = admin_client.get(reverse("admin:conversations_message_changelist"), {"q": "sauna"})
 
     assert [message.text for message in page.context["cl"].result_list] == ["a sauna price"]
+
+
+def test_an_answer_shows_the_knowledge_base_passages_it_stood_on(admin_client, db):
+    contact = ContactFactory()
+    MessageFactory(
+        contact=contact,
+        role=Message.Role.ASSISTANT,
+        text="A haircut is 1500 RUB.",
+        sources=[
+            {"chunk": 4, "title": "Prices › Haircuts", "url": "https://salon.example/prices"},
+            {"chunk": 9, "title": "<b>Approved answer</b>"},
+        ],
+    )
+    page = admin_client.get(transcript_url(contact)).content.decode()
+    assert "Sources:" in page
+    assert '<a href="https://salon.example/prices"' in page
+    assert "Prices › Haircuts</a>" in page
+    assert "&lt;b&gt;Approved answer&lt;/b&gt;" in page
