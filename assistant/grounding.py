@@ -12,6 +12,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from django.dispatch import Signal
+
 from assistant.gateway import ClientPool
 
 logger = logging.getLogger(__name__)
@@ -64,3 +66,8 @@ async def find_passages(
     except Exception:
         logger.exception("The knowledge base could not be searched; answering without it")
         return Findings()
+
+
+#: Sent (message_id=...) when a question of a bot with a knowledge base found nothing and the
+#: model handed the person to staff.
+question_unanswered = Signal()

@@ -10,3 +10,7 @@ contacts_adopted = Signal()
 #: (`contact_erase`), with `contact_id` and what identified the person before
 #: (`channel`, `external_id`, `bot_id`), so the apps above delete what they keep of them.
 contact_erased = Signal()
+
+#: Sent inside the transaction that keeps a person's comment on an answer they rated 👎
+#: (`rating_take_comment`, an UPDATE), with the rated answer's `answer_id` and the `comment`.
+rating_commented = Signal()

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from conversations.models import AnswerRating, ConversationSurvey, Message
+from conversations.signals import rating_commented
 from core.storable import storable_text
 
 
@@ -72,11 +73,16 @@ def rating_take_comment(*, contact_id: int, message_id: int, text: str) -> bool:
     with transaction.atomic():
         if AnswerRating.objects.filter(comment_message_id=message_id).exists():
             return True
-        return bool(
-            _awaiting(contact_id).update(
-                awaiting_comment=False, comment=storable_text(text), comment_message_id=message_id
-            )
+        awaiting = _awaiting(contact_id).select_for_update()
+        answer_id = awaiting.values_list("message_id", flat=True).first()
+        if answer_id is None:
+            return False
+        comment = storable_text(text)
+        AnswerRating.objects.filter(message_id=answer_id).update(
+            awaiting_comment=False, comment=comment, comment_message_id=message_id
         )
+        rating_commented.send(sender=AnswerRating, answer_id=answer_id, comment=comment)
+        return True
 
 
 def rating_skip_comment(*, contact_id: int, message_id: int) -> bool:
