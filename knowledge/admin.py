@@ -1,0 +1,3 @@
+"""The knowledge base's admin pages, by topic."""
+
+from knowledge import admin_learning  # noqa: F401
