@@ -78,19 +78,20 @@ class ProposalAdmin(PerBotAdmin, ModelNamesMixin, admin.ModelAdmin):
     review_fields = ("question", "answer")
 
     def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("conversation", "entry", "merged_into", "reviewed_by")
+        )
+
+    def get_ordering(self, request):
         """What waits for review first, the most asked and the longest waiting on top."""
         waiting_first = Case(
             When(status=Proposal.Status.OPEN, then=Value(0)),
             default=Value(1),
             output_field=IntegerField(),
         )
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("conversation", "entry", "merged_into", "reviewed_by")
-            .annotate(waiting_first=waiting_first)
-            .order_by("waiting_first", "-asked_times", "created_at", "pk")
-        )
+        return (waiting_first.asc(), "-asked_times", "created_at", "pk")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status == Proposal.Status.OPEN:
@@ -132,7 +133,7 @@ class ProposalAdmin(PerBotAdmin, ModelNamesMixin, admin.ModelAdmin):
     def response_change(self, request, obj):
         """ "Approve" and "Reject" under the form: the edits are saved first, then judged."""
         if "_approve" in request.POST:
-            self._approve_one(request, obj)
+            self._approve_one(request, obj.pk)
         elif "_reject" in request.POST:
             self._reject_one(request, obj)
         else:
@@ -144,8 +145,10 @@ class ProposalAdmin(PerBotAdmin, ModelNamesMixin, admin.ModelAdmin):
     )
     def approve(self, request, queryset):
         waiting = queryset.filter(status=Proposal.Status.OPEN)
-        for proposal in waiting.exclude(answer=""):
-            self._approve_one(request, proposal)
+        for proposal_id in list(waiting.exclude(answer="").values_list("pk", flat=True)):
+            # One approved before may have merged this one into it.
+            if waiting.filter(pk=proposal_id).exists():
+                self._approve_one(request, proposal_id)
         if unanswered := waiting.filter(answer="").count():
             self.message_user(
                 request,
@@ -172,9 +175,9 @@ class ProposalAdmin(PerBotAdmin, ModelNamesMixin, admin.ModelAdmin):
             % {"count": rejected},
         )
 
-    def _approve_one(self, request, proposal):
+    def _approve_one(self, request, proposal_id: int):
         try:
-            approval = proposal_approve(proposal_id=proposal.pk, user_id=request.user.pk)
+            approval = proposal_approve(proposal_id=proposal_id, user_id=request.user.pk)
         except ReviewRefused as refusal:
             self.message_user(request, str(refusal), messages.ERROR)
             return
