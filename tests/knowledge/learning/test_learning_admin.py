@@ -108,6 +108,18 @@ def test_staff_edit_the_answer_and_approve(admin_client, bots, indexed):
     assert reverse("admin:knowledge_knowledgeentry_change", args=[entry.pk]) in reviewed
 
 
+def test_approving_what_an_entry_answers_replaces_its_answer(admin_client, bots, entry):
+    proposal = proposed(bots[0], "Is there parking", "Yes, free.", language="en")
+    data = change_form_data(admin_client.get(proposal_page(proposal))) | {"_approve": "1"}
+
+    response = admin_client.post(proposal_page(proposal), data)
+
+    assert said(response) == [
+        "Approved: the answer of “Is there parking?”, an entry asking the same, is replaced."
+    ]
+    assert KnowledgeEntry.objects.values_list("answer", flat=True).get() == "Yes, free."
+
+
 def test_approving_without_an_answer_is_refused_with_a_reason(admin_client, bots):
     proposal = proposed(bots[0], "Do you work on Sundays?")
     data = change_form_data(admin_client.get(proposal_page(proposal))) | {"_approve": "1"}

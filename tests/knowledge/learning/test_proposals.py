@@ -132,6 +132,16 @@ def test_notes_and_questions_that_ask_nothing_propose_nothing(person):
     assert not Proposal.objects.exists()
 
 
+def test_a_command_or_an_answer_to_a_removed_question_proposes_nothing(person):
+    unanswered(ask(person, "/price", content_type=Message.ContentType.COMMAND))
+    question, reply = exchange(person, "My phone is +79991234567", "Thank you!")
+    Message.objects.filter(pk=question.pk).update(redacted=True, text="")
+    rate(reply, "down")
+    comment(reply, "You did not call")
+
+    assert not Proposal.objects.exists()
+
+
 def test_an_operator_writing_before_any_question_proposes_nothing(person):
     operator_says(person, "Hello! Your order is ready.")
 
@@ -236,7 +246,7 @@ def test_a_failing_proposal_is_logged_and_the_operators_message_is_kept(
 
     assert Message.objects.get(pk=reply.pk).author_name == "Olga"
     assert not Proposal.objects.exists()
-    assert "Knowledge proposal not recorded: broken({'message_id': %d})" % reply.pk in caplog.text
+    assert f"Knowledge proposal not recorded: broken({{'message_id': {reply.pk}}})" in caplog.text
 
 
 def test_a_person_who_had_their_data_deleted_leaves_no_proposals(person):
