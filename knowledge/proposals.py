@@ -293,9 +293,11 @@ def proposal_reject(*, proposal_id: int, user_id: int) -> bool:
 
 def entry_index(*, entry_id: int) -> bool:
     """Put the entry's question and answer into the search now; False (logged) when that
-    failed: the entry is kept, and saving it again indexes it."""
+    failed: the entry is kept, and saving it again indexes it. A failed write is undone to a
+    savepoint, so the transaction of an admin save goes on."""
     try:
-        _index(entry_id)
+        with transaction.atomic():
+            _index(entry_id)
     except Exception:
         logger.exception("Knowledge entry %s was saved but not indexed", entry_id)
         return False

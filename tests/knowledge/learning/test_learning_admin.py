@@ -4,6 +4,7 @@ see their bots' proposals only; entries they edit are indexed again."""
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
 from django.urls import reverse
 
 from conversations.models import Contact
@@ -206,7 +207,10 @@ def test_the_search_not_taking_an_approved_entry_is_told(admin_client, bots, mon
 
 
 def _unreachable(entry_id):
-    raise ConnectionError("down")
+    """The index's write fails in the database (on PostgreSQL, that spoils the transaction
+    unless it is undone)."""
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO no_such_index VALUES (%s)", [entry_id])
 
 
 @pytest.fixture
