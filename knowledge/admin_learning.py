@@ -6,6 +6,7 @@ a link to the conversation; staff edit the question and the answer and approve (
 the search finds at once) or reject. The list shows what waits for review first.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
@@ -18,6 +19,7 @@ from django.utils.translation import ngettext, ngettext_lazy, pgettext_lazy
 
 from bots.admin_scope import BotListFilter, PerBotAdmin
 from bots.selectors import visible_to
+from conversations.selectors import transcript_page_of
 from core.admin_display import short_datetime, truncated
 from core.admin_names import ModelNames, ModelNamesMixin
 from knowledge.finetuning import approved_conversations, finetuning_lines
@@ -78,11 +80,7 @@ class ProposalAdmin(PerBotAdmin, ModelNamesMixin, admin.ModelAdmin):
     review_fields = ("question", "answer")
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("conversation", "entry", "merged_into", "reviewed_by")
-        )
+        return super().get_queryset(request).select_related("entry", "merged_into", "reviewed_by")
 
     def get_ordering(self, request):
         """What waits for review first, the most asked and the longest waiting on top."""
@@ -115,12 +113,15 @@ class ProposalAdmin(PerBotAdmin, ModelNamesMixin, admin.ModelAdmin):
 
     @admin.display(description=_("conversation"))
     def transcript(self, proposal):
-        if proposal.conversation is None:
+        """The transcript's page where the question was asked."""
+        if proposal.question_message_id is None:
             return None
-        url = reverse(
-            "admin:conversations_contact_transcript", args=[proposal.conversation.contact_id]
+        contact_id, page = transcript_page_of(
+            message_id=proposal.question_message_id,
+            page_size=settings.ADMIN_TRANSCRIPT_PAGE_SIZE,
         )
-        return format_html('<a href="{}">{}</a>', url, _("Conversation transcript"))
+        url = reverse("admin:conversations_contact_transcript", args=[contact_id])
+        return format_html('<a href="{}?p={}">{}</a>', url, page, _("Conversation transcript"))
 
     @admin.display(description=_("knowledge entry"))
     def entry_link(self, proposal):

@@ -14,6 +14,7 @@ from conversations.selectors.admin import (
     contact_transcript_page,
     conversations_with_message_count,
     same_person_leads,
+    transcript_page_of,
 )
 from conversations.selectors.feedback import SurveyTarget, conversations_to_survey
 from conversations.selectors.history import (
@@ -70,4 +71,5 @@ __all__ = [
     "replies_by_model",
     "replies_to",
     "same_person_leads",
+    "transcript_page_of",
 ]

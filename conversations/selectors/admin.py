@@ -48,6 +48,17 @@ class TranscriptPage:
     entries: list[TranscriptEntry]
 
 
+def transcript_page_of(*, message_id: int, page_size: int) -> tuple[int, int]:
+    """The lead and the page number of their transcript (`contact_transcript_page`) that shows
+    the message, for a link straight to it."""
+    message = Message.objects.values("contact_id", "created_at").get(pk=message_id)
+    before = Message.objects.filter(contact_id=message["contact_id"]).filter(
+        Q(created_at__lt=message["created_at"])
+        | Q(created_at=message["created_at"], id__lt=message_id)
+    )
+    return message["contact_id"], before.count() // page_size + 1
+
+
 def contact_transcript_page(
     *, contact_id: int, page_number: str | int | None, page_size: int
 ) -> TranscriptPage:

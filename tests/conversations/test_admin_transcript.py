@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conversations.models import Message
+from conversations.selectors import transcript_page_of
 from tests.factories import ContactFactory, ConversationFactory, MessageFactory, UserFactory
 
 
@@ -56,6 +57,18 @@ def test_second_page_continues_where_the_first_ended(admin_client, long_talk):
     response = admin_client.get(transcript_url(long_talk), {"p": 2})
 
     assert shown_texts(response) == [f"message {n:02d}" for n in range(10, 20)]
+
+
+@pytest.mark.parametrize("number", [0, 9, 10, 24])
+def test_a_messages_page_is_the_one_that_shows_it(admin_client, long_talk, settings, number):
+    message = Message.objects.get(text=f"message {number:02d}")
+
+    contact_id, page = transcript_page_of(
+        message_id=message.pk, page_size=settings.ADMIN_TRANSCRIPT_PAGE_SIZE
+    )
+
+    assert contact_id == long_talk.pk
+    assert message.text in shown_texts(admin_client.get(transcript_url(long_talk), {"p": page}))
 
 
 def test_conversation_boundary_is_marked(admin_client, long_talk):

@@ -86,8 +86,27 @@ def test_the_page_shows_the_question_the_failed_answer_the_comment_and_the_conve
     for shown in ("Do you work on Sundays?", "We are open every day.", "closed on Sundays!"):
         assert shown in page
     transcript = reverse("admin:conversations_contact_transcript", args=[person.pk])
-    assert f'href="{transcript}"' in page
+    assert f'href="{transcript}?p=1"' in page
     assert 'name="_approve"' in page and 'name="_reject"' in page
+
+
+def test_the_conversation_link_opens_the_transcripts_page_with_the_question(
+    admin_client, bots, settings
+):
+    settings.ADMIN_TRANSCRIPT_PAGE_SIZE = 10
+    person = ContactFactory(bot=bots[0])
+    for number in range(12):
+        exchange(person, f"Question {number}", f"Answer {number}")
+    rate(exchange(person, "Do you work on Sundays?", "Yes.")[1], "down")
+    exchange(person, "And on Mondays?", "Yes.")
+    proposal = Proposal.objects.get()
+
+    page = admin_client.get(proposal_page(proposal)).content.decode()
+
+    transcript = reverse("admin:conversations_contact_transcript", args=[person.pk])
+    assert f'href="{transcript}?p=3"' in page
+    shown = admin_client.get(transcript, {"p": 3}).content.decode()
+    assert "Do you work on Sundays?" in shown
 
 
 def test_staff_edit_the_answer_and_approve(admin_client, bots, indexed):
