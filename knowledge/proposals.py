@@ -121,7 +121,7 @@ def _propose(
         if answer is not None:
             _add_answer(row, answer)
             if row.merged_into_id is not None:
-                _add_answer_if_none(row.merged_into_id, answer)
+                _share_answer(row, row.merged_into_id)
         row.save()
         return row
 
@@ -146,7 +146,7 @@ def _new_proposal(
         proposal.status, proposal.merged_into = Proposal.Status.MERGED, twin
         Proposal.objects.filter(pk=twin.pk).update(asked_times=F("asked_times") + 1)
         if answer is not None:
-            _add_answer_if_none(twin.pk, answer)
+            _share_answer(proposal, twin.pk)
     proposal.save()
     return proposal
 
@@ -156,10 +156,12 @@ def _add_answer(proposal: Proposal, answer: Message) -> None:
     proposal.answer_message_id = proposal.answer_message_id or answer.pk
 
 
-def _add_answer_if_none(proposal_id: int, answer: Message) -> None:
-    Proposal.objects.filter(pk=proposal_id, status=Proposal.Status.OPEN, answer="").update(
-        answer=answer.text, answer_message=answer
-    )
+def _share_answer(proposal: Proposal, twin_id: int) -> None:
+    """The open proposal a question was merged into takes the operator's answer to it, unless
+    it has another: an answer of its own, or staff's edit."""
+    Proposal.objects.filter(pk=twin_id, status=Proposal.Status.OPEN).filter(
+        Q(answer="") | Q(answer_message_id=proposal.answer_message_id)
+    ).update(answer=proposal.answer, answer_message_id=proposal.answer_message_id)
 
 
 def _language(code: str) -> str:

@@ -194,12 +194,28 @@ def test_the_same_question_in_other_word_forms_is_merged_into_the_open_proposal(
     second = ask(boris, "сколько стоит стрижку")
     unanswered(second)
     reply = operator_says(boris, "Стрижка — 1500 рублей.")
+    operator_says(boris, "Детская — 1000.")
 
     open_one = Proposal.objects.get(status=Proposal.Status.OPEN)
     merged = Proposal.objects.get(status=Proposal.Status.MERGED)
     assert (open_one.question_message, open_one.asked_times) == (first, 2)
-    assert (open_one.answer, open_one.answer_message) == ("Стрижка — 1500 рублей.", reply)
+    assert (open_one.answer, open_one.answer_message) == (
+        "Стрижка — 1500 рублей.\n\nДетская — 1000.",
+        reply,
+    )
     assert (merged.question_message, merged.merged_into) == (second, open_one)
+
+
+def test_an_answer_of_its_own_stays_when_a_merged_question_is_answered(bot):
+    anna, boris = (ContactFactory(bot=bot, language_code="ru") for _ in range(2))
+    ask(anna, "Сколько стоит стрижка?")
+    operator_says(anna, "1500 рублей.")
+    ask(boris, "Сколько стоит стрижка?")
+
+    operator_says(boris, "Для вас — 1200.")
+
+    assert Proposal.objects.get(status=Proposal.Status.OPEN).answer == "1500 рублей."
+    assert Proposal.objects.get(status=Proposal.Status.MERGED).answer == "Для вас — 1200."
 
 
 def test_a_comment_on_a_merged_thumbs_down_reaches_the_open_proposal(bot):
