@@ -132,7 +132,7 @@ class ProposalAdmin(PerBotAdmin, ModelNamesMixin, admin.ModelAdmin):
         return _link("admin:knowledge_proposal_change", proposal.merged_into)
 
     def response_change(self, request, obj):
-        """ "Approve" and "Reject" under the form: the edits are saved first, then judged."""
+        """The buttons "Save and approve" and "Reject": the edits are saved, then judged."""
         if "_approve" in request.POST:
             self._approve_one(request, obj.pk)
         elif "_reject" in request.POST:
