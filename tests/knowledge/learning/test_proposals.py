@@ -10,6 +10,7 @@ from django.db import connection
 from assistant.grounding import question_unanswered
 from conversations.models import Contact, Message
 from conversations.services import contact_erase
+from core.db import db_call
 from knowledge import proposals
 from knowledge.models import Proposal
 from tests.factories import BotFactory, ContactFactory, UserFactory
@@ -161,6 +162,16 @@ def test_a_question_the_model_could_not_answer_is_proposed_and_an_operator_answe
         1,
         "Yes, book a trial first.",
     )
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_assistant_tells_of_an_unanswered_question_from_its_event_loop(person):
+    question = await db_call(ask)(person, "Do you do wedding hairstyles?")
+
+    await db_call(question_unanswered.send)(sender=None, message_id=question.pk)
+
+    kinds = await db_call(lambda: list(Proposal.objects.values_list("kind", flat=True)))()
+    assert kinds == [Proposal.Kind.UNANSWERED]
 
 
 def test_a_thumbs_down_on_an_unanswered_question_adds_the_answer_to_its_proposal(person):
