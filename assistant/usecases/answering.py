@@ -13,7 +13,7 @@ from assistant import services as assistant_services
 from assistant.channel import UNREACHABLE, AnswerStream
 from assistant.context import ContextParts, build_request, discovery_brief
 from assistant.gateway import ModelSpec
-from assistant.grounding import Findings, find_passages
+from assistant.grounding import Findings, find_passages, question_unanswered
 from assistant.replies import ReplyResult, generate_reply
 from assistant.selectors import fallback_model_spec, model_spec_for
 from assistant.usecases.exchange import Exchange, Turn, Unreachable
@@ -193,6 +193,8 @@ async def _generate(exchange: Exchange, scenario: ScenarioInfo | None) -> _Reply
     )
     await stream.stop()  # the text is complete: no preview of it while the reply is stored
     handing_over = asked_for_a_person(result.tool_call)
+    if handing_over is not None and knowledge.searched and not knowledge.passages:
+        await db_call(question_unanswered.send)(sender=None, message_id=exchange.turn.message_id)
     if handing_over is not None and not result.text.strip():
         result = dataclasses.replace(result, text=waiting_note(exchange.turn.bot))
         handing_over = dataclasses.replace(handing_over, told=True)

@@ -9,9 +9,11 @@ import pytest
 from assistant import grounding
 from assistant.context import KNOWLEDGE_DATA_LABEL
 from assistant.grounding import Findings, Passage
-from conversations.models import Message
+from conversations.models import Contact, Message
+from knowledge.models import Proposal
 from tests.bot.test_e2e_basics import wait_messages
-from tests.fakes.openai_server import Fail, Reply
+from tests.discovery.test_e2e_discovery import until
+from tests.fakes.openai_server import Fail, Reply, ToolCall
 
 CHAT = 8301
 PRICES = Passage(chunk_id=11, title="Prices › Haircuts", text="A haircut is 1500 RUB.", url="")
@@ -87,3 +89,34 @@ async def test_with_nothing_found_the_model_is_told_to_check_and_hand_over(
     assert "do not guess or invent" in request.body["messages"][0]["content"]
     reply = await Message.objects.aget(role=Message.Role.ASSISTANT)
     assert reply.sources == []
+
+
+async def test_a_question_handed_over_for_want_of_knowledge_is_proposed_for_the_knowledge_base(
+    running_bot, fake_telegram, fake_openai, knowledge
+):
+    knowledge["findings"] = Findings([], searched=True)
+    fake_openai.queue(ToolCall("hand_to_person", '{"reason": "not in the knowledge base"}'))
+    fake_telegram.push_message(CHAT, "Do you do wedding hairstyles?", language_code="en")
+
+    await wait_messages(fake_telegram, CHAT, 1)
+
+    await until(lambda: Proposal.objects.exists())
+    proposal = await Proposal.objects.aget()
+    assert (proposal.kind, proposal.question, proposal.answer) == (
+        Proposal.Kind.UNANSWERED,
+        "Do you do wedding hairstyles?",
+        "",
+    )
+
+
+async def test_a_handover_with_passages_found_proposes_nothing(
+    running_bot, fake_telegram, fake_openai, knowledge
+):
+    knowledge["findings"] = Findings([PRICES], searched=True)
+    fake_openai.queue(ToolCall("hand_to_person", '{"reason": "angry"}'))
+    fake_telegram.push_message(CHAT, "I want a refund for my haircut!", language_code="en")
+
+    await wait_messages(fake_telegram, CHAT, 1)
+    await until(lambda: Contact.objects.filter(handoffs__isnull=False).exists())
+
+    assert not await Proposal.objects.aexists()
