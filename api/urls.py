@@ -7,6 +7,8 @@ in the schema. The docs page is django-ninja's Swagger UI from the files the pac
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 
 from django.http import Http404
@@ -46,6 +48,27 @@ api = ScopedApi(
     # The validator badge would ask a server elsewhere about the schema.
     docs=Swagger(settings={"validatorUrl": None}),
 )
+
+
+def refuse_unknown_parameters(view):
+    """A query parameter the operation does not take is refused (400), not ignored: a typo
+    such as `?stauts=new` would otherwise answer every lead as if it were the filter."""
+    taken = set(inspect.signature(view).parameters) - {"request"}
+
+    @functools.wraps(view)
+    def checked(request, *args, **kwargs):
+        unknown = sorted(set(request.GET) - taken)
+        if unknown:
+            detail = _("Unknown query parameters: %(names)s.") % {
+                "names": ", ".join(repr(name) for name in unknown)
+            }
+            raise HttpError(400, detail)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+api.add_decorator(refuse_unknown_parameters)
 for part in (leads, catalog, prompts, analytics):
     api.add_router("", part.router)
 

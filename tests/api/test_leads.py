@@ -55,6 +55,17 @@ def test_leads_are_filtered_by_status_bot_channel_and_time(api):
     assert terminal.pk not in ids(api.get("/leads", created_after=day_ago))
 
 
+def test_a_misspelt_filter_is_refused_rather_than_ignored(api):
+    ContactFactory(status=Contact.Status.WON)
+    ContactFactory()
+
+    answer = api.get("/leads", stauts="won")
+
+    assert answer.status_code == 400
+    assert answer.json()["detail"] == "Unknown query parameters: 'stauts'."
+    assert api.get("/services", page=2).status_code == 400
+
+
 @pytest.mark.parametrize("term", ["mari", "+7 916", "maria@example"])
 def test_leads_are_found_by_name_phone_or_email(api, term):
     maria = ContactFactory(first_name="Maria", phone="+79161234567", email="maria@example.com")
