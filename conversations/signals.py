@@ -14,3 +14,8 @@ contact_erased = Signal()
 #: Sent inside the transaction that keeps a person's comment on an answer they rated 👎
 #: (`rating_take_comment`, an UPDATE), with the rated answer's `answer_id` and the `comment`.
 rating_commented = Signal()
+
+#: Sent inside each transaction of the retention period's removal of text
+#: (`messages_redact_before`, an UPDATE), with the `message_ids` whose text went, so the apps
+#: above delete the copies they keep of it.
+messages_redacted = Signal()

@@ -190,6 +190,14 @@ def proposals_forget_person(*, contact_id: int) -> None:
     ).delete()
 
 
+def proposals_forget_messages(*, message_ids: list[int]) -> None:
+    """The retention period removed these messages' text: the proposals that copied it (of a
+    question, its 👎 answer or an operator's answer) go with it, as at a person's request."""
+    Proposal.objects.filter(
+        Q(question_message_id__in=message_ids) | Q(answer_message_id__in=message_ids)
+    ).delete()
+
+
 # --- Staff's review ------------------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """How the knowledge base learns of what happens in the conversations below it: a 👎 on an
 answer and the comment on it, an operator's message, a question the model could not answer
-(`assistant.grounding.question_unanswered`), and a person's data deleted at their request.
+(`assistant.grounding.question_unanswered`), and a person's data deleted at their request
+or at the end of the retention period.
 
 A proposal is a by-product of the message or rating that raised it: whatever fails in making
 it is logged and undone to a savepoint, so what the person or the operator said is kept and
@@ -14,7 +15,7 @@ from django.db.models.signals import post_save
 
 from assistant.grounding import question_unanswered
 from conversations.models import AnswerRating, Message
-from conversations.signals import contact_erased, rating_commented
+from conversations.signals import contact_erased, messages_redacted, rating_commented
 from knowledge import proposals
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,10 @@ def forget_person(sender, *, contact_id: int, **_identity) -> None:
     proposals.proposals_forget_person(contact_id=contact_id)
 
 
+def forget_messages(sender, *, message_ids: list[int], **_kwargs) -> None:
+    proposals.proposals_forget_messages(message_ids=message_ids)
+
+
 def connect() -> None:
     post_save.connect(
         propose_downvoted, sender=AnswerRating, dispatch_uid="knowledge.propose_downvoted"
@@ -62,3 +67,4 @@ def connect() -> None:
     )
     question_unanswered.connect(record_unanswered, dispatch_uid="knowledge.record_unanswered")
     contact_erased.connect(forget_person, dispatch_uid="knowledge.forget_person")
+    messages_redacted.connect(forget_messages, dispatch_uid="knowledge.forget_messages")

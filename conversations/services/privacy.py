@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from conversations.models import AnswerRating, Contact, Handoff, Message, OutboxEntry, StaffTopic
 from conversations.services.handoffs import TopicInfo
-from conversations.signals import contact_erased
+from conversations.signals import contact_erased, messages_redacted
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ def messages_redact_before(*, cutoff: datetime, batch_size: int = REDACT_BATCH) 
             )
             # What was wrong with an answer is the person's text too, kept as their message.
             AnswerRating.objects.filter(comment_message_id__in=batch).update(comment="")
+            messages_redacted.send(sender=Message, message_ids=batch)
         redacted += len(batch)
         if len(batch) < batch_size:
             return redacted

@@ -3,13 +3,15 @@ it), an operator's answer, a question the model could not answer; one question i
 once, and near-duplicates are merged."""
 
 import logging
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from assistant.grounding import question_unanswered
 from conversations.models import Contact, Message
-from conversations.services import contact_erase
+from conversations.services import contact_erase, messages_redact_before
 from core.db import db_call
 from knowledge import proposals
 from knowledge.models import Proposal
@@ -284,3 +286,29 @@ def test_a_person_who_had_their_data_deleted_leaves_no_proposals(person):
     contact_erase(contact_id=person.pk)
 
     assert list(Proposal.objects.values_list("question", flat=True)) == ["Is there parking?"]
+
+
+def test_the_retention_period_takes_the_proposals_that_copied_the_text_it_removed(person):
+    old_question, _reply = exchange(person, "Do you work on Sundays?", "Yes.")
+    rate(_reply, "down")
+    ask(person, "Is there parking?")
+    operator_says(person, "Yes, behind the salon.")
+    Message.objects.filter(pk__lte=old_question.pk + 1).update(
+        created_at=timezone.now() - timedelta(days=400)
+    )
+
+    messages_redact_before(cutoff=timezone.now() - timedelta(days=365))
+
+    assert list(Proposal.objects.values_list("question", flat=True)) == ["Is there parking?"]
+
+
+def test_an_operator_answer_removed_by_retention_takes_its_proposal(person):
+    ask(person, "Is there parking?")
+    answer_message = operator_says(person, "Yes, behind the salon.")
+    Message.objects.filter(pk=answer_message.pk).update(
+        created_at=timezone.now() - timedelta(days=400)
+    )
+
+    messages_redact_before(cutoff=timezone.now() - timedelta(days=365))
+
+    assert not Proposal.objects.exists()
