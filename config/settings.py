@@ -151,6 +151,8 @@ ASSISTANT_HISTORY_MESSAGES = ENV.int("ASSISTANT_HISTORY_MESSAGES", 50, minimum=1
 ASSISTANT_RATE_LIMIT_CALLS = ENV.int("ASSISTANT_RATE_LIMIT_CALLS", 6, minimum=1)
 ASSISTANT_RATE_LIMIT_WINDOW = ENV.float("ASSISTANT_RATE_LIMIT_WINDOW", 60.0, minimum=1.0)
 ASSISTANT_EXTRACTION_TIMEOUT = ENV.float("ASSISTANT_EXTRACTION_TIMEOUT", 20.0, minimum=1.0)
+# Passages of the knowledge base that go with a question, at most (see docs/knowledge.md).
+KNOWLEDGE_PASSAGES = ENV.int("KNOWLEDGE_PASSAGES", 4, minimum=1)
 # Voice messages longer or bigger than this get a note instead of a transcript (Telegram lets
 # bots download files up to 20 MB).
 VOICE_MAX_SECONDS = ENV.int("VOICE_MAX_SECONDS", 120, minimum=1)

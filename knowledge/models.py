@@ -1,6 +1,8 @@
 """The knowledge base: documents staff upload, the passages they are split into, the answers
 staff approved, and the proposals the conversations suggest for approval."""
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -60,6 +62,22 @@ class Document(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        """A change of what the passages are made of (text, title, language, bot) queues the
+        document for indexing (`knowledge.indexing`); other edits leave its index as it is."""
+        fingerprint = self.fingerprint()
+        if fingerprint != self.content_hash:
+            self.content_hash = fingerprint
+            self.status = self.Status.PENDING
+            self.progress_done = 0
+            self.error = ""
+        super().save(*args, **kwargs)
+
+    def fingerprint(self) -> str:
+        """What the index is made from: `content_hash` holds it as last saved."""
+        parts = (self.title, self.language, str(self.bot_id or ""), self.text)
+        return hashlib.sha256("\n\x00".join(parts).encode()).hexdigest()
 
 
 class KnowledgeEntry(models.Model):

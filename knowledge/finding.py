@@ -1,0 +1,42 @@
+"""The knowledge base's finder, which the assistant asks for passages
+(`assistant.grounding.find_passages`; registered in `KnowledgeConfig.ready`)."""
+
+from __future__ import annotations
+
+import logging
+
+import openai
+from django.conf import settings
+
+from assistant.gateway import ClientPool, describe_error, embed
+from assistant.grounding import Findings
+from assistant.selectors import embedding_model_spec
+from core.db import db_call
+from knowledge.selectors import has_passages, search_passages
+
+logger = logging.getLogger(__name__)
+
+
+async def find(
+    *, question: str, bot_id: int | None, language: str, clients: ClientPool
+) -> Findings:
+    """Up to KNOWLEDGE_PASSAGES passages for the question (in either language: both are
+    searched, so `language` does not narrow it). Its vector, when there is an embedding
+    model, is made once; if the provider fails the passages are found by words alone."""
+    if not await db_call(has_passages)(bot_id=bot_id):
+        return Findings()
+    spec = await db_call(embedding_model_spec)()
+    vector = None
+    if spec is not None:
+        try:
+            vector = (await embed(spec, [question], clients=clients))[0]
+        except openai.OpenAIError as error:
+            logger.warning("Knowledge searched by words only: %s", describe_error(error))
+    passages = await db_call(search_passages)(
+        question,
+        bot_id=bot_id,
+        limit=settings.KNOWLEDGE_PASSAGES,
+        vector=vector,
+        model=spec.model_id if spec else "",
+    )
+    return Findings(passages=passages, searched=True)
