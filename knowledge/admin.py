@@ -1,3 +1,3 @@
 """The knowledge base's admin pages, by topic."""
 
-from knowledge import admin_learning  # noqa: F401
+from knowledge import admin_documents, admin_learning  # noqa: F401
