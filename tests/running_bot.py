@@ -16,6 +16,7 @@ from bot.operator_desk import REMINDER_SECONDS
 from bot.ratelimit import ChatRetryAfterLimiter
 from bot.serving import serving
 from conversations.models import Prompt
+from knowledge import runner as knowledge_runner
 from sync import runner as sync_runner
 from tests.factories import (
     BotFactory,
@@ -76,6 +77,7 @@ def bot_settings(settings, monkeypatch):
     settings.ALERT_CHECK_SECONDS = 3600
     monkeypatch.setattr(sync_runner, "LOOK_SECONDS", 3600)
     monkeypatch.setattr(vk_serving, "LOOK_SECONDS", 3600)
+    monkeypatch.setattr(knowledge_runner, "LOOK_SECONDS", 3600)
     return settings
 
 

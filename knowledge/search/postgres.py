@@ -1,9 +1,13 @@
 """PostgreSQL: a generated `tsvector` column (`knowledge_chunk.search_vector`) made by the
-passage's language's configuration (russian or english), with a GIN index.
+passage's language's configuration (russian or english), with a GIN index (migration 0002).
 
-The headings above a passage weigh more (A) than its text (B). A question's words go to
-`to_tsquery` of both configurations as query parameters, joined by OR: only letters and digits
-are kept, so nothing a person types is read as a tsquery operator.
+The headings above a passage weigh more (A) than its text (B). A question's words are passed
+as a query parameter (an array), each made a `to_tsquery` of both configurations: only letters
+and digits are kept, so nothing a person types is read as a tsquery operator. The passages
+that match any word are ranked by the sum over the words of `ts_rank` (normalised by the
+logarithm of the passage's length) times the word's rarity (inverse document frequency, as
+bm25 has it), so "specialist", which every passage of a consulting company mentions, does not
+outweigh "parking".
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from knowledge.models import Chunk
 from knowledge.search.scope import FROM_SEARCHABLE, SEARCHABLE
 from knowledge.search.words import query_words
 
+#: ts_rank's weights of D, C, B (a passage's text) and A (its headings).
+WEIGHTS = "{0.1, 0.2, 0.6, 1.0}"
+
 
 def add_to_index(chunks: list[Chunk]) -> None:
     """Nothing to do: PostgreSQL computes the column as the row is written."""
@@ -23,16 +30,27 @@ def search(question: str, *, bot_id: int | None, limit: int) -> list[int]:
     terms = query_words(question)
     if not terms:
         return []
-    either = " | ".join(terms)
     sql = f"""
+        WITH words AS (
+            SELECT to_tsquery('russian', word) || to_tsquery('english', word) AS query
+            FROM unnest(%s::text[]) AS word
+        ), counted AS (
+            SELECT query, (
+                SELECT count(*) FROM knowledge_chunk WHERE search_vector @@ words.query
+            ) AS found
+            FROM words
+        ), weighted AS (
+            SELECT query, ln(1 + (total.chunks - found + 0.5) / (found + 0.5)) AS rarity
+            FROM counted, (SELECT count(*) AS chunks FROM knowledge_chunk) total
+            WHERE found > 0
+        )
         SELECT c.id {FROM_SEARCHABLE}
-        CROSS JOIN (
-            SELECT to_tsquery('russian', %s) || to_tsquery('english', %s) AS query
-        ) q
-        WHERE c.search_vector @@ q.query AND {SEARCHABLE}
-        ORDER BY ts_rank_cd(c.search_vector, q.query) DESC, c.id
+        JOIN weighted w ON c.search_vector @@ w.query
+        WHERE {SEARCHABLE}
+        GROUP BY c.id
+        ORDER BY sum(w.rarity * ts_rank(%s, c.search_vector, w.query, 1)) DESC, c.id
         LIMIT %s
-    """
+    """  # noqa: S608 (the names interpolated are constants; what people type is a parameter)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [either, either, bot_id, limit])
+        cursor.execute(sql, [terms, bot_id, WEIGHTS, limit])
         return [row[0] for row in cursor.fetchall()]

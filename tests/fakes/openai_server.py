@@ -8,6 +8,9 @@ the request's body, the file as ``{"filename": ..., "content": bytes}``; answers
 ``{"text": ...}``) and ``POST /v1/audio/speech`` (answers ``SPOKEN`` bytes, an OGG header
 and nothing playable), with the wire formats of the OpenAI API. Audio requests take their own
 queue (``queue_audio``: ``Transcript``, ``Fail``, ``Stall``), then ``Transcript()``.
+``POST /v1/embeddings`` answers one vector per input, made locally by ``fake_embedding`` (a
+hashed bag of Snowball stems: texts sharing words are near), with its own queue
+(``queue_embeddings``: ``Fail``, ``Stall``), then ``Embeddings()``.
 
 What each completion does is scripted: queued behaviours
 (``Reply``, ``ToolCall``, ``Fail``, ``Stall``, ``BrokenStream``) are used one per request in
@@ -27,13 +30,18 @@ token counting (usage is a rough length-based estimate unless given), other endp
 request validation beyond "the body is JSON".
 """
 
+import hashlib
 import itertools
 import json
+import math
+import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import snowballstemmer
 
 from tests.fakes._http import LoopbackServer, parse_multipart
 
@@ -314,6 +322,50 @@ class Transcript:
             call.exchange.send_json(200, {"text": self.text})
 
 
+_STEMMERS = (snowballstemmer.stemmer("russian"), snowballstemmer.stemmer("english"))
+
+
+def fake_embedding(text: str, dimensions: int = 256) -> list[float]:
+    """A deterministic unit vector of `text`: each word's stems (Russian and English) counted
+    in a bucket chosen by their hash, so texts that share words point the same way."""
+    vector = [0.0] * dimensions
+    for word in re.findall(r"[^\W_]+", text.lower().replace("ё", "е")):
+        for stem in {stemmer.stemWord(word) for stemmer in _STEMMERS}:
+            digest = hashlib.blake2b(stem.encode(), digest_size=4).digest()
+            vector[int.from_bytes(digest, "big") % dimensions] += 1.0
+    norm = math.sqrt(sum(value * value for value in vector)) or 1.0
+    return [value / norm for value in vector]
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    """An embeddings request answered: ``fake_embedding`` of each input, in order."""
+
+    dimensions: int = 256
+
+    def serve(self, call: _Completion):
+        texts = call.body.get("input") or []
+        texts = [texts] if isinstance(texts, str) else texts
+        data = [
+            {
+                "object": "embedding",
+                "index": index,
+                "embedding": fake_embedding(text, self.dimensions),
+            }
+            for index, text in enumerate(texts)
+        ]
+        tokens = sum(_estimate_tokens(text) for text in texts)
+        call.exchange.send_json(
+            200,
+            {
+                "object": "list",
+                "data": data,
+                "model": call.model,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            },
+        )
+
+
 def _model_object(model_id: str) -> dict:
     return {"id": model_id, "object": "model", "created": 0, "owned_by": "fake"}
 
@@ -341,6 +393,7 @@ class FakeOpenAI(LoopbackServer):
         self._lock = threading.Condition()
         self._queue = deque()
         self._audio_queue = deque()
+        self._embedding_queue = deque()
         self._requests: list[RecordedRequest] = []
         self._ids = itertools.count(1)
 
@@ -376,6 +429,18 @@ class FakeOpenAI(LoopbackServer):
         """Script the next audio requests (transcriptions and speech alike), in order."""
         with self._lock:
             self._audio_queue.extend(behaviours)
+
+    def embedding_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path == "/v1/embeddings"]
+
+    def queue_embeddings(self, *behaviours):
+        """Script the next embeddings requests, in order (then ``Embeddings()``)."""
+        with self._lock:
+            self._embedding_queue.extend(behaviours)
+
+    def _next_embedding_behaviour(self):
+        with self._lock:
+            return self._embedding_queue.popleft() if self._embedding_queue else Embeddings()
 
     def _next_audio_behaviour(self):
         with self._lock:
@@ -417,6 +482,9 @@ class FakeOpenAI(LoopbackServer):
             "/v1/audio/speech",
         ):
             self._next_audio_behaviour().serve(_Completion(self, exchange, record.body, record))
+        elif record.method == "POST" and record.path == "/v1/embeddings":
+            behaviour = self._next_embedding_behaviour()
+            behaviour.serve(_Completion(self, exchange, record.body, record))
         elif record.method == "GET" and record.path == "/v1/models":
             models = [_model_object(m) for m in self.models]
             exchange.send_json(200, {"object": "list", "data": models})

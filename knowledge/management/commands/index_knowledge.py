@@ -1,6 +1,6 @@
 """`manage.py index_knowledge`: index the documents waiting for it now, without a running bot
 (`--all`: every document is read and split again, and every entry written again; unchanged
-passages keep their vectors)."""
+passages keep their vectors; `--sample`: add the sample documents first)."""
 
 import asyncio
 
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from assistant.gateway import ClientPool
 from knowledge.indexing import index_entry, index_pending, queue_documents
 from knowledge.models import Document, KnowledgeEntry
+from knowledge.services import load_sample_documents
 
 
 class Command(BaseCommand):
@@ -19,8 +20,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--all", action="store_true", help=_("Index every document and entry again.")
         )
+        parser.add_argument(
+            "--sample",
+            action="store_true",
+            help=_("Add the sample documents (a consulting company's, in Russian and English)."),
+        )
 
     def handle(self, *args, **options):
+        if options["sample"]:
+            load_sample_documents()
         if options["all"]:
             queue_documents(Document.objects.all())
             for entry_id in KnowledgeEntry.objects.values_list("pk", flat=True):
