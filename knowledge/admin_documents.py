@@ -21,6 +21,8 @@ class DocumentForm(forms.ModelForm):
         required=False,
         help_text=_("Markdown, text, HTML, PDF or DOCX; its text replaces the text below."),
     )
+    #: An address typed without a scheme is https (Django 6's default, without the warning).
+    url = Document._meta.get_field("url").formfield(assume_scheme="https")
 
     class Meta:
         model = Document

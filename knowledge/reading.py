@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -59,7 +60,7 @@ def _read(source: str, reader, data: bytes) -> str:
         text = reader(data)
     except UnicodeDecodeError:
         raise ReadingError(_("%(source)s: the text is not UTF-8.") % {"source": source}) from None
-    except (pypdf.errors.PyPdfError, ValueError, KeyError, OSError) as error:
+    except (pypdf.errors.PyPdfError, zipfile.BadZipFile, ValueError, KeyError, OSError) as error:
         raise ReadingError(
             _("%(source)s: cannot read the file: %(reason)s")
             % {"source": source, "reason": str(error) or type(error).__name__}

@@ -2,8 +2,7 @@
 (`--all`: every document is read and split again, and every entry written again; unchanged
 passages keep their vectors; `--sample`: add the sample documents first)."""
 
-import asyncio
-
+from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
@@ -33,7 +32,7 @@ class Command(BaseCommand):
             queue_documents(Document.objects.all())
             for entry_id in KnowledgeEntry.objects.values_list("pk", flat=True):
                 index_entry(entry_id)
-        asyncio.run(_index_pending())
+        async_to_sync(_index_pending)()
         for document in Document.objects.exclude(status=Document.Status.READY):
             self.stderr.write(f"{document.title}: {document.get_status_display()} {document.error}")
         ready = Document.objects.filter(status=Document.Status.READY).count()
