@@ -60,6 +60,11 @@ class Document(models.Model):
         verbose_name_plural = _("documents")
         ordering = ["title", "pk"]
 
+    #: Written by the indexing alone (`knowledge.indexing`).
+    INDEXING_FIELDS = frozenset(
+        ("status", "progress_done", "progress_total", "claimed_until", "error", "indexed_at")
+    )
+
     def __str__(self):
         return self.title
 
@@ -72,6 +77,13 @@ class Document(models.Model):
             self.status = self.Status.PENDING
             self.progress_done = 0
             self.error = ""
+        elif not self._state.adding and "update_fields" not in kwargs:
+            # The indexing's own fields as loaded may be stale: the indexer writes them.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.INDEXING_FIELDS
+            ]
         super().save(*args, **kwargs)
 
     def fingerprint(self) -> str:
