@@ -89,6 +89,9 @@ class DocumentAdmin(ModelNamesMixin, admin.ModelAdmin):
             fields += ["error"] if obj.error else []
         return fields
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else ()
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         document = self.get_object(request, object_id) if request.method == "GET" else None
         if document is not None and document.status in (

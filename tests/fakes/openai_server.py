@@ -10,7 +10,7 @@ and nothing playable), with the wire formats of the OpenAI API. Audio requests t
 queue (``queue_audio``: ``Transcript``, ``Fail``, ``Stall``), then ``Transcript()``.
 ``POST /v1/embeddings`` answers one vector per input, made locally by ``fake_embedding`` (a
 hashed bag of Snowball stems: texts sharing words are near), with its own queue
-(``queue_embeddings``: ``Fail``, ``Stall``), then ``Embeddings()``.
+(``queue_embeddings``: ``Fail``, ``Stall``), then ``embeddings`` (``Embeddings()``).
 
 What each completion does is scripted: queued behaviours
 (``Reply``, ``ToolCall``, ``Fail``, ``Stall``, ``BrokenStream``) are used one per request in
@@ -339,19 +339,16 @@ def fake_embedding(text: str, dimensions: int = 256) -> list[float]:
 
 @dataclass(frozen=True)
 class Embeddings:
-    """An embeddings request answered: ``fake_embedding`` of each input, in order."""
+    """An embeddings request answered: ``vector_of`` each input (by default
+    ``fake_embedding``), in order."""
 
-    dimensions: int = 256
+    vector_of: Callable[[str], list[float]] = fake_embedding
 
     def serve(self, call: _Completion):
         texts = call.body.get("input") or []
         texts = [texts] if isinstance(texts, str) else texts
         data = [
-            {
-                "object": "embedding",
-                "index": index,
-                "embedding": fake_embedding(text, self.dimensions),
-            }
+            {"object": "embedding", "index": index, "embedding": self.vector_of(text)}
             for index, text in enumerate(texts)
         ]
         tokens = sum(_estimate_tokens(text) for text in texts)
@@ -394,6 +391,8 @@ class FakeOpenAI(LoopbackServer):
         self._queue = deque()
         self._audio_queue = deque()
         self._embedding_queue = deque()
+        #: How embeddings requests are answered when none is queued.
+        self.embeddings = Embeddings()
         self._requests: list[RecordedRequest] = []
         self._ids = itertools.count(1)
 
@@ -434,13 +433,13 @@ class FakeOpenAI(LoopbackServer):
         return [r for r in self.requests if r.path == "/v1/embeddings"]
 
     def queue_embeddings(self, *behaviours):
-        """Script the next embeddings requests, in order (then ``Embeddings()``)."""
+        """Script the next embeddings requests, in order (then ``embeddings``)."""
         with self._lock:
             self._embedding_queue.extend(behaviours)
 
     def _next_embedding_behaviour(self):
         with self._lock:
-            return self._embedding_queue.popleft() if self._embedding_queue else Embeddings()
+            return self._embedding_queue.popleft() if self._embedding_queue else self.embeddings
 
     def _next_audio_behaviour(self):
         with self._lock:
