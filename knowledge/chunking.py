@@ -130,8 +130,7 @@ def _passages(units: list[str]) -> list[str]:
             fresh = 0
         current.append(unit)
         fresh += 1
-    if fresh:
-        passages.append("\n\n".join(current))
+    passages.append("\n\n".join(current))  # a section has at least one unit
     return passages
 
 

@@ -6,10 +6,9 @@ that made it); a passage whose vector is missing or from another model gets one 
 indexing look (`knowledge.indexing.fill_missing_vectors`).
 
 The vectors are compared here, in Python (cosine similarity), not in the database: pgvector is
-not used. A passage's text never changes under its id (a changed passage is a new row), so the
-vectors read once are kept in memory and each question reads only the new ones. Comparing is
-linear in the passages; a knowledge base of a few thousand passages is compared in
-milliseconds (see docs/knowledge.md for the numbers).
+not used. A vector is fixed by its passage, model and text, so the vectors read once are kept
+in memory under (id, model, content hash) and each question reads only the new ones. Comparing
+is linear in the passages (see docs/knowledge.md for the numbers).
 """
 
 from __future__ import annotations
@@ -28,8 +27,10 @@ MIN_SIMILARITY = 0.3
 #: Reciprocal rank fusion's constant: how much the first places outweigh the next ones.
 RRF_K = 60
 
-#: chunk id -> (model, unit vector); see the module docstring.
-_unit_vectors: dict[int, tuple[str, list[float]]] = {}
+#: (chunk id, model, content hash) -> unit vector; see the module docstring.
+_unit_vectors: dict[tuple[int, str, str], list[float]] = {}
+#: How many vectors of passages no longer searched the memory may hold before it is cleared.
+CACHE_SLACK = 1000
 
 
 def embedding_input(heading: str, text: str) -> str:
@@ -45,39 +46,39 @@ def unit(vector: list[float]) -> list[float]:
 def nearest(vector: list[float], *, model: str, bot_id: int | None, limit: int) -> list[int]:
     """The ids of the bot's passages most similar to `vector`, best first, above
     MIN_SIMILARITY."""
-    ids = _searchable_ids(model, bot_id)
-    _load_missing(ids, model)
-    ids = [chunk_id for chunk_id in ids if chunk_id in _unit_vectors]  # not deleted meanwhile
+    keys = _searchable_keys(model, bot_id)
+    _load_missing(keys, model)
     question = unit(vector)
     scored = []
-    for chunk_id in ids:
-        similarity = sum(map(float.__mul__, question, _unit_vectors[chunk_id][1]))
+    for key in keys:
+        stored = _unit_vectors.get(key)  # None: deleted since the keys were read
+        similarity = sum(map(float.__mul__, question, stored)) if stored else 0.0
         if similarity >= MIN_SIMILARITY:
-            scored.append((-similarity, chunk_id))
+            scored.append((-similarity, key[0]))
     scored.sort()
     return [chunk_id for _similarity, chunk_id in scored[:limit]]
 
 
-def _searchable_ids(model: str, bot_id: int | None) -> list[int]:
-    sql = f"SELECT c.id {FROM_SEARCHABLE} WHERE c.vector_model = %s AND {SEARCHABLE}"
+def _searchable_keys(model: str, bot_id: int | None) -> list[tuple[int, str, str]]:
+    sql = f"""
+        SELECT c.id, c.vector_model, c.content_hash {FROM_SEARCHABLE}
+        WHERE c.vector_model = %s AND {SEARCHABLE}
+    """
     with connection.cursor() as cursor:
         cursor.execute(sql, [model, bot_id])
-        return [row[0] for row in cursor.fetchall()]
+        return [tuple(row) for row in cursor.fetchall()]
 
 
-def _load_missing(ids: list[int], model: str) -> None:
-    missing = [
-        chunk_id
-        for chunk_id in ids
-        if chunk_id not in _unit_vectors or _unit_vectors[chunk_id][0] != model
-    ]
-    if len(_unit_vectors) + len(missing) > 2 * max(len(ids), 1000):
+def _load_missing(keys: list[tuple[int, str, str]], model: str) -> None:
+    missing = [key for key in keys if key not in _unit_vectors]
+    if len(_unit_vectors) + len(missing) > 2 * len(keys) + CACHE_SLACK:
         _unit_vectors.clear()  # mostly passages since deleted: read the current ones again
-        missing = ids
-    for start in range(0, len(missing), 1000):
-        rows = Chunk.objects.filter(pk__in=missing[start : start + 1000], vector_model=model)
-        for chunk_id, stored in rows.values_list("pk", "vector"):
-            _unit_vectors[chunk_id] = (model, unit([float(value) for value in stored]))
+        missing = keys
+    ids = [chunk_id for chunk_id, _model, _hash in missing]
+    for start in range(0, len(ids), 1000):
+        rows = Chunk.objects.filter(pk__in=ids[start : start + 1000], vector_model=model)
+        for chunk_id, content_hash, stored in rows.values_list("pk", "content_hash", "vector"):
+            _unit_vectors[(chunk_id, model, content_hash)] = unit([float(v) for v in stored])
 
 
 def fuse(*rankings: list[int]) -> list[int]:

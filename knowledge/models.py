@@ -77,6 +77,9 @@ class Document(models.Model):
             self.status = self.Status.PENDING
             self.progress_done = 0
             self.error = ""
+            if kwargs.get("update_fields") is not None:
+                queued = {"content_hash", "status", "progress_done", "error"}
+                kwargs["update_fields"] = {*kwargs["update_fields"], *queued}
         elif not self._state.adding and "update_fields" not in kwargs:
             # The indexing's own fields as loaded may be stale: the indexer writes them.
             kwargs["update_fields"] = [

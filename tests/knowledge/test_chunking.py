@@ -89,3 +89,13 @@ def test_an_endless_sentence_is_cut_by_words():
 def test_the_hash_covers_heading_and_text():
     assert content_hash("Prices", "2500") != content_hash("Price", "s2500")
     assert split_text("# A\n\nB")[0].content_hash == content_hash("A", "B")
+
+
+def test_short_paragraphs_at_a_passages_end_are_repeated_whole_at_the_next_ones_start():
+    long = "word " * 250  # about 250 tokens
+    text = f"{long}\n\nShort one.\n\nShort two.\n\n{long}"
+
+    pieces = split_text(text)
+
+    assert [piece.text.split("\n\n")[-1] for piece in pieces][:1] == ["Short two."]
+    assert pieces[1].text.startswith("Short one.\n\nShort two.\n\nword")

@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from django.core.management import call_command
 from django.utils import timezone
 
-from knowledge import indexing, runner
+from knowledge import embeddings, indexing, runner
 from knowledge.embeddings import fuse
 from knowledge.models import Chunk, Document, KnowledgeEntry
 from knowledge.selectors import search_passages
@@ -117,6 +117,29 @@ def test_a_failing_embedding_provider_leaves_passages_searchable_by_words_and_re
     assert Chunk.objects.filter(vector_model="fake-embedder").count() == 3
 
 
+def test_missing_vectors_are_made_a_few_batches_per_look(embedder, fake_openai, monkeypatch):
+    fake_openai.queue_embeddings(Fail(status=500), Fail(status=500))
+    Document.objects.create(title="Prices", text=PRICES)
+    index_now()  # the document's one batch failed; the look's own batch failed too
+    monkeypatch.setattr(indexing, "BATCH", 2)
+    monkeypatch.setattr(indexing, "VECTOR_BATCHES_PER_LOOK", 1)
+
+    index_now()
+    assert Chunk.objects.filter(vector_model="fake-embedder").count() == 2
+    index_now()
+    assert Chunk.objects.filter(vector_model="fake-embedder").count() == 3
+
+
+def test_a_document_another_process_claimed_first_is_left_to_it(monkeypatch):
+    document = Document.objects.create(title="Prices", text=PRICES)
+    monkeypatch.setattr(indexing, "claim", lambda document_id, now: False)
+
+    index_now()
+
+    assert Document.objects.get(pk=document.pk).status == Document.Status.PENDING
+    assert not document.chunks.exists()
+
+
 def test_an_approved_entry_gets_its_vector_at_the_next_look(embedder):
     entry = KnowledgeEntry.objects.create(question="Do you have parking?", answer="Yes.")
     assert entry.chunks.get().vector is None
@@ -132,7 +155,7 @@ def by_meaning(text):
     return [1.0, 0.0] if about_cars else [0.0, 1.0]
 
 
-def test_vectors_find_what_words_do_not_and_rankings_are_fused(embedder, fake_openai):
+def test_vectors_find_what_words_do_not_and_rankings_are_fused(embedder, fake_openai, monkeypatch):
     fake_openai.embeddings = Embeddings(vector_of=by_meaning)
     Document.objects.create(title="Prices", text=PRICES)
     index_now()
@@ -144,6 +167,11 @@ def test_vectors_find_what_words_do_not_and_rankings_are_fused(embedder, fake_op
     )
     assert [passage.title for passage in found] == ["Prices › Parking"]
     assert search_passages(question, bot_id=None, limit=3, vector=[1.0, 0.0], model="other") == []
+    monkeypatch.setattr(embeddings, "CACHE_SLACK", -1000)  # vectors in memory read again
+    again = search_passages(
+        question, bot_id=None, limit=3, vector=[1.0, 0.0], model="fake-embedder"
+    )
+    assert again == found
 
 
 def test_reciprocal_rank_fusion_favours_what_both_rankings_place_high():
@@ -170,6 +198,12 @@ def test_a_web_page_is_read_again_at_each_indexing_and_a_failure_is_kept(file_se
     assert document.chunks.count() == 3  # still answers from the page as last read
     document.save()  # an edit of something else does not queue it
     assert Document.objects.get(pk=document.pk).status == Document.Status.FAILED
+    document.is_active = False
+    document.save(update_fields=["is_active"])
+    assert Document.objects.get(pk=document.pk).status == Document.Status.FAILED
+    document.title = "Price list"
+    document.save(update_fields=["title"])  # a change saved field by field queues it
+    assert Document.objects.get(pk=document.pk).status == Document.Status.PENDING
 
 
 def test_an_unexpected_failure_is_kept_as_the_documents_error(monkeypatch, caplog):

@@ -16,7 +16,7 @@ def test_markdown_and_text_are_kept_as_written():
 
 def test_html_keeps_headings_and_paragraphs_and_drops_scripts_styles_and_navigation():
     page = """<html><head><title>T</title><style>p {color: red}</style></head><body>
-        <nav><a href="/">Home</a> <a href="/prices">Prices</a></nav>
+        <nav><a href="/">Home</a></p> <a href="/prices">Prices</a></nav>
         <h1>Prices</h1><p>We cut hair&nbsp;well.<br>Every day.</p>
         <script>alert("x")</script>
         <div><h2>Haircuts</h2><ul><li>Short: 2500</li><li>Long: <b>3500</b></li></ul></div>

@@ -6,6 +6,7 @@ import pytest
 from knowledge.indexing import index_entry
 from knowledge.models import Chunk, Document, KnowledgeEntry
 from knowledge.search import search_text
+from knowledge.search.words import query_words
 from knowledge.selectors import has_passages, search_passages
 from tests.factories import BotFactory
 from tests.knowledge.sample_set import index_now
@@ -145,6 +146,7 @@ def test_an_approved_entry_is_found_at_once_by_its_question_and_answer():
 def test_an_entry_changed_is_searched_as_it_now_is_and_a_deleted_one_is_gone():
     entry = KnowledgeEntry.objects.create(question="Есть ли парковка?", answer="Нет.")
     first = entry.chunks.get()
+    assert str(entry) == str(first) == "Есть ли парковка?"
 
     entry.save()
     assert entry.chunks.get() == first  # unchanged: kept as it is
@@ -164,3 +166,11 @@ def test_an_entry_changed_is_searched_as_it_now_is_and_a_deleted_one_is_gone():
     assert search_text("парковка", bot_id=None, limit=3) == []
     index_entry(entry.pk)  # gone: nothing to write
     assert not Chunk.objects.exists()
+
+
+def test_a_question_is_read_as_its_words_without_the_common_ones():
+    assert query_words("Что? Стрижки и стрижки, Ёлка! what_is a PRICE") == [
+        "стрижки",
+        "елка",
+        "price",
+    ]
