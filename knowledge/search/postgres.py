@@ -2,9 +2,10 @@
 passage's language's configuration (russian or english), with a GIN index (migration 0002).
 
 The headings above a passage weigh more (A) than its text (B). A question's words are passed
-as query parameters (joined by OR, and as an array), made `to_tsquery` of both
-configurations: only letters and digits are kept, so nothing a person types is read as a
-tsquery operator. The OR of all words finds the passages through the GIN index. The passages
+as a query parameter (an array), each made a `to_tsquery` of both configurations: only
+letters and digits are kept, so nothing a person types is read as a tsquery operator. A first
+query counts the passages of each word (through the GIN index), a second finds the passages
+matching any word and ranks them with those tsqueries, passed back as parameters. The passages
 that match any word are ranked by the sum over the words of `ts_rank` (normalised by the
 logarithm of the passage's length) times the word's rarity (inverse document frequency, as
 bm25 has it), so "specialist", which every passage of a consulting company mentions, does not
@@ -28,32 +29,42 @@ def add_to_index(chunks: list[Chunk]) -> None:
 
 
 def search(question: str, *, bot_id: int | None, limit: int) -> list[int]:
-    terms = query_words(question)
-    if not terms:
+    weighted = _weighted_words(query_words(question))
+    if not weighted:
         return []
-    either = " | ".join(terms)
+    either = " | ".join(f"({query})" for query, _rarity in weighted)
+    rank = " + ".join(["ts_rank(%s, c.search_vector, %s::tsquery, 1) * %s"] * len(weighted))
     sql = f"""
+        SELECT c.id {FROM_SEARCHABLE}
+        WHERE c.search_vector @@ %s::tsquery AND {SEARCHABLE}
+        ORDER BY {rank} DESC, c.id
+        LIMIT %s
+    """
+    ranked = [value for query, rarity in weighted for value in (WEIGHTS, query, rarity)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [either, bot_id, *ranked, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _weighted_words(words: list[str]) -> list[tuple[str, float]]:
+    """Each word found in some passage as a tsquery of both configurations, with its rarity
+    (inverse document frequency, as bm25 has it)."""
+    if not words:
+        return []
+    sql = """
         WITH words AS MATERIALIZED (
             SELECT to_tsquery('russian', word) || to_tsquery('english', word) AS query
             FROM unnest(%s::text[]) AS word
-        ), weighted AS MATERIALIZED (
-            SELECT query, ln(1 + (total.chunks - found + 0.5) / (found + 0.5)) AS rarity
-            FROM (
-                SELECT query, (
-                    SELECT count(*) FROM knowledge_chunk WHERE search_vector @@ words.query
-                ) AS found
-                FROM words
-            ) counted, (SELECT count(*) AS chunks FROM knowledge_chunk) total
-            WHERE found > 0
+        ), counted AS MATERIALIZED (
+            SELECT query, (
+                SELECT count(*) FROM knowledge_chunk WHERE search_vector @@ words.query
+            ) AS found
+            FROM words
         )
-        SELECT c.id {FROM_SEARCHABLE}
-        WHERE c.search_vector @@ (to_tsquery('russian', %s) || to_tsquery('english', %s))
-            AND {SEARCHABLE}
-        ORDER BY (
-            SELECT sum(w.rarity * ts_rank(%s, c.search_vector, w.query, 1)) FROM weighted w
-        ) DESC, c.id
-        LIMIT %s
-    """  # noqa: S608 (the names interpolated are constants; what people type is a parameter)
+        SELECT query::text, ln(1 + (total.chunks - found + 0.5) / (found + 0.5))
+        FROM counted, (SELECT count(*) AS chunks FROM knowledge_chunk) total
+        WHERE found > 0
+    """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [terms, either, either, bot_id, WEIGHTS, limit])
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(sql, [words])
+        return cursor.fetchall()
