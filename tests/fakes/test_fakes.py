@@ -1205,7 +1205,23 @@ async def test_models_are_listed(llm, fake_openai):
 
 async def test_unknown_paths_are_not_found(llm):
     with pytest.raises(openai.NotFoundError):
+        await llm.moderations.create(model="m", input="x")
+
+
+async def test_embeddings_are_one_vector_per_input_near_for_shared_words(llm, fake_openai):
+    fake_openai.queue_embeddings(Fail(status=429))
+    with pytest.raises(openai.RateLimitError):
         await llm.embeddings.create(model="m", input="x")
+
+    response = await llm.embeddings.create(
+        model="m", input=["стрижка женская", "женскую стрижку", "parking"]
+    )
+
+    haircut, haircut_again, parking = (item.embedding for item in response.data)
+    assert len(haircut) == 256
+    assert sum(a * b for a, b in zip(haircut, haircut_again, strict=True)) >= 0.5
+    assert sum(a * b for a, b in zip(haircut, parking, strict=True)) < 0.2
+    assert fake_openai.embedding_requests()[-1].body["input"][2] == "parking"
 
 
 async def test_two_hundred_concurrent_streams_are_all_served(llm, fake_openai):
