@@ -142,6 +142,7 @@ def test_a_document_another_process_claimed_first_is_left_to_it(monkeypatch):
 
 def test_an_approved_entry_gets_its_vector_at_the_next_look(embedder):
     entry = KnowledgeEntry.objects.create(question="Do you have parking?", answer="Yes.")
+    indexing.index_entry(entry.pk)
     assert entry.chunks.get().vector is None
 
     index_now()

@@ -131,9 +131,10 @@ def test_inactive_documents_and_entries_are_not_found():
 
 def test_an_approved_entry_is_found_at_once_by_its_question_and_answer():
     bot = BotFactory()
-    KnowledgeEntry.objects.create(
+    entry = KnowledgeEntry.objects.create(
         bot=bot, question="Можно ли прийти с собакой?", answer="Да, с маленькой собакой можно."
     )
+    index_entry(entry.pk)
 
     found = search_passages("собаку с собой взять можно?", bot_id=bot.pk, limit=3)
 
@@ -145,23 +146,27 @@ def test_an_approved_entry_is_found_at_once_by_its_question_and_answer():
 
 def test_an_entry_changed_is_searched_as_it_now_is_and_a_deleted_one_is_gone():
     entry = KnowledgeEntry.objects.create(question="Есть ли парковка?", answer="Нет.")
+    index_entry(entry.pk)
     first = entry.chunks.get()
     assert str(entry) == str(first) == "Есть ли парковка?"
 
-    entry.save()
+    index_entry(entry.pk)
     assert entry.chunks.get() == first  # unchanged: kept as it is
 
     entry.answer = "Да, во дворе, бесплатно."
     entry.save()
+    index_entry(entry.pk)
     assert headings("бесплатно") == ["Есть ли парковка?"]
     assert not Chunk.objects.filter(pk=first.pk).exists()
 
     entry.is_active = False
     entry.save()
+    index_entry(entry.pk)
     assert not entry.chunks.exists()
 
     entry.is_active = True
     entry.save()
+    index_entry(entry.pk)
     entry.delete()
     assert search_text("парковка", bot_id=None, limit=3) == []
     index_entry(entry.pk)  # gone: nothing to write
