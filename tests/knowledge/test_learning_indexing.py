@@ -1,15 +1,10 @@
-"""An approved proposal is searchable at once: its entry's passage is in the index.
-
-Skipped until the search (`knowledge.indexing`) is in the tree; then the skip goes.
-"""
+"""An approved proposal is searchable at once: its entry's passage is in the index."""
 
 import pytest
 
 from knowledge.models import Chunk, Proposal
 from knowledge.proposals import proposal_approve
 from tests.factories import BotFactory, UserFactory
-
-pytest.importorskip("knowledge.indexing")
 
 
 @pytest.mark.django_db
