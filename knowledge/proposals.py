@@ -76,10 +76,21 @@ def proposal_from_operator(*, message_id: int) -> Proposal | None:
     return _propose(question, kind=Proposal.Kind.OPERATOR, answer=answer)
 
 
+#: What a person sends that asks nothing, passed over in looking for their question.
+NOT_WORDS = (
+    Message.ContentType.CALLBACK,
+    Message.ContentType.COMMAND,
+    Message.ContentType.CONTACT,
+    Message.ContentType.STICKER,
+    Message.ContentType.LOCATION,
+)
+
+
 def _question_of(message: Message) -> Message | None:
     """The person's question a message answers: the one it replies to, else the person's
-    latest message before it in the conversation, except a comment on a 👎; None when that
-    asks nothing (no text, a command, no words, or its text was removed)."""
+    latest words before it in the conversation (button presses, commands, contact cards,
+    stickers and locations are passed over, and so is a comment on a 👎); None when that asks
+    nothing (no words, or its text was removed)."""
     if message.reply_to_id is not None:
         question = message.reply_to
     else:
@@ -91,6 +102,7 @@ def _question_of(message: Message) -> Message | None:
                 conversation_id=message.conversation_id, role=Message.Role.USER, pk__lt=message.pk
             )
             .exclude(pk__in=comments)
+            .exclude(content_type__in=NOT_WORDS)
             .order_by("-pk")
             .first()
         )

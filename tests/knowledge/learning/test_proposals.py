@@ -312,3 +312,14 @@ def test_an_operator_answer_removed_by_retention_takes_its_proposal(person):
     messages_redact_before(cutoff=timezone.now() - timedelta(days=365))
 
     assert not Proposal.objects.exists()
+
+
+def test_an_operator_answers_the_question_before_the_persons_button_presses(person):
+    ask(person, "Is there parking?")
+    ask(person, "📋 Services", content_type=Message.ContentType.CALLBACK)
+    ask(person, "/operator", content_type=Message.ContentType.COMMAND)
+
+    operator_says(person, "Yes, behind the salon.")
+
+    proposal = Proposal.objects.get()
+    assert (proposal.question, proposal.answer) == ("Is there parking?", "Yes, behind the salon.")
