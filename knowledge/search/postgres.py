@@ -32,6 +32,16 @@ def search(question: str, *, bot_id: int | None, limit: int) -> list[int]:
     weighted = _weighted_words(query_words(question))
     if not weighted:
         return []
+    with connection.cursor() as cursor:
+        cursor.execute(*ranking_statement(weighted, bot_id=bot_id, limit=limit))
+        return [row[0] for row in cursor.fetchall()]
+
+
+def ranking_statement(
+    weighted: list[tuple[str, float]], *, bot_id: int | None, limit: int
+) -> tuple[str, list]:
+    """The SQL that ranks the passages matching any of the weighted tsqueries, and its
+    parameters: the tsqueries and rarities are parameters, never part of the SQL text."""
     either = " | ".join(f"({query})" for query, _rarity in weighted)
     rank = " + ".join(["ts_rank(%s, c.search_vector, %s::tsquery, 1) * %s"] * len(weighted))
     sql = f"""
@@ -41,9 +51,7 @@ def search(question: str, *, bot_id: int | None, limit: int) -> list[int]:
         LIMIT %s
     """
     ranked = [value for query, rarity in weighted for value in (WEIGHTS, query, rarity)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [either, bot_id, *ranked, limit])
-        return [row[0] for row in cursor.fetchall()]
+    return sql, [either, bot_id, *ranked, limit]
 
 
 def _weighted_words(words: list[str]) -> list[tuple[str, float]]:

@@ -5,6 +5,7 @@ import pytest
 
 from knowledge.indexing import index_entry
 from knowledge.models import Chunk, Document, KnowledgeEntry
+from knowledge.search import postgres as postgres_search
 from knowledge.search import search_text
 from knowledge.search.words import query_words
 from knowledge.selectors import has_passages, search_passages
@@ -178,4 +179,22 @@ def test_a_question_is_read_as_its_words_without_the_common_ones():
         "стрижки",
         "елка",
         "price",
+    ]
+
+
+def test_postgresql_s_ranking_passes_every_query_as_a_parameter_never_in_the_sql():
+    hostile = "'x'); DROP TABLE knowledge_chunk; --"
+    sql, parameters = postgres_search.ranking_statement(
+        [("'park' | 'парк'", 2.5), (hostile, 0.5)], bot_id=3, limit=4
+    )
+
+    assert "DROP" not in sql and "park" not in sql
+    assert sql.count("%s") == len(parameters)
+    assert parameters[0] == f"('park' | 'парк') | ({hostile})"
+    assert parameters[1] == 3 and parameters[-1] == 4
+    assert [parameters[3], parameters[4], parameters[6], parameters[7]] == [
+        "'park' | 'парк'",
+        2.5,
+        hostile,
+        0.5,
     ]
