@@ -15,6 +15,12 @@ ADD = reverse("admin:knowledge_document_add")
 LIST = reverse("admin:knowledge_document_changelist")
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Staff's pages in English (the site's default is Russian)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def change_url(document):
     return reverse("admin:knowledge_document_change", args=[document.pk])
 

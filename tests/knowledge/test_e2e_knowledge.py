@@ -41,6 +41,12 @@ We take cards and bank transfers; an invoice is sent the same day.
 """
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Staff's pages in English (the site's default is Russian)."""
+    settings.LANGUAGE_CODE = "en"
+
+
 def passages_in(body: dict) -> list[dict]:
     for message in body.get("messages", []):
         if str(message.get("content", "")).startswith(KNOWLEDGE_DATA_LABEL):
