@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from django.utils import timezone
@@ -51,8 +51,14 @@ def _iso_text(pattern: str):
 
 
 def _aware(value: datetime) -> datetime:
-    """A time without an offset is read in the site's time zone."""
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    """A time without an offset is read in the site's time zone. Every time is turned into
+    UTC: PostgreSQL refuses offsets beyond ±15:59, which ISO 8601 allows (up to ±23:59)."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range") from None
 
 
 IsoDate = Annotated[date, _iso_text(r"\d{4}-\d{2}-\d{2}")]

@@ -55,6 +55,17 @@ def test_leads_are_filtered_by_status_bot_channel_and_time(api):
     assert terminal.pk not in ids(api.get("/leads", created_after=day_ago))
 
 
+def test_a_time_with_any_iso_offset_filters_and_one_beyond_the_calendar_is_refused(api):
+    lead = ContactFactory()
+    created = lead.created_at.astimezone(timezone.get_fixed_timezone(-(18 * 60 + 11)))
+
+    assert ids(api.get("/leads", created_after=(created - timedelta(minutes=1)).isoformat())) == [
+        lead.pk
+    ]
+    assert ids(api.get("/leads", created_before=created.isoformat())) == []
+    assert api.get("/leads", created_after="0001-01-01T00:00+05:00").status_code == 422
+
+
 def test_a_misspelt_filter_is_refused_rather_than_ignored(api):
     ContactFactory(status=Contact.Status.WON)
     ContactFactory()
