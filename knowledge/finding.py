@@ -16,6 +16,10 @@ from knowledge.selectors import has_passages, search_passages
 
 logger = logging.getLogger(__name__)
 
+#: How long the question's vector may take: the person waits for the answer behind it, and
+#: the words alone still find passages.
+QUESTION_VECTOR_SECONDS = 5.0
+
 
 async def find(
     *, question: str, bot_id: int | None, language: str, clients: ClientPool
@@ -29,7 +33,10 @@ async def find(
     vector = None
     if spec is not None:
         try:
-            vector = (await embed(spec, [question], clients=clients))[0]
+            vectors = await embed(
+                spec, [question], clients=clients, read_timeout=QUESTION_VECTOR_SECONDS
+            )
+            vector = vectors[0]
         except openai.OpenAIError as error:
             logger.warning("Knowledge searched by words only: %s", describe_error(error))
     passages = await db_call(search_passages)(

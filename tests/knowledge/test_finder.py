@@ -7,9 +7,10 @@ from asgiref.sync import async_to_sync
 
 from assistant.gateway import ClientPool
 from assistant.grounding import Findings, find_passages
+from knowledge import finding
 from knowledge.models import Document
 from tests.factories import BotFactory, LLMModelFactory, LLMProviderFactory
-from tests.fakes.openai_server import Fail
+from tests.fakes.openai_server import Embeddings, Fail, Stall
 from tests.knowledge.sample_set import index_now
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +93,18 @@ def test_a_failing_embedding_provider_leaves_the_search_by_words(fake_openai, mo
     assert findings.passages[0].title == "Salon › Hair colouring"
     assert "Knowledge searched by words only: HTTP 429: Slow down" in caplog.text
     assert "sk-very-secret-key" not in caplog.text
+
+
+def test_a_question_vector_that_takes_too_long_leaves_the_search_by_words(
+    embedder, fake_openai, monkeypatch, caplog
+):
+    Document.objects.create(title="Salon", text=SALON)
+    index_now()
+    monkeypatch.setattr(finding, "QUESTION_VECTOR_SECONDS", 0.2)
+    fake_openai.queue_embeddings(Stall(seconds=30, then=Embeddings()))
+
+    with caplog.at_level(logging.WARNING, logger="knowledge.finding"):
+        findings = find("How much is colouring?")
+
+    assert findings.passages[0].title == "Salon › Hair colouring"
+    assert "Knowledge searched by words only" in caplog.text
