@@ -9,6 +9,22 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+def _bot_field(related_name: str, **options):
+    return models.ForeignKey(
+        "bots.Bot",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        verbose_name=_("bot"),
+        **options,
+    )
+
+
+#: What a document or an entry with no bot is: shared.
+FOR_EVERY_BOT = _("Empty: every bot answers from it.")
+
+
 def _language_field(**options):
     return models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, **options)
 
@@ -22,15 +38,7 @@ class Document(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
 
-    bot = models.ForeignKey(
-        "bots.Bot",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="documents",
-        verbose_name=_("bot"),
-        help_text=_("Empty: every bot answers from it."),
-    )
+    bot = _bot_field("documents", help_text=FOR_EVERY_BOT)
     title = models.CharField(_("title"), max_length=200)
     language = models.CharField(
         _("language"),
@@ -98,15 +106,7 @@ class Document(models.Model):
 class KnowledgeEntry(models.Model):
     """A question and its answer, approved by staff: searched like a document's passage."""
 
-    bot = models.ForeignKey(
-        "bots.Bot",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="knowledge_entries",
-        verbose_name=_("bot"),
-        help_text=_("Empty: every bot answers from it."),
-    )
+    bot = _bot_field("knowledge_entries", help_text=FOR_EVERY_BOT)
     language = _language_field(default="ru")
     question = models.TextField(_("question"))
     answer = models.TextField(_("answer"))
@@ -192,14 +192,7 @@ class Proposal(models.Model):
         REJECTED = "rejected", _("Rejected")
         MERGED = "merged", _("Merged into another")
 
-    bot = models.ForeignKey(
-        "bots.Bot",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="knowledge_proposals",
-        verbose_name=_("bot"),
-    )
+    bot = _bot_field("knowledge_proposals")
     kind = models.CharField(_("from"), max_length=12, choices=Kind.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
