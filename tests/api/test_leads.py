@@ -66,6 +66,17 @@ def test_a_time_with_any_iso_offset_filters_and_one_beyond_the_calendar_is_refus
     assert api.get("/leads", created_after="0001-01-01T00:00+05:00").status_code == 422
 
 
+def test_a_time_without_an_offset_is_read_in_the_sites_time_zone(api, settings):
+    settings.TIME_ZONE = "Asia/Vladivostok"
+    lead = ContactFactory()
+    local = timezone.localtime(lead.created_at, timezone.get_default_timezone())
+    minute_before = (local - timedelta(minutes=1)).replace(tzinfo=None).isoformat()
+    minute_after = (local + timedelta(minutes=1)).replace(tzinfo=None).isoformat()
+
+    assert ids(api.get("/leads", created_after=minute_before)) == [lead.pk]
+    assert ids(api.get("/leads", created_after=minute_after)) == []
+
+
 def test_a_misspelt_filter_is_refused_rather_than_ignored(api):
     ContactFactory(status=Contact.Status.WON)
     ContactFactory()
