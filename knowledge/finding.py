@@ -8,7 +8,7 @@ import logging
 import openai
 from django.conf import settings
 
-from assistant.gateway import ClientPool, describe_error, embed
+from assistant.gateway import ClientPool, ModelSpec, describe_error, embed
 from assistant.grounding import Findings
 from assistant.selectors import embedding_model_spec
 from core.db import db_call
@@ -21,15 +21,20 @@ logger = logging.getLogger(__name__)
 QUESTION_VECTOR_SECONDS = 5.0
 
 
+def _knowledge_base_of(bot_id: int | None) -> tuple[bool, ModelSpec | None]:
+    """Whether the bot has passages, and the embedding model: one database hop."""
+    return has_passages(bot_id=bot_id), embedding_model_spec()
+
+
 async def find(
     *, question: str, bot_id: int | None, language: str, clients: ClientPool
 ) -> Findings:
     """Up to KNOWLEDGE_PASSAGES passages for the question (in either language: both are
     searched, so `language` does not narrow it). Its vector, when there is an embedding
     model, is made once; if the provider fails the passages are found by words alone."""
-    if not await db_call(has_passages)(bot_id=bot_id):
+    searchable, spec = await db_call(_knowledge_base_of)(bot_id)
+    if not searchable:
         return Findings()
-    spec = await db_call(embedding_model_spec)()
     vector = None
     if spec is not None:
         try:
